@@ -1,0 +1,36 @@
+"""Phone numbers: one canonical form (E.164) so that one person is one contact."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+DEFAULT_REGION = "FR"
+_DIGITS = re.compile(r"\d")
+
+
+class InvalidPhoneNumber(ValueError):
+    """A text that cannot be read as a phone number."""
+
+
+def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
+    """Return the E.164 form of a phone number written in any usual way."""
+    text = raw.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"numéro illisible : {exc}") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber("numéro invalide")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(phone: str) -> str:
+    """Hide all but the last two digits, for logs and screens that do not need the number."""
+    digits = _DIGITS.findall(phone)
+    if len(digits) <= 2:
+        return "*" * len(digits)
+    return "+" + "*" * (len(digits) - 2) + "".join(digits[-2:])
