@@ -1,0 +1,168 @@
+"""Telegram through python-telegram-bot's Application, run inside Lien's own web server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+
+import httpx
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from gateway.channels.base import InboundMessage, OutboundEnvelope, Outcome, SendResult
+
+log = logging.getLogger(__name__)
+NAME = "telegram"
+InboundSink = Callable[[InboundMessage], Awaitable[None]]
+# process_update() swallows handler errors; the webhook must still learn of them so that it
+# answers with an error and Telegram delivers the update again.
+_failures: ContextVar[list[BaseException] | None] = ContextVar("telegram_failures", default=None)
+
+
+class UpdateFailed(RuntimeError):
+    """Lien could not store an update; Telegram should deliver it again."""
+
+
+class TelegramChannel:
+    name = NAME
+
+    def __init__(self, *, token: str, api_url: str, on_inbound: InboundSink | None = None) -> None:
+        self._token = token
+        self._api_url = api_url.rstrip("/")
+        self._on_inbound = on_inbound
+        self._app: Application | None = None  # type: ignore[type-arg]
+
+    @property
+    def application(self) -> Application:  # type: ignore[type-arg]
+        if self._app is None:
+            raise RuntimeError("Telegram channel not started")
+        return self._app
+
+    def set_inbound_sink(self, sink: InboundSink) -> None:
+        self._on_inbound = sink
+
+    async def start(self) -> None:
+        app = (
+            Application.builder()
+            .token(self._token)
+            .base_url(f"{self._api_url}/bot")
+            .base_file_url(f"{self._api_url}/file/bot")
+            .updater(None)
+            .build()
+        )
+        app.add_handler(TypeHandler(Update, self._handle))
+        app.add_error_handler(self._on_error)
+        await app.initialize()
+        await app.start()
+        self._app = app
+
+    async def stop(self) -> None:
+        if self._app is not None:
+            await self._app.stop()
+            await self._app.shutdown()
+        self._app = None
+
+    async def process(self, data: object) -> None:
+        """Hand a webhook body to the Application; raise ValueError if it is no Update."""
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("update_id manquant ou invalide")
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception as exc:
+            raise ValueError(f"mise à jour illisible : {type(exc).__name__}") from exc
+        token = _failures.set([])
+        try:
+            await self.application.process_update(update)
+            failures = _failures.get() or []
+        finally:
+            _failures.reset(token)
+        if failures:
+            raise UpdateFailed(str(failures[0])) from failures[0]
+
+    async def _on_error(self, _update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        failures = _failures.get()
+        if failures is not None and context.error is not None:
+            failures.append(context.error)
+        log.error("telegram update failed", exc_info=context.error)
+
+    async def _handle(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = inbound_from_update(update)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        if inbound is not None and self._on_inbound is not None:
+            await self._on_inbound(inbound)
+
+    async def set_webhook(self, url: str, secret: str) -> bool:
+        return bool(await self.application.bot.set_webhook(url=url, secret_token=secret))
+
+    async def send(self, envelope: OutboundEnvelope) -> SendResult:
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(c.label, callback_data=c.key[:64])]
+                    for c in envelope.choices
+                ]
+            )
+            if envelope.choices
+            else None
+        )
+        try:
+            sent = await self.application.bot.send_message(
+                chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
+            )
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            return SendResult(
+                Outcome.RETRY,
+                retry_after=wait,
+                reason=f"limite Telegram ({wait:g} s)",
+                error_code="429",
+                pause_channel=True,
+            )
+        except Forbidden as exc:
+            return SendResult(Outcome.OPTED_OUT, error_code="403", reason=f"bot bloqué : {exc}")
+        except (BadRequest, InvalidToken) as exc:
+            return SendResult(Outcome.FAILED, error_code="400", reason=str(exc)[:300])
+        except NetworkError as exc:
+            return _network_error(exc)
+        return SendResult(Outcome.SENT, provider_id=f"{sent.chat_id}:{sent.message_id}")
+
+
+def _seconds(value: int | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _network_error(exc: NetworkError) -> SendResult:
+    cause = exc.__cause__
+    # Nothing left the machine (no connection, no free slot), or Telegram answered with an
+    # error status: safe to retry. A connection lost mid-request may have sent: unknown.
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return SendResult(Outcome.RETRY, reason=f"connexion impossible : {type(cause).__name__}")
+    if isinstance(exc, TimedOut) or isinstance(cause, httpx.TransportError):
+        return SendResult(Outcome.UNKNOWN, reason=f"issue inconnue : {exc}"[:300])
+    return SendResult(Outcome.RETRY, reason=f"erreur Telegram : {exc}"[:300])
+
+
+def inbound_from_update(update: Update) -> InboundMessage | None:
+    """Turn a text message or a button press into an inbound message; ignore the rest."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    if update.callback_query is not None:
+        text = update.callback_query.data or ""
+    elif update.message is not None and update.message.text is not None:
+        text = update.message.text
+    else:
+        return None
+    return InboundMessage(
+        channel=NAME,
+        address=str(chat.id),
+        text=text,
+        provider_id=str(update.update_id),
+        display_name=user.first_name if user else None,
+        language_hint=(user.language_code or "")[:2] or None if user else None,
+    )

@@ -1,0 +1,125 @@
+"""SMS through Twilio's REST API, with the real twilio library."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from gateway.channels.base import InboundMessage, OutboundEnvelope, Outcome, SendResult
+
+log = logging.getLogger(__name__)
+NAME = "sms"
+OPTED_OUT_CODE = 21610
+REASONS = {
+    21610: "la personne a envoyé STOP à l'opérateur",
+    21614: "numéro fixe : il ne reçoit pas de SMS",
+    21211: "numéro invalide",
+    21408: "pays non autorisé pour ce compte",
+}
+
+
+class TwilioChannel:
+    name = NAME
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        sender: str | None,
+        messaging_service_sid: str | None,
+        api_url: str,
+        status_callback_url: str | None,
+        timeout: float = 10.0,
+    ) -> None:
+        if not sender and not messaging_service_sid:
+            raise ValueError("ni LIEN_TWILIO_FROM ni LIEN_TWILIO_MESSAGING_SERVICE_SID")
+        self._sid = account_sid
+        self._token = auth_token
+        self._sender = sender
+        self._service = messaging_service_sid
+        self._api_url = api_url.rstrip("/")
+        self._callback = status_callback_url
+        self._timeout = timeout
+        self._http: AsyncTwilioHttpClient | None = None
+        self._client: Client | None = None
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            raise RuntimeError("Twilio channel not started")
+        return self._client
+
+    async def start(self) -> None:
+        self._http = AsyncTwilioHttpClient(timeout=self._timeout)
+        self._client = Client(self._sid, self._token, http_client=self._http)
+        # The REST domain's base URL is what every resource URL is built from; replacing it
+        # lets a local double or a regional endpoint stand in for api.twilio.com.
+        self._client.api.base_url = self._api_url
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+        self._http = None
+        self._client = None
+
+    async def send(self, envelope: OutboundEnvelope) -> SendResult:
+        params: dict[str, object] = {"to": envelope.address, "body": envelope.text}
+        if self._service:
+            params["messaging_service_sid"] = self._service
+        else:
+            params["from_"] = self._sender
+        if self._callback:
+            params["status_callback"] = f"{self._callback}?m={envelope.message_id}"
+        try:
+            created = await self.client.messages.create_async(**params)
+        except TwilioRestException as exc:
+            return _rest_error(exc)
+        except aiohttp.ClientConnectorError as exc:
+            return SendResult(Outcome.RETRY, reason=f"connexion impossible : {exc.os_error}")
+        except TimeoutError:
+            return SendResult(Outcome.UNKNOWN, reason="délai dépassé : envoi peut-être effectué")
+        except (aiohttp.ClientError, OSError) as exc:
+            return SendResult(Outcome.UNKNOWN, reason=f"connexion coupée : {type(exc).__name__}")
+        return SendResult(Outcome.SENT, provider_id=created.sid)
+
+
+def _rest_error(exc: TwilioRestException) -> SendResult:
+    code = exc.code
+    reason = REASONS.get(code or 0, f"Twilio {exc.status} {code or ''}: {exc.msg}".strip())
+    error_code = str(code) if code else str(exc.status)
+    if code == OPTED_OUT_CODE:
+        return SendResult(Outcome.OPTED_OUT, error_code=error_code, reason=reason)
+    if exc.status == 429 or code == 20429:
+        return SendResult(Outcome.RETRY, error_code=error_code, reason="trop de requêtes")
+    if exc.status >= 500:
+        return SendResult(Outcome.RETRY, error_code=error_code, reason=reason)
+    return SendResult(Outcome.FAILED, error_code=error_code, reason=reason)
+
+
+class InvalidWebhook(ValueError):
+    """A webhook whose content cannot be used; the message says why."""
+
+
+def is_signed(*, auth_token: str, url: str, params: Mapping[str, str], signature: str) -> bool:
+    """Check Twilio's signature over the public URL and every field received."""
+    return bool(RequestValidator(auth_token).validate(url, dict(params), signature))
+
+
+def parse_inbound(params: Mapping[str, str]) -> InboundMessage:
+    """Read an inbound SMS webhook; raise InvalidWebhook naming what is missing."""
+    missing = [f for f in ("MessageSid", "From", "Body") if f not in params]
+    if missing:
+        raise InvalidWebhook(f"champs manquants : {', '.join(missing)}")
+    sid = params["MessageSid"]
+    if not sid or len(sid) > 64:
+        raise InvalidWebhook("MessageSid invalide")
+    return InboundMessage(
+        channel=NAME, address=params["From"], text=params["Body"], provider_id=sid
+    )

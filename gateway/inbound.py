@@ -1,0 +1,192 @@
+"""Inbound routing: every message is logged, then offered to the domains in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import Beneficiary, ContactPoint, Message
+from gateway import statuses
+from gateway.catalogue import gateway_text
+from gateway.channels.base import Choice, InboundMessage
+from gateway.consent import OPT_IN, OPT_OUT, record_consent
+from gateway.exchange import Origin, log_exchanges
+from gateway.keywords import consent_keyword
+from gateway.outbox import OutgoingMessage, Priority, queue_message
+from gateway.records import find_or_create_contact
+
+log = logging.getLogger(__name__)
+INBOX = "inbox"
+MAX_BODY = 4000
+
+
+@dataclass
+class InboundContext:
+    """What a handler gets: the logged message, who sent it, and a way to answer."""
+
+    session: AsyncSession
+    message: Message
+    contact: ContactPoint
+    person: Beneficiary
+    text: str
+    is_new_person: bool
+    replies: list[int] = field(default_factory=list)
+
+    async def reply(
+        self, text: str, *, origin: Origin, choices: tuple[Choice, ...] = ()
+    ) -> int | None:
+        """Answer on the channel the person wrote from."""
+        message_id = await queue_message(
+            self.session,
+            OutgoingMessage(
+                beneficiary_id=self.person.id,
+                contact_point_id=self.contact.id,
+                text=text,
+                choices=choices,
+                origin=origin,
+                priority=Priority.CONVERSATION,
+            ),
+        )
+        if message_id is not None:
+            self.replies.append(message_id)
+        return message_id
+
+
+Handler = Callable[[InboundContext], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class _Route:
+    order: int
+    name: str
+    handler: Handler
+
+
+class InboundRouter:
+    """Handlers registered at startup, tried in order until one takes the message."""
+
+    def __init__(self) -> None:
+        self._routes: list[_Route] = []
+
+    def register(self, name: str, handler: Handler, *, order: int) -> None:
+        self._routes.append(_Route(order, name, handler))
+        self._routes.sort(key=lambda r: r.order)
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self._routes]
+
+    async def route(self, ctx: InboundContext) -> str:
+        for route in self._routes:
+            try:
+                async with ctx.session.begin_nested():
+                    if await route.handler(ctx):
+                        return route.name
+            except Exception:
+                # A broken handler must not lose the message: it goes to the staff inbox.
+                log.exception("inbound handler failed", extra={"handler": route.name})
+        return INBOX
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    contact: ContactPoint
+    person: Beneficiary
+    handled_by: str
+    replies: list[int]
+
+
+async def _log_inbound(
+    session: AsyncSession, inbound: InboundMessage, contact: ContactPoint
+) -> Message | None:
+    row = {
+        "beneficiary_id": contact.beneficiary_id,
+        "contact_point_id": contact.id,
+        "channel": inbound.channel,
+        "direction": "in",
+        "body": inbound.text[:MAX_BODY],
+        "status": statuses.RECEIVED,
+        "origin_kind": "person",
+        "provider_id": inbound.provider_id,
+    }
+    try:
+        async with session.begin_nested():
+            (message_id,) = await log_exchanges(session, [row])
+    except IntegrityError:
+        return None
+    return await session.get(Message, message_id)
+
+
+async def _already_received(session: AsyncSession, inbound: InboundMessage) -> bool:
+    found = await session.scalar(
+        select(Message.id).where(
+            Message.channel == inbound.channel,
+            Message.direction == "in",
+            Message.provider_id == inbound.provider_id,
+        )
+    )
+    return found is not None
+
+
+async def receive(
+    session: AsyncSession, router: InboundRouter, inbound: InboundMessage
+) -> Received | None:
+    """Log an inbound message once and route it; None when it was already received."""
+    if await _already_received(session, inbound):
+        return None
+    contact, created = await find_or_create_contact(
+        session, channel=inbound.channel, address=inbound.address, language=inbound.language_hint
+    )
+    message = await _log_inbound(session, inbound, contact)
+    if message is None:
+        return None
+    person = await session.get_one(Beneficiary, contact.beneficiary_id)
+    person.last_contact_at = utcnow()
+    ctx = InboundContext(session, message, contact, person, message.body or "", created)
+    handled_by = await _dispatch(ctx, router)
+    message.handled_by = handled_by
+    await session.flush()
+    return Received(message, contact, person, handled_by, ctx.replies)
+
+
+async def _dispatch(ctx: InboundContext, router: InboundRouter) -> str:
+    keyword = consent_keyword(ctx.text)
+    if keyword is not None:
+        await _apply_consent_keyword(ctx, keyword)
+        return "keyword"
+    if ctx.contact.opted_out:
+        # They asked us to stop: no automated answer, but a person on the team sees it.
+        return INBOX
+    return await router.route(ctx)
+
+
+async def _apply_consent_keyword(ctx: InboundContext, keyword: str) -> None:
+    kind = OPT_OUT if keyword == "stop" else OPT_IN
+    await record_consent(
+        ctx.session,
+        beneficiary_id=ctx.person.id,
+        kind=kind,
+        source="keyword",
+        detail=f"{ctx.contact.channel}:{keyword}",
+    )
+    text_key = "stop_confirmation" if keyword == "stop" else "start_confirmation"
+    message_id = await queue_message(
+        ctx.session,
+        OutgoingMessage(
+            beneficiary_id=ctx.person.id,
+            contact_point_id=ctx.contact.id,
+            text=gateway_text(text_key, ctx.person.language),
+            origin=Origin("keyword", keyword),
+            priority=Priority.CONVERSATION,
+            bypass_consent=keyword == "stop",
+        ),
+    )
+    if message_id is not None:
+        ctx.replies.append(message_id)

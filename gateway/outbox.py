@@ -1,0 +1,167 @@
+"""The one way to send a message: a row in the outbox, written in the caller's transaction."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Beneficiary, ContactPoint, Message
+from gateway import statuses
+from gateway.channels.base import Choice
+from gateway.exchange import Origin, log_exchanges
+
+# Which channel to use when the person has several and named no preference:
+# Telegram costs nothing, SMS reaches every phone, the simulator only demos.
+CHANNEL_PREFERENCE = ("telegram", "sms", "simulator")
+
+
+class Priority(enum.IntEnum):
+    """Higher goes first: a person waiting for an answer overtakes a mass mailing."""
+
+    BROADCAST = 0
+    REMINDER = 10
+    URGENT_ALERT = 20
+    CONVERSATION = 30
+
+
+class NotReachable(Exception):
+    """The person cannot be written to: no contact, or they asked us to stop."""
+
+    def __init__(self, reason: str, *, opted_out: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.opted_out = opted_out
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    beneficiary_id: int
+    text: str
+    origin: Origin
+    channel: str | None = None
+    contact_point_id: int | None = None
+    choices: tuple[Choice, ...] = ()
+    priority: int = Priority.CONVERSATION
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+    respect_quiet_hours: bool = False
+    bypass_consent: bool = False
+    dedup_key: str | None = None
+    fallback_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """What became of one requested message: its id, or why there is none."""
+
+    message_id: int | None
+    skipped: str | None = None
+    opted_out: bool = False
+    duplicate: bool = False
+
+
+def _pick_contact(
+    spec: OutgoingMessage, person: Beneficiary | None, contacts: list[ContactPoint]
+) -> ContactPoint | Queued:
+    if person is None:
+        return Queued(None, skipped="personne inconnue")
+    candidates = contacts
+    if spec.contact_point_id is not None:
+        candidates = [c for c in contacts if c.id == spec.contact_point_id]
+    elif spec.channel is not None:
+        candidates = [c for c in contacts if c.channel == spec.channel]
+    if not candidates:
+        return Queued(None, skipped="aucun moyen de contact sur ce canal")
+    usable = candidates if spec.bypass_consent else [c for c in candidates if not c.opted_out]
+    if not usable:
+        return Queued(
+            None, skipped="la personne a demandé à ne plus recevoir de messages", opted_out=True
+        )
+    order = [person.preferred_channel, *CHANNEL_PREFERENCE]
+    return min(usable, key=lambda c: (order.index(c.channel) if c.channel in order else 99, c.id))
+
+
+async def _load_people(
+    session: AsyncSession, ids: set[int]
+) -> tuple[dict[int, Beneficiary], dict[int, list[ContactPoint]]]:
+    people = {
+        p.id: p
+        for p in (
+            await session.execute(select(Beneficiary).where(Beneficiary.id.in_(ids)))
+        ).scalars()
+    }
+    contacts: dict[int, list[ContactPoint]] = {pid: [] for pid in ids}
+    rows = await session.execute(
+        select(ContactPoint).where(ContactPoint.beneficiary_id.in_(ids)).order_by(ContactPoint.id)
+    )
+    for contact in rows.scalars():
+        contacts[contact.beneficiary_id].append(contact)
+    return people, contacts
+
+
+async def _existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    result = await session.execute(select(Message.dedup_key).where(Message.dedup_key.in_(keys)))
+    return {k for k in result.scalars() if k is not None}
+
+
+def _row(spec: OutgoingMessage, contact: ContactPoint) -> dict[str, object]:
+    from gateway.encoding import analyze_sms
+
+    analysis = analyze_sms(spec.text) if contact.channel == "sms" else None
+    return {
+        "beneficiary_id": spec.beneficiary_id,
+        "contact_point_id": contact.id,
+        "channel": contact.channel,
+        "direction": "out",
+        "body": spec.text,
+        "choices": [[c.key, c.label] for c in spec.choices] or None,
+        "status": statuses.QUEUED,
+        "origin_kind": spec.origin.kind,
+        "origin_ref": spec.origin.ref,
+        "dedup_key": spec.dedup_key,
+        "priority": int(spec.priority),
+        "respect_quiet_hours": spec.respect_quiet_hours,
+        "bypass_consent": spec.bypass_consent,
+        "fallback_channel": spec.fallback_channel,
+        "not_before": spec.not_before,
+        "expires_at": spec.expires_at,
+        "encoding": analysis.encoding if analysis else None,
+        "segments": analysis.segments if analysis else None,
+    }
+
+
+async def queue_messages(session: AsyncSession, specs: Sequence[OutgoingMessage]) -> list[Queued]:
+    """Queue messages for the dispatcher; a message whose dedup key exists is not queued again."""
+    people, contacts = await _load_people(session, {s.beneficiary_id for s in specs})
+    taken = await _existing_keys(session, [s.dedup_key for s in specs if s.dedup_key])
+    results: list[Queued | None] = []
+    rows: list[dict[str, object]] = []
+    for spec in specs:
+        if spec.dedup_key is not None and spec.dedup_key in taken:
+            results.append(Queued(None, skipped="déjà en file", duplicate=True))
+            continue
+        picked = _pick_contact(spec, people.get(spec.beneficiary_id), contacts[spec.beneficiary_id])
+        if isinstance(picked, Queued):
+            results.append(picked)
+            continue
+        if spec.dedup_key is not None:
+            taken.add(spec.dedup_key)
+        rows.append(_row(spec, picked))
+        results.append(None)
+    ids = iter(await log_exchanges(session, rows))
+    return [r if r is not None else Queued(next(ids)) for r in results]
+
+
+async def queue_message(session: AsyncSession, spec: OutgoingMessage) -> int | None:
+    """Queue one message (None if its dedup key was queued before); raise NotReachable."""
+    (result,) = await queue_messages(session, [spec])
+    if result.message_id is None and not result.duplicate:
+        raise NotReachable(result.skipped or "", opted_out=result.opted_out)
+    return result.message_id

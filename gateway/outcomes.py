@@ -1,0 +1,190 @@
+"""What a provider answered, written back to the messages: sends and later status reports."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ChannelState, ContactPoint, Message
+from gateway import statuses
+from gateway.channels.base import Outcome, SendResult
+from gateway.consent import OPT_OUT, record_consent
+from gateway.exchange import Origin, log_status
+from gateway.outbox import OutgoingMessage, queue_messages
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 300.0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    message_id: int
+    channel: str
+    result: SendResult
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before another try: doubling from 2 s, capped at five minutes."""
+    return min(MAX_BACKOFF, 2.0 ** max(attempts, 1))
+
+
+async def record_outcomes(
+    session: AsyncSession, recorded: Sequence[Recorded], *, now: datetime, max_attempts: int
+) -> None:
+    """Write each send's outcome; a retry goes back to the queue, an opt-out is recorded."""
+    if not recorded:
+        return
+    ids = [r.message_id for r in recorded]
+    messages = {
+        m.id: m
+        for m in (
+            await session.execute(select(Message).where(Message.id.in_(ids)).with_for_update())
+        ).scalars()
+    }
+    for item in recorded:
+        message = messages[item.message_id]
+        message.lease_owner = None
+        message.lease_until = None
+        await _apply(session, message, item.result, now=now, max_attempts=max_attempts)
+    await session.flush()
+
+
+async def _apply(
+    session: AsyncSession,
+    message: Message,
+    result: SendResult,
+    *,
+    now: datetime,
+    max_attempts: int,
+) -> None:
+    outcome = result.outcome
+    if outcome in (Outcome.SENT, Outcome.DELIVERED):
+        message.provider_id = result.provider_id
+        message.sent_at = message.sent_at or now
+        status = statuses.DELIVERED if outcome is Outcome.DELIVERED else statuses.SENT
+        if outcome is Outcome.DELIVERED:
+            message.delivered_at = now
+        if statuses.moves_forward(message.status, status):
+            await log_status(session, message, status, at=now)
+        return
+    message.error_code = result.error_code
+    message.error_reason = (result.reason or "")[:300] or None
+    if outcome is Outcome.RETRY:
+        await _retry(session, message, result, now=now, max_attempts=max_attempts)
+    elif outcome is Outcome.UNKNOWN:
+        await log_status(session, message, statuses.UNKNOWN, detail=result.reason, at=now)
+    else:
+        await log_status(session, message, statuses.FAILED, detail=result.reason, at=now)
+        if outcome is Outcome.OPTED_OUT:
+            await _opt_out(session, message, result)
+
+
+async def _retry(
+    session: AsyncSession,
+    message: Message,
+    result: SendResult,
+    *,
+    now: datetime,
+    max_attempts: int,
+) -> None:
+    if result.pause_channel and result.retry_after:
+        await pause_channel(
+            session,
+            message.channel,
+            until=now + timedelta(seconds=result.retry_after),
+            reason=result.reason,
+        )
+    if message.attempts >= max_attempts:
+        detail = f"abandonné après {message.attempts} essais : {result.reason}"
+        await log_status(session, message, statuses.FAILED, detail=detail, at=now)
+        return
+    wait = result.retry_after if result.retry_after is not None else backoff(message.attempts)
+    message.not_before = now + timedelta(seconds=wait)
+    await log_status(
+        session, message, statuses.QUEUED, detail=f"nouvel essai : {result.reason}", at=now
+    )
+
+
+async def pause_channel(
+    session: AsyncSession, channel: str, *, until: datetime, reason: str | None
+) -> None:
+    """Hold a whole channel for every worker, as the provider asked."""
+    state = await session.get(ChannelState, channel)
+    if state is None:
+        session.add(ChannelState(channel=channel, paused_until=until, reason=reason))
+    elif state.paused_until is None or state.paused_until < until:
+        state.paused_until = until
+        state.reason = reason
+
+
+async def _opt_out(session: AsyncSession, message: Message, result: SendResult) -> None:
+    contact = (
+        await session.get(ContactPoint, message.contact_point_id)
+        if message.contact_point_id is not None
+        else None
+    )
+    everywhere = result.error_code == "21610"
+    await record_consent(
+        session,
+        beneficiary_id=message.beneficiary_id,
+        kind=OPT_OUT,
+        source="provider_error",
+        contact=None if everywhere else contact,
+        detail=f"{message.channel}:{result.error_code}",
+    )
+    if message.fallback_channel and not everywhere:
+        await _fall_back(session, message)
+
+
+async def _fall_back(session: AsyncSession, message: Message) -> None:
+    """Send the same text on the fallback channel (Telegram refused: try SMS)."""
+    key = f"{message.dedup_key}:fallback" if message.dedup_key else f"fallback:{message.id}"
+    await queue_messages(
+        session,
+        [
+            OutgoingMessage(
+                beneficiary_id=message.beneficiary_id,
+                text=message.body or "",
+                origin=Origin(message.origin_kind, message.origin_ref),
+                channel=message.fallback_channel,
+                priority=message.priority,
+                expires_at=message.expires_at,
+                respect_quiet_hours=message.respect_quiet_hours,
+                dedup_key=key,
+            )
+        ],
+    )
+
+
+async def apply_provider_status(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    status: str,
+    error_code: str | None,
+    provider_id: str | None,
+    now: datetime,
+) -> bool:
+    """Apply a delivery report; a report older than what is known changes nothing."""
+    message = await session.get(Message, message_id, with_for_update=True)
+    if message is None or message.direction != "out":
+        return False
+    if provider_id and message.provider_id is None:
+        message.provider_id = provider_id
+    if error_code == "21610":
+        await _opt_out(session, message, SendResult(Outcome.OPTED_OUT, error_code=error_code))
+    if not statuses.moves_forward(message.status, status):
+        return False
+    if error_code:
+        message.error_code = error_code
+    if status == statuses.DELIVERED:
+        message.delivered_at = now
+    if status in (statuses.SENT, statuses.DELIVERED) and message.sent_at is None:
+        message.sent_at = now
+    await log_status(session, message, status, detail="rapport du fournisseur", at=now)
+    return True

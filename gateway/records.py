@@ -1,0 +1,159 @@
+"""The beneficiary record: finding people by how they write to us, and creating them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
+from gateway.phones import normalize_phone
+
+PHONE_CHANNELS = frozenset({"sms", "simulator"})
+
+
+class UnknownSite(LookupError):
+    """A site slug that no organisation has."""
+
+
+def normalize_address(channel: str, address: str) -> str:
+    """Return the canonical address for a channel (E.164 for phones, the chat id for Telegram)."""
+    if channel in PHONE_CHANNELS:
+        return normalize_phone(address)
+    return address.strip()
+
+
+async def default_site(session: AsyncSession) -> Site:
+    """Return the site unknown senders are attached to: the first one created."""
+    site = await session.scalar(select(Site).order_by(Site.id).limit(1))
+    if site is None:
+        raise LookupError("aucun site n'est configuré")
+    return site
+
+
+async def site_by_slug(session: AsyncSession, slug: str) -> Site:
+    site = await session.scalar(select(Site).where(Site.slug == slug))
+    if site is None:
+        raise UnknownSite(f"site inconnu : « {slug} »")
+    return site
+
+
+async def find_contact(session: AsyncSession, *, channel: str, address: str) -> ContactPoint | None:
+    return await session.scalar(
+        select(ContactPoint).where(ContactPoint.channel == channel, ContactPoint.address == address)
+    )
+
+
+async def find_by_phone(session: AsyncSession, phone: str) -> list[Beneficiary]:
+    """Find the people who have this phone number on any phone channel."""
+    normalized = normalize_phone(phone)
+    result = await session.execute(
+        select(Beneficiary)
+        .join(ContactPoint)
+        .where(ContactPoint.address == normalized, ContactPoint.channel.in_(PHONE_CHANNELS))
+        .options(selectinload(Beneficiary.contact_points), selectinload(Beneficiary.tags))
+        .distinct()
+    )
+    return list(result.scalars())
+
+
+async def get_beneficiary(session: AsyncSession, beneficiary_id: int) -> Beneficiary | None:
+    return await session.scalar(
+        select(Beneficiary)
+        .where(Beneficiary.id == beneficiary_id)
+        .options(selectinload(Beneficiary.contact_points), selectinload(Beneficiary.tags))
+    )
+
+
+async def create_beneficiary(
+    session: AsyncSession,
+    *,
+    site: Site,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    language: str = "fr",
+    tags: Iterable[str] = (),
+) -> Beneficiary:
+    person = Beneficiary(
+        organisation_id=site.organisation_id,
+        site_id=site.id,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+    )
+    session.add(person)
+    await session.flush()
+    await set_tags(session, person, tags)
+    return person
+
+
+async def add_contact(
+    session: AsyncSession, person: Beneficiary, *, channel: str, address: str
+) -> ContactPoint:
+    contact = ContactPoint(
+        beneficiary_id=person.id, channel=channel, address=normalize_address(channel, address)
+    )
+    session.add(contact)
+    await session.flush()
+    return contact
+
+
+async def find_or_create_contact(
+    session: AsyncSession, *, channel: str, address: str, language: str | None = None
+) -> tuple[ContactPoint, bool]:
+    """Return the contact for an address, creating a new beneficiary for an unknown sender."""
+    canonical = normalize_address(channel, address)
+    contact = await find_contact(session, channel=channel, address=canonical)
+    if contact is not None:
+        return contact, False
+    person = await _person_with_same_phone(session, channel, canonical)
+    if person is None:
+        person = await create_beneficiary(
+            session, site=await default_site(session), language=language or "fr"
+        )
+    contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
+    session.add(contact)
+    await session.flush()
+    return contact, True
+
+
+async def _person_with_same_phone(
+    session: AsyncSession, channel: str, address: str
+) -> Beneficiary | None:
+    if channel not in PHONE_CHANNELS:
+        return None
+    return await session.scalar(
+        select(Beneficiary)
+        .join(ContactPoint)
+        .where(ContactPoint.address == address, ContactPoint.channel.in_(PHONE_CHANNELS))
+        .limit(1)
+    )
+
+
+async def set_tags(session: AsyncSession, person: Beneficiary, tags: Iterable[str]) -> None:
+    """Replace a person's tags with the given ones, normalised to lower case."""
+    wanted = sorted({t.strip().lower() for t in tags if t.strip()})
+    await session.execute(delete(BeneficiaryTag).where(BeneficiaryTag.beneficiary_id == person.id))
+    session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in wanted)
+    await session.flush()
+
+
+async def ensure_organisation(
+    session: AsyncSession, *, slug: str, name: str, site_slug: str, site_name: str
+) -> Site:
+    """Create an organisation with one site unless it exists; return the site."""
+    org = await session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        org = Organisation(slug=slug, name=name, settings={})
+        session.add(org)
+        await session.flush()
+    site = await session.scalar(
+        select(Site).where(Site.organisation_id == org.id, Site.slug == site_slug)
+    )
+    if site is None:
+        site = Site(organisation_id=org.id, slug=site_slug, name=site_name, info={})
+        session.add(site)
+        await session.flush()
+    return site

@@ -1,0 +1,217 @@
+"""The beneficiary record and its timeline, for staff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
+
+from db.models import Beneficiary, Message
+from gateway.exchange import Origin, status_history
+from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
+from gateway.phones import InvalidPhoneNumber
+from gateway.records import (
+    UnknownSite,
+    add_contact,
+    create_beneficiary,
+    default_site,
+    find_by_phone,
+    find_contact,
+    get_beneficiary,
+    normalize_address,
+    set_tags,
+    site_by_slug,
+)
+from lien.api.schemas import (
+    BeneficiaryIn,
+    BeneficiaryOut,
+    BeneficiaryPatch,
+    ContactOut,
+    MessageOut,
+    QueuedOut,
+    StaffMessageIn,
+    StatusStep,
+)
+from lien.auth import CurrentStaff
+from lien.deps import SessionDep
+
+router = APIRouter(prefix="/api/beneficiaries", tags=["beneficiaries"])
+
+
+def to_out(person: Beneficiary) -> BeneficiaryOut:
+    return BeneficiaryOut(
+        id=person.id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        language=person.language,
+        site_id=person.site_id,
+        preferred_channel=person.preferred_channel,
+        tags=[t.tag for t in person.tags],
+        fields=person.fields,
+        contacts=[ContactOut.model_validate(c) for c in person.contact_points],
+        last_contact_at=person.last_contact_at,
+        created_at=person.created_at,
+    )
+
+
+async def _load(session: SessionDep, beneficiary_id: int) -> Beneficiary:
+    person = await get_beneficiary(session, beneficiary_id)
+    if person is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="bénéficiaire introuvable")
+    return person
+
+
+@router.get("", response_model=list[BeneficiaryOut], summary="Chercher des bénéficiaires")
+async def search(
+    session: SessionDep,
+    _staff: CurrentStaff,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[BeneficiaryOut]:
+    if phone is not None:
+        try:
+            people = await find_by_phone(session, phone)
+        except InvalidPhoneNumber as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        return [to_out(p) for p in people]
+    ids = (
+        await session.execute(
+            select(Beneficiary.id).order_by(Beneficiary.id).limit(limit).offset(offset)
+        )
+    ).scalars()
+    return [to_out(await _load(session, i)) for i in ids]
+
+
+@router.post(
+    "",
+    response_model=BeneficiaryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Créer un bénéficiaire",
+)
+async def create(body: BeneficiaryIn, session: SessionDep, _staff: CurrentStaff) -> BeneficiaryOut:
+    try:
+        site = await site_by_slug(session, body.site) if body.site else await default_site(session)
+        contacts = [("sms", body.phone)] if body.phone else []
+        if body.telegram_chat_id:
+            contacts.append(("telegram", body.telegram_chat_id))
+        for channel, address in contacts:
+            existing = await find_contact(
+                session, channel=channel, address=normalize_address(channel, address)
+            )
+            if existing is not None:
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    detail=f"ce contact existe déjà (bénéficiaire {existing.beneficiary_id})",
+                )
+    except (UnknownSite, InvalidPhoneNumber) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    person = await create_beneficiary(
+        session,
+        site=site,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        language=body.language,
+        tags=body.tags,
+    )
+    for channel, address in contacts:
+        await add_contact(session, person, channel=channel, address=address)
+    session.expunge(person)
+    return to_out(await _load(session, person.id))
+
+
+@router.get("/{beneficiary_id}", response_model=BeneficiaryOut, summary="Fiche d'un bénéficiaire")
+async def read(beneficiary_id: int, session: SessionDep, _staff: CurrentStaff) -> BeneficiaryOut:
+    return to_out(await _load(session, beneficiary_id))
+
+
+@router.patch("/{beneficiary_id}", response_model=BeneficiaryOut, summary="Modifier une fiche")
+async def patch(
+    beneficiary_id: int, body: BeneficiaryPatch, session: SessionDep, _staff: CurrentStaff
+) -> BeneficiaryOut:
+    person = await _load(session, beneficiary_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "site" in changes:
+        try:
+            person.site_id = (await site_by_slug(session, changes.pop("site"))).id
+        except UnknownSite as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    if (tags := changes.pop("tags", None)) is not None:
+        await set_tags(session, person, tags)
+    for name, value in changes.items():
+        setattr(person, name, value)
+    await session.flush()
+    session.expunge(person)
+    return to_out(await _load(session, beneficiary_id))
+
+
+@router.get(
+    "/{beneficiary_id}/messages", response_model=list[MessageOut], summary="Historique des échanges"
+)
+async def timeline(
+    beneficiary_id: int, session: SessionDep, _staff: CurrentStaff
+) -> list[MessageOut]:
+    await _load(session, beneficiary_id)
+    messages = list(
+        (
+            await session.execute(
+                select(Message)
+                .where(Message.beneficiary_id == beneficiary_id)
+                .order_by(Message.created_at, Message.id)
+            )
+        ).scalars()
+    )
+    history: dict[int, list[StatusStep]] = {m.id: [] for m in messages}
+    for event in await status_history(session, list(history)):
+        history[event.message_id].append(
+            StatusStep(status=event.status, detail=event.detail, at=event.created_at)
+        )
+    return [
+        MessageOut(
+            id=m.id,
+            direction=m.direction,
+            channel=m.channel,
+            body=m.body,
+            status=m.status,
+            origin=m.origin_kind,
+            origin_ref=m.origin_ref,
+            error_code=m.error_code,
+            error_reason=m.error_reason,
+            encoding=m.encoding,
+            segments=m.segments,
+            created_at=m.created_at,
+            sent_at=m.sent_at,
+            delivered_at=m.delivered_at,
+            history=history[m.id],
+        )
+        for m in messages
+    ]
+
+
+@router.post(
+    "/{beneficiary_id}/messages",
+    response_model=QueuedOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Écrire à un bénéficiaire",
+)
+async def send(
+    beneficiary_id: int, body: StaffMessageIn, session: SessionDep, staff: CurrentStaff
+) -> QueuedOut:
+    await _load(session, beneficiary_id)
+    try:
+        message_id = await queue_message(
+            session,
+            OutgoingMessage(
+                beneficiary_id=beneficiary_id,
+                text=body.text,
+                channel=body.channel,
+                origin=Origin("staff", str(staff.id)),
+                priority=Priority.CONVERSATION,
+            ),
+        )
+    except NotReachable as exc:
+        code = status.HTTP_409_CONFLICT if exc.opted_out else status.HTTP_422_UNPROCESSABLE_CONTENT
+        raise HTTPException(code, detail=exc.reason) from exc
+    message = await session.get_one(Message, message_id)
+    return QueuedOut(id=message.id, status=message.status, channel=message.channel)

@@ -1,0 +1,70 @@
+"""The FastAPI application: webhooks, staff API, health; channels and jobs in its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from lien import webhooks
+from lien.api import beneficiaries, health, inbox, simulator
+from lien.runtime import Runtime, start_runtime, stop_runtime
+from lien.scheduler import start_scheduler
+from lien.settings import Settings
+
+Wiring = Callable[[Runtime], None]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dispatch: bool = True,
+    schedule: bool = True,
+    wiring: Wiring | None = None,
+) -> FastAPI:
+    """Build the app; the database, channels, dispatcher and scheduler start with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from lien.wiring import wire_domains
+
+        runtime = await start_runtime(settings)
+        (wiring or wire_domains)(runtime)
+        app.state.runtime = runtime
+        task = asyncio.create_task(runtime.dispatcher.run_forever()) if dispatch else None
+        scheduler = start_scheduler(runtime) if schedule else None
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            runtime.dispatcher.stop()
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await stop_runtime(runtime)
+
+    app = FastAPI(
+        title="Lien",
+        summary="Passerelle de messages pour les associations : SMS, Telegram, rappels, alertes.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for module in (webhooks, beneficiaries, simulator, inbox, health):
+        app.include_router(module.router)
+    return app
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")}
+        for e in errors
+    ]
+    return JSONResponse({"detail": "requête invalide", "errors": detail}, status_code=422)

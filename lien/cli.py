@@ -1,0 +1,205 @@
+"""The `lien` command: run the gateway, manage the database and tokens, chat as a beneficiary."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+import typer
+
+from lien.settings import Settings
+
+app = typer.Typer(
+    help="Lien — passerelle de messages pour les associations (SMS, Telegram, simulateur).",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help="Base de données : migrations.", no_args_is_help=True)
+token_app = typer.Typer(help="Jetons d'accès à l'API du personnel.", no_args_is_help=True)
+telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(telegram_app, name="telegram")
+
+
+def _settings(**overrides: object) -> Settings:
+    from lien.logs import configure_logging
+
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    configure_logging(settings.log_level)
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Charger les données de démonstration.")] = False,
+) -> None:
+    """Lancer la passerelle : webhooks, API du personnel, envois et tâches périodiques."""
+    import uvicorn
+
+    from lien.app import create_app
+
+    settings = _settings(environment="demo") if demo else _settings()
+    if demo:
+        asyncio.run(_prepare_demo(settings))
+    typer.echo(f"Lien écoute sur http://{host}:{port}  (documentation de l'API : /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+async def _prepare_demo(settings: Settings) -> None:
+    from lien.demo import load_demo
+    from lien.runtime import start_runtime, stop_runtime
+
+    runtime = await start_runtime(settings)
+    try:
+        async with runtime.sessionmaker() as session, session.begin():
+            token = await load_demo(session)
+    finally:
+        await stop_runtime(runtime)
+    typer.echo("Données de démonstration chargées (AMI Nîmes, AMI Aude — Lézignan).")
+    typer.echo(f"Jeton administrateur de démonstration : {token}")
+
+
+@app.command()
+def worker() -> None:
+    """Lancer seulement les envois et les tâches périodiques (plusieurs processus possibles)."""
+    asyncio.run(_worker(_settings()))
+
+
+async def _worker(settings: Settings) -> None:
+    from lien.runtime import start_runtime, stop_runtime
+    from lien.scheduler import start_scheduler
+    from lien.wiring import wire_domains
+
+    runtime = await start_runtime(settings)
+    wire_domains(runtime)
+    scheduler = start_scheduler(runtime)
+    typer.echo(f"Worker démarré ; canaux : {', '.join(sorted(runtime.channels))}")
+    try:
+        await runtime.dispatcher.run_forever()
+    finally:
+        scheduler.shutdown(wait=False)
+        await stop_runtime(runtime)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Révision cible.")] = "head",
+) -> None:
+    """Appliquer les migrations de la base de données."""
+    asyncio.run(_upgrade(_settings(), revision))
+
+
+async def _upgrade(settings: Settings, revision: str) -> None:
+    from db.migrate import current_revision, upgrade
+    from db.session import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine, revision)
+        typer.echo(f"Base à jour (révision {await current_revision(engine)}).")
+    finally:
+        await engine.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="Nom de la personne ou du service.")],
+    role: Annotated[str, typer.Option(help="admin, staff ou volunteer.")] = "staff",
+) -> None:
+    """Créer un jeton d'accès ; il est affiché une seule fois, en dernière ligne."""
+    try:
+        token = asyncio.run(_token(_settings(), name, role))
+    except ValueError as exc:
+        typer.echo(f"Erreur : {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Jeton créé pour « {name} » (rôle {role}). Conservez-le, il ne sera plus affiché :")
+    typer.echo(token)
+
+
+async def _token(settings: Settings, name: str, role: str) -> str:
+    from lien.auth import create_token
+    from lien.runtime import start_runtime, stop_runtime
+
+    runtime = await start_runtime(settings)
+    try:
+        async with runtime.sessionmaker() as session, session.begin():
+            return await create_token(session, name=name, role=role)
+    finally:
+        await stop_runtime(runtime)
+
+
+@app.command()
+def chat(
+    sender: Annotated[str, typer.Option("--from", help="Numéro du bénéficiaire simulé.")] = (
+        "+33600000000"
+    ),
+) -> None:
+    """Discuter dans le terminal comme un bénéficiaire (canal simulateur, sans réseau)."""
+    asyncio.run(_chat(_settings(), sender))
+
+
+async def _chat(settings: Settings, sender: str) -> None:
+    from gateway.phones import InvalidPhoneNumber
+    from lien.api.simulator import simulate
+    from lien.runtime import start_runtime, stop_runtime
+    from lien.wiring import wire_domains
+
+    runtime = await start_runtime(settings)
+    wire_domains(runtime)
+    typer.echo("Simulateur : écrivez un message (Ctrl-D pour quitter).")
+    try:
+        while True:
+            try:
+                text = await asyncio.to_thread(input, "vous > ")
+            except EOFError:
+                break
+            if not text.strip():
+                continue
+            try:
+                summary = await simulate(runtime, sender=sender, text=text)
+            except InvalidPhoneNumber as exc:
+                typer.echo(f"Erreur : {exc}", err=True)
+                raise typer.Exit(2) from exc
+            await runtime.dispatcher.run_once()
+            for reply in summary.replies:
+                typer.echo(f"lien > {reply.text}")
+            if not summary.replies:
+                typer.echo(f"(message transmis à l'équipe : {summary.handled_by})")
+    finally:
+        await stop_runtime(runtime)
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Déclarer à Telegram l'adresse LIEN_PUBLIC_URL/webhooks/telegram avec le secret."""
+    settings = _settings()
+    if (reason := settings.telegram_disabled_reason()) is not None:
+        typer.echo(f"Telegram n'est pas configuré : {reason}", err=True)
+        raise typer.Exit(2)
+    url = f"{settings.base_url}/webhooks/telegram"
+    ok = asyncio.run(_set_webhook(settings, url))
+    typer.echo(f"Webhook {'enregistré' if ok else 'refusé'} : {url}")
+    if not ok:
+        raise typer.Exit(1)
+
+
+async def _set_webhook(settings: Settings, url: str) -> bool:
+    from gateway.channels.telegram import TelegramChannel
+
+    channel = TelegramChannel(
+        token=settings.telegram_bot_token or "", api_url=settings.telegram_api_url
+    )
+    await channel.start()
+    try:
+        return await channel.set_webhook(url, settings.telegram_webhook_secret or "")
+    finally:
+        await channel.stop()
+
+
+def main() -> None:
+    with contextlib.suppress(KeyboardInterrupt):
+        app(prog_name="lien")

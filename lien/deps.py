@@ -1,0 +1,29 @@
+"""Request-scoped dependencies: one transaction per request, committed at its end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lien.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.sessionmaker() as session, session.begin():
+        yield session
+    # Committed: anything queued in this request can leave now rather than at the next poll.
+    runtime.dispatcher.wake()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

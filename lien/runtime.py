@@ -1,0 +1,190 @@
+"""The running parts of Lien, wired once for `serve`, `worker` and `chat`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from db.base import utcnow
+from db.migrate import upgrade
+from db.models import Message
+from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
+from gateway.channels.base import Channel, InboundMessage
+from gateway.channels.simulator import SimulatorChannel
+from gateway.channels.telegram import TelegramChannel
+from gateway.channels.twilio import TwilioChannel
+from gateway.dispatcher import Dispatcher, DispatcherConfig
+from gateway.inbound import InboundRouter, receive
+from gateway.ratelimit import RateLimits
+from gateway.records import ensure_organisation
+from lien.settings import Settings
+
+log = logging.getLogger(__name__)
+PeriodicFunc = Callable[[AsyncSession, datetime], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A thin scheduled job: a plain function run in its own transaction."""
+
+    name: str
+    seconds: float
+    func: PeriodicFunc
+
+
+@dataclass(frozen=True)
+class Reply:
+    message_id: int
+    text: str
+    choices: list[list[str]]
+
+
+@dataclass(frozen=True)
+class ReceiveSummary:
+    message_id: int
+    beneficiary_id: int
+    handled_by: str
+    replies: list[Reply]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: SessionMaker
+    channels: dict[str, Channel]
+    disabled: dict[str, str]
+    router: InboundRouter
+    dispatcher: Dispatcher
+    jobs: list[PeriodicJob] = field(default_factory=list)
+
+    @property
+    def telegram(self) -> TelegramChannel | None:
+        channel = self.channels.get("telegram")
+        return channel if isinstance(channel, TelegramChannel) else None
+
+    async def receive(self, inbound: InboundMessage) -> ReceiveSummary | None:
+        """Log and route one inbound message in its own transaction; None for a repeat."""
+        async with transaction(self.sessionmaker) as session:
+            received = await receive(session, self.router, inbound)
+            if received is None:
+                return None
+            replies = await _replies(session, received.replies)
+            summary = ReceiveSummary(
+                received.message.id, received.person.id, received.handled_by, replies
+            )
+        self.dispatcher.wake()
+        return summary
+
+    async def run_job(self, job: PeriodicJob) -> None:
+        try:
+            async with transaction(self.sessionmaker) as session:
+                await job.func(session, utcnow())
+        except Exception:
+            log.exception("periodic job failed", extra={"job": job.name})
+        self.dispatcher.wake()
+
+
+async def _replies(session: AsyncSession, ids: list[int]) -> list[Reply]:
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Message.id, Message.body, Message.choices)
+        .where(Message.id.in_(ids))
+        .order_by(Message.id)
+    )
+    return [Reply(mid, body or "", choices or []) for mid, body, choices in rows.all()]
+
+
+def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, str]]:
+    """Create the channels the settings allow, and say why the others are off."""
+    channels: dict[str, Channel] = {"simulator": SimulatorChannel()}
+    disabled: dict[str, str] = {}
+    if (reason := settings.twilio_disabled_reason()) is None:
+        channels["sms"] = TwilioChannel(
+            account_sid=settings.twilio_account_sid or "",
+            auth_token=settings.twilio_auth_token or "",
+            sender=settings.twilio_from,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+            api_url=settings.twilio_api_url,
+            status_callback_url=f"{settings.base_url}/webhooks/twilio/status",
+            timeout=settings.provider_timeout_seconds,
+        )
+    else:
+        disabled["sms"] = reason
+    if (reason := settings.telegram_disabled_reason()) is None:
+        channels["telegram"] = TelegramChannel(
+            token=settings.telegram_bot_token or "", api_url=settings.telegram_api_url
+        )
+    else:
+        disabled["telegram"] = reason
+    return channels, disabled
+
+
+async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """Open the database (migrating it), start the channels, build the dispatcher."""
+    engine = create_engine(settings.database_url)
+    if migrate:
+        await upgrade(engine)
+    sessionmaker = create_sessionmaker(engine)
+    async with transaction(sessionmaker) as session:
+        await ensure_organisation(
+            session,
+            slug="default",
+            name=settings.organisation_name,
+            site_slug="accueil",
+            site_name=settings.site_name,
+        )
+    channels, disabled = build_channels(settings)
+    for name, channel in list(channels.items()):
+        try:
+            await channel.start()
+        except Exception as exc:
+            disabled[name] = f"démarrage impossible : {type(exc).__name__}: {exc}"[:200]
+            del channels[name]
+    for name in channels:
+        log.info("channel enabled", extra={"channel": name})
+    for name, reason in disabled.items():
+        log.warning("channel disabled", extra={"channel": name, "reason": reason})
+    limits = RateLimits({"sms": settings.rate_sms, "telegram": settings.rate_telegram})
+    dispatcher = Dispatcher(
+        sessionmaker=sessionmaker,
+        channels=channels,
+        limits=limits,
+        config=DispatcherConfig(
+            batch_size=settings.dispatch_batch, poll_interval=settings.dispatch_poll_seconds
+        ),
+    )
+    runtime = Runtime(
+        settings, engine, sessionmaker, channels, disabled, InboundRouter(), dispatcher
+    )
+    if runtime.telegram is not None:
+        runtime.telegram.set_inbound_sink(_sink(runtime))
+    return runtime
+
+
+def _sink(runtime: Runtime) -> Callable[[InboundMessage], Awaitable[None]]:
+    async def sink(inbound: InboundMessage) -> None:
+        await runtime.receive(inbound)
+
+    return sink
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    runtime.dispatcher.stop()
+    for channel in runtime.channels.values():
+        try:
+            await channel.stop()
+        except Exception:
+            log.exception("channel stop failed", extra={"channel": channel.name})
+    await runtime.engine.dispose()
+
+
+async def run_dispatcher(runtime: Runtime) -> asyncio.Task[None]:
+    return asyncio.create_task(runtime.dispatcher.run_forever(), name="dispatcher")

@@ -1,0 +1,24 @@
+"""APScheduler drives the periodic jobs; what they do and what is due lives in the tables."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from lien.runtime import Runtime
+
+
+def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=runtime.settings.timezone)
+    for job in runtime.jobs:
+        scheduler.add_job(
+            runtime.run_job,
+            "interval",
+            seconds=job.seconds,
+            args=[job],
+            id=job.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+    scheduler.start()
+    return scheduler

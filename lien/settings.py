@@ -1,0 +1,71 @@
+"""All settings, from the environment (and a .env file), documented in README.md."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "change-me"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIEN_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "demo", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./lien.db"
+    public_url: str = "http://127.0.0.1:8000"
+    timezone: str = "Europe/Paris"
+    secret_key: str = DEFAULT_SECRET
+    log_level: str = "INFO"
+
+    organisation_name: str = "Mon association"
+    site_name: str = "Accueil"
+
+    twilio_account_sid: str | None = Field(
+        None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "LIEN_TWILIO_ACCOUNT_SID")
+    )
+    twilio_auth_token: str | None = Field(
+        None, validation_alias=AliasChoices("TWILIO_AUTH_TOKEN", "LIEN_TWILIO_AUTH_TOKEN")
+    )
+    twilio_from: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+
+    rate_sms: float = Field(10.0, gt=0, description="SMS per second, all workers together")
+    rate_telegram: float = Field(30.0, gt=0, description="Telegram messages per second")
+    dispatch_batch: int = Field(200, ge=1, le=5000)
+    dispatch_poll_seconds: float = Field(0.5, gt=0)
+    provider_timeout_seconds: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "LIEN_SECRET_KEY doit être défini en production (une longue valeur aléatoire)"
+            )
+        return self
+
+    @cached_property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/")
+
+    def twilio_disabled_reason(self) -> str | None:
+        if not (self.twilio_account_sid and self.twilio_auth_token):
+            return "TWILIO_ACCOUNT_SID et TWILIO_AUTH_TOKEN ne sont pas définis"
+        if not (self.twilio_from or self.twilio_messaging_service_sid):
+            return "ni LIEN_TWILIO_FROM ni LIEN_TWILIO_MESSAGING_SERVICE_SID n'est défini"
+        return None
+
+    def telegram_disabled_reason(self) -> str | None:
+        if not self.telegram_bot_token:
+            return "LIEN_TELEGRAM_BOT_TOKEN n'est pas défini"
+        if not self.telegram_webhook_secret:
+            return "LIEN_TELEGRAM_WEBHOOK_SECRET n'est pas défini (il protège le webhook)"
+        return None
