@@ -146,7 +146,7 @@ class Dispatcher:
             async with transaction(self.sessionmaker) as session:
                 recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in results]
                 await record_outcomes(
-                    session, recorded, now=utcnow(), max_attempts=self.config.max_attempts
+                    session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
                 )
         return Pass(len(claimed), decided + len(claimed), waiting)
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Beneficiary, ContactPoint, Message
 from gateway import statuses
 from gateway.channels.base import Choice
+from gateway.encoding import analyze_sms
 from gateway.exchange import Origin, log_exchanges
 
 # Which channel to use when the person has several and named no preference:
@@ -111,16 +112,22 @@ async def _existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     return {k for k in result.scalars() if k is not None}
 
 
-def _row(spec: OutgoingMessage, contact: ContactPoint) -> dict[str, object]:
-    from gateway.encoding import analyze_sms
+def compose_text(text: str, choices: tuple[Choice, ...], channel: str) -> str:
+    """Write the choices as numbered lines where the channel has no buttons."""
+    if not choices or channel == "telegram":
+        return text
+    return "\n".join([text, *(f"{c.key}. {c.label}" for c in choices)])
 
-    analysis = analyze_sms(spec.text) if contact.channel == "sms" else None
+
+def _row(spec: OutgoingMessage, contact: ContactPoint) -> dict[str, object]:
+    body = compose_text(spec.text, spec.choices, contact.channel)
+    analysis = analyze_sms(body) if contact.channel == "sms" else None
     return {
         "beneficiary_id": spec.beneficiary_id,
         "contact_point_id": contact.id,
         "channel": contact.channel,
         "direction": "out",
-        "body": spec.text,
+        "body": body,
         "choices": [[c.key, c.label] for c in spec.choices] or None,
         "status": statuses.QUEUED,
         "origin_kind": spec.origin.kind,

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Message, MessageEvent
+from gateway.channels.base import Choice
+from gateway.consent import OPT_OUT, record_consent
+from gateway.exchange import Origin
+from gateway.outbox import NotReachable, OutgoingMessage, queue_message, queue_messages
+from tests.factories import create_person
+
+STAFF = Origin("staff", "1")
+
+
+async def test_queue_message_writes_an_outbox_row_with_its_first_status(
+    session: AsyncSession,
+) -> None:
+    person = await create_person(session)
+    message_id = await queue_message(
+        session, OutgoingMessage(beneficiary_id=person.id, text="Bonjour", origin=STAFF)
+    )
+    message = await session.get_one(Message, message_id)
+    assert (message.direction, message.channel, message.status) == ("out", "sms", "queued")
+    assert (message.encoding, message.segments) == ("GSM-7", 1)
+    events = (await session.execute(select(MessageEvent.status))).scalars().all()
+    assert events == ["queued"]
+
+
+async def test_telegram_is_preferred_when_the_person_has_it(session: AsyncSession) -> None:
+    person = await create_person(session, telegram="4242")
+    message_id = await queue_message(
+        session, OutgoingMessage(beneficiary_id=person.id, text="Salut", origin=STAFF)
+    )
+    assert (await session.get_one(Message, message_id)).channel == "telegram"
+
+
+async def test_choices_become_numbered_lines_on_sms_only(session: AsyncSession) -> None:
+    person = await create_person(session, telegram="77")
+    choices = (Choice("1", "Oui"), Choice("2", "Non"))
+    sms_id, tg_id = [
+        q.message_id
+        for q in await queue_messages(
+            session,
+            [
+                OutgoingMessage(
+                    beneficiary_id=person.id, text="Venez-vous ?", origin=STAFF,
+                    channel=channel, choices=choices,
+                )
+                for channel in ("sms", "telegram")
+            ],
+        )
+    ]
+    assert sms_id and tg_id
+    assert (await session.get_one(Message, sms_id)).body == "Venez-vous ?\n1. Oui\n2. Non"
+    telegram = await session.get_one(Message, tg_id)
+    assert telegram.body == "Venez-vous ?"
+    assert telegram.choices == [["1", "Oui"], ["2", "Non"]]
+
+
+async def test_an_opted_out_person_is_not_reachable(session: AsyncSession) -> None:
+    person = await create_person(session)
+    await record_consent(session, beneficiary_id=person.id, kind=OPT_OUT, source="staff")
+    with pytest.raises(NotReachable) as caught:
+        await queue_message(
+            session, OutgoingMessage(beneficiary_id=person.id, text="x", origin=STAFF)
+        )
+    assert caught.value.opted_out
+
+
+async def test_a_dedup_key_queues_a_message_once(session: AsyncSession) -> None:
+    person = await create_person(session)
+    spec = OutgoingMessage(
+        beneficiary_id=person.id, text="Rappel", origin=Origin("reminder"), dedup_key="r:1:2"
+    )
+    first = await queue_message(session, spec)
+    again = await queue_messages(session, [spec, spec])
+    assert first is not None
+    assert [q.duplicate for q in again] == [True, True]
+    count = (await session.execute(select(Message.id))).scalars().all()
+    assert len(count) == 1
+
+
+async def test_ucs2_text_is_counted_as_such(session: AsyncSession) -> None:
+    person = await create_person(session)
+    message_id = await queue_message(
+        session,
+        OutgoingMessage(beneficiary_id=person.id, text="L’atelier a lieu", origin=STAFF),
+    )
+    assert (await session.get_one(Message, message_id)).encoding == "UCS-2"

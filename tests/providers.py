@@ -1,0 +1,35 @@
+"""Channel doubles and the fake provider server the real twilio and PTB libraries talk to."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pytest
+
+from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
+
+
+class ScriptedChannel:
+    """A channel whose answers the test scripts; it records every call it gets."""
+
+    def __init__(self, name: str = "sms") -> None:
+        self.name = name
+        self.calls: list[OutboundEnvelope] = []
+        self.script: deque[SendResult] = deque()
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def send(self, envelope: OutboundEnvelope) -> SendResult:
+        self.calls.append(envelope)
+        if self.script:
+            return self.script.popleft()
+        return SendResult(Outcome.SENT, provider_id=f"P{envelope.message_id}")
+
+
+@pytest.fixture
+def scripted_sms() -> ScriptedChannel:
+    return ScriptedChannel("sms")
