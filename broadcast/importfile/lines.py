@@ -1,0 +1,100 @@
+"""One line of a user file: a person to import, or a line left out with its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from broadcast.importfile.columns import ColumnLayout
+from broadcast.importfile.results import ImportRow, LineWarning, RejectedLine
+from broadcast.importfile.sheet import SheetRow
+from broadcast.importfile.texts import import_message
+from broadcast.importfile.values import (
+    clean_text,
+    parse_email,
+    parse_language,
+    parse_tags,
+    parse_telegram_chat_id,
+)
+from gateway.phones import InvalidPhoneNumber, normalize_phone
+
+LineOutcome = tuple[ImportRow | RejectedLine, tuple[LineWarning, ...]]
+
+
+def read_line(row: SheetRow, *, layout: ColumnLayout, region: str) -> LineOutcome:
+    """Return the person on a line with the values left out, or the line's rejection."""
+    cells = _CellReader(row, layout)
+    phone_text = cells.first("phone")
+    phone = None
+    if phone_text:
+        try:
+            phone = normalize_phone(phone_text, region=region)
+        except InvalidPhoneNumber:
+            return _rejected(row, "invalid_phone", value=phone_text), ()
+    warnings: list[LineWarning] = []
+    telegram_text = cells.first("telegram_chat_id")
+    telegram_chat_id = parse_telegram_chat_id(telegram_text) if telegram_text else None
+    if telegram_text and telegram_chat_id is None:
+        if phone is None:
+            return _rejected(row, "invalid_telegram", value=telegram_text), ()
+        warnings.append(_warning(row, "invalid_telegram_ignored", value=telegram_text))
+    if phone is None and telegram_chat_id is None:
+        return _rejected(row, "no_contact"), ()
+    person = ImportRow(
+        lines=(row.line,),
+        phone=phone,
+        first_name=clean_text(cells.first("first_name")),
+        last_name=clean_text(cells.first("last_name")),
+        language=cells.parsed("language", parse_language, "unknown_language", warnings),
+        site=clean_text(cells.first("site")),
+        tags=frozenset(tag for text in cells.all("tags") for tag in parse_tags(text)),
+        telegram_chat_id=telegram_chat_id,
+        email=cells.parsed("email", parse_email, "invalid_email", warnings),
+    )
+    return person, tuple(warnings)
+
+
+class _CellReader:
+    """The cells of one line, looked up by field."""
+
+    def __init__(self, row: SheetRow, layout: ColumnLayout) -> None:
+        self._row = row
+        self._layout = layout
+
+    def all(self, field: str) -> list[str]:
+        """Return the non-blank cells of every column holding a field, stripped."""
+        cells = self._row.cells
+        indexes = self._layout.fields.get(field, ())
+        texts = (cells[index].strip() if index < len(cells) else "" for index in indexes)
+        return [text for text in texts if text]
+
+    def first(self, field: str) -> str:
+        """Return the first non-blank cell holding a field, or an empty text."""
+        return next(iter(self.all(field)), "")
+
+    def parsed(
+        self,
+        field: str,
+        parse: Callable[[str], str | None],
+        warning_code: str,
+        warnings: list[LineWarning],
+    ) -> str | None:
+        """Return a field's parsed value, noting a warning when a written value is unusable."""
+        text = self.first(field)
+        if not text:
+            return None
+        value = parse(text)
+        if value is None:
+            warnings.append(_warning(self._row, warning_code, value=text))
+        return value
+
+
+def _rejected(row: SheetRow, code: str, *, value: str = "") -> RejectedLine:
+    cells = list(row.cells)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    raw = "; ".join(cell.strip() for cell in cells)
+    return RejectedLine(line=row.line, reason=import_message(code, value=value), raw=raw, code=code)
+
+
+def _warning(row: SheetRow, code: str, *, value: str) -> LineWarning:
+    return LineWarning(line=row.line, message=import_message(code, value=value), code=code)

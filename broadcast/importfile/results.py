@@ -1,0 +1,80 @@
+"""What reading a user file gives back: people to import, and what was left out and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FileFormat = Literal["csv", "xlsx"]
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be read as a table of people, with a French message for staff."""
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """One person to import; several lines when duplicates were merged."""
+
+    # 1-based line numbers as a spreadsheet or a text editor shows them, first line first.
+    lines: tuple[int, ...]
+    phone: str | None  # E.164
+    first_name: str | None
+    last_name: str | None
+    language: str | None  # ISO 639-1
+    site: str | None
+    tags: frozenset[str]
+    telegram_chat_id: int | None
+    email: str | None
+
+    @property
+    def line(self) -> int:
+        """Return the line this person was first found on."""
+        return self.lines[0]
+
+
+@dataclass(frozen=True)
+class RejectedLine:
+    """A line that is not imported, with the reason shown to staff."""
+
+    line: int
+    reason: str
+    # The line's cells as read, joined by "; ".
+    raw: str
+    code: str
+
+
+@dataclass(frozen=True)
+class LineWarning:
+    """A line imported with a value left out, and why."""
+
+    line: int
+    message: str
+    code: str
+
+
+@dataclass(frozen=True)
+class MergedLines:
+    """Lines found to be the same person, merged into the first one."""
+
+    line: int
+    merged_lines: tuple[int, ...]
+    # Fields given different values on the merged lines; the first line's value was kept.
+    conflicts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Everything read from a user file, ready to be shown before anything is saved."""
+
+    rows: tuple[ImportRow, ...]
+    rejected: tuple[RejectedLine, ...]
+    merged: tuple[MergedLines, ...]
+    warnings: tuple[LineWarning, ...]
+    # (heading as written, field) for each column used, in file order.
+    columns: tuple[tuple[str, str], ...]
+    ignored_columns: tuple[str, ...]
+    header_line: int
+    format: FileFormat
+    encoding: str | None  # None for a workbook
+    delimiter: str | None  # None for a workbook

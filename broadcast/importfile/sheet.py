@@ -1,0 +1,150 @@
+"""Turn the bytes of a CSV file or an Excel workbook into numbered rows of cell texts."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import PurePath
+
+import openpyxl
+
+from broadcast.importfile.results import FileFormat, ImportFileError
+from broadcast.importfile.texts import import_message
+
+DELIMITERS = (";", ",", "\t", "|")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls and other binary Office files
+_UNSUPPORTED_ZIP_SUFFIXES = frozenset({".ods", ".numbers", ".docx", ".zip"})
+# Excel writes this first line when asked to keep the delimiter with the file.
+_SEP_HINT = re.compile(r"\Asep=(.)\r?\n", re.IGNORECASE)
+_SNIFF_LINES = 50
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """The cells of one row, numbered as a spreadsheet or a text editor shows it."""
+
+    line: int
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The rows of a file, with how it was read."""
+
+    rows: tuple[SheetRow, ...]
+    format: FileFormat
+    encoding: str | None
+    delimiter: str | None
+
+
+def read_sheet(data: bytes, *, filename: str) -> Sheet:
+    """Read a CSV file or the first sheet of a workbook; raise ImportFileError if unreadable."""
+    if not data.strip():
+        raise ImportFileError(import_message("empty_file", filename=filename))
+    suffix = PurePath(filename).suffix.lower()
+    if data.startswith(_OLE_MAGIC) or (
+        data.startswith(_ZIP_MAGIC) and suffix in _UNSUPPORTED_ZIP_SUFFIXES
+    ):
+        raise ImportFileError(import_message("unsupported_format", filename=filename))
+    if data.startswith(_ZIP_MAGIC):
+        return _read_workbook(data, filename=filename)
+    return _read_csv(data, filename=filename)
+
+
+def _read_workbook(data: bytes, *, filename: str) -> Sheet:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # any failure of the parser on an untrusted file means unreadable
+        raise ImportFileError(import_message("unreadable_workbook", filename=filename)) from exc
+    try:
+        worksheet = workbook.worksheets[0]
+        # Some programs write wrong dimensions; without them every stored row is read.
+        worksheet.reset_dimensions()
+        rows = tuple(
+            SheetRow(line=number, cells=tuple(_cell_text(value) for value in values))
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
+        )
+    except Exception as exc:
+        raise ImportFileError(import_message("unreadable_workbook", filename=filename)) from exc
+    finally:
+        workbook.close()
+    return Sheet(rows=rows, format="xlsx", encoding=None, delimiter=None)
+
+
+def _cell_text(value: object) -> str:
+    # Spreadsheets store a phone typed without its leading zero as the number 612345678.0.
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_csv(data: bytes, *, filename: str) -> Sheet:
+    text, encoding = _decode(data, filename=filename)
+    hint = _SEP_HINT.match(text)
+    skipped_lines = 1 if hint else 0
+    if hint:
+        text = text[hint.end() :]
+    delimiter = hint.group(1) if hint else _sniff_delimiter(text)
+    try:
+        rows = tuple(_csv_rows(text, delimiter=delimiter, first_line=1 + skipped_lines))
+    except csv.Error as exc:
+        raise ImportFileError(import_message("unreadable_text", filename=filename)) from exc
+    return Sheet(rows=rows, format="csv", encoding=encoding, delimiter=delimiter)
+
+
+def _decode(data: bytes, *, filename: str) -> tuple[str, str]:
+    # Excel saves "CSV UTF-8" with a BOM, plain "CSV" in Windows-1252 and "Unicode text" in UTF-16.
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = [("utf-8-sig", "utf-8-sig")]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = [("utf-16", "utf-16")]
+    else:
+        candidates = [("utf-8", "utf-8"), ("cp1252", "cp1252")]
+    for codec, name in candidates:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:
+            return text, name
+    raise ImportFileError(import_message("unreadable_text", filename=filename))
+
+
+def _sniff_delimiter(text: str) -> str:
+    # The right delimiter splits most lines into the same number of cells, more than one.
+    sample = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    best, best_score = DELIMITERS[0], 0
+    for delimiter in DELIMITERS:
+        widths = Counter(len(cells) for cells in csv.reader(sample, delimiter=delimiter))
+        width, count = widths.most_common(1)[0] if widths else (0, 0)
+        score = count if width > 1 else 0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_rows(text: str, *, delimiter: str, first_line: int) -> Iterator[SheetRow]:
+    # A quoted cell may span several lines: a row is numbered by the line it starts on.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines_read = 0
+    for cells in reader:
+        yield SheetRow(line=first_line + lines_read, cells=tuple(cells))
+        lines_read = reader.line_num
+
+
+def is_blank(cells: Iterable[str]) -> bool:
+    """Tell whether a row has nothing but empty or blank cells."""
+    return not any(cell.strip() for cell in cells)
