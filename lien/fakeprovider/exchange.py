@@ -83,7 +83,10 @@ async def answer(
     perform: Callable[[Fault | None], Response],
     refuse: Callable[[Fault], Response],
 ) -> Response:
-    """Answer a call normally or with its fault, after the global latency."""
+    """Answer a call normally or with its fault, after the global latency.
+
+    The call is carried out even if its client gave up meanwhile, as a real provider would.
+    """
     latency = exchange.state.latency
     if latency > 0:
         await asyncio.sleep(latency)
