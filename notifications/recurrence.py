@@ -4,7 +4,8 @@ A series is an RFC 5545 RRULE plus a local start (naive wall time, e.g. 14:30) i
 timezone, so that "14:30" stays 14:30 in Paris on both sides of a DST change. Lien writes every
 reminder ahead of time, so a rule must end (UNTIL or COUNT) within three years of its start.
 COUNT keeps its RFC 5545 meaning: it counts the dates of the rule before any date is skipped
-for a public or school holiday.
+for a public or school holiday. A wall time inside the spring DST gap (02:00-03:00 in Paris)
+is read with the offset in force before the change.
 """
 
 from __future__ import annotations

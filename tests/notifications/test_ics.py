@@ -113,11 +113,8 @@ def test_fold_line_at_75_octets() -> None:
     line = "DESCRIPTION:" + "a" * 200
     folded = fold_line(line)
     parts = folded.split("\r\n")
-    assert [len(p.encode()) for p in parts] == [
-        75,
-        75,
-        64,
-    ]  # 212 octets: 75, then 74 + 1 space, then 63 + 1 space
+    # 212 octets: 75, then a space and 74, then a space and the last 63.
+    assert [len(p.encode()) for p in parts] == [75, 75, 64]
     assert all(p.startswith(" ") for p in parts[1:])
     assert folded.replace("\r\n ", "") == line
 
