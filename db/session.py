@@ -58,7 +58,7 @@ async def transaction(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]
 
 async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
     """Insert a row unless a unique constraint already holds it; say whether it went in."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     stmt: Any
     if dialect == "postgresql":
         stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()

@@ -143,6 +143,7 @@ def chat(
 
 
 async def _chat(settings: Settings, sender: str) -> None:
+    from db.session import transaction
     from gateway.phones import InvalidPhoneNumber
     from lien.api.simulator import simulate
     from lien.runtime import start_runtime, stop_runtime
@@ -160,7 +161,8 @@ async def _chat(settings: Settings, sender: str) -> None:
             if not text.strip():
                 continue
             try:
-                summary = await simulate(runtime, sender=sender, text=text)
+                async with transaction(runtime.sessionmaker) as session:
+                    summary = await simulate(runtime, session, sender=sender, text=text)
             except InvalidPhoneNumber as exc:
                 typer.echo(f"Erreur : {exc}", err=True)
                 raise typer.Exit(2) from exc

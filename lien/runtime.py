@@ -72,15 +72,19 @@ class Runtime:
     async def receive(self, inbound: InboundMessage) -> ReceiveSummary | None:
         """Log and route one inbound message in its own transaction; None for a repeat."""
         async with transaction(self.sessionmaker) as session:
-            received = await receive(session, self.router, inbound)
-            if received is None:
-                return None
-            replies = await _replies(session, received.replies)
-            summary = ReceiveSummary(
-                received.message.id, received.person.id, received.handled_by, replies
-            )
+            summary = await self.receive_in(session, inbound)
         self.dispatcher.wake()
         return summary
+
+    async def receive_in(
+        self, session: AsyncSession, inbound: InboundMessage
+    ) -> ReceiveSummary | None:
+        """Log and route one inbound message in the caller's transaction."""
+        received = await receive(session, self.router, inbound)
+        if received is None:
+            return None
+        replies = await _replies(session, received.replies)
+        return ReceiveSummary(received.message.id, received.person.id, received.handled_by, replies)
 
     async def run_job(self, job: PeriodicJob) -> None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 
@@ -78,7 +79,9 @@ class TwilioChannel:
         if self._callback:
             params["status_callback"] = f"{self._callback}?m={envelope.message_id}"
         try:
-            created = await self.client.messages.create_async(**params)
+            # The SDK's own timeout is not applied on its async path: bound the call here.
+            async with asyncio.timeout(self._timeout):
+                created = await self.client.messages.create_async(**params)
         except TwilioRestException as exc:
             return _rest_error(exc)
         except aiohttp.ClientConnectorError as exc:

@@ -5,21 +5,24 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, HTTPException, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.channels.base import InboundMessage
 from gateway.phones import InvalidPhoneNumber
 from lien.api.schemas import SimulatorIn, SimulatorOut, SimulatorReply
 from lien.auth import CurrentStaff
-from lien.deps import RuntimeDep
+from lien.deps import RuntimeDep, SessionDep
 from lien.runtime import ReceiveSummary, Runtime
 
 
-async def simulate(runtime: Runtime, *, sender: str, text: str) -> ReceiveSummary:
+async def simulate(
+    runtime: Runtime, session: AsyncSession, *, sender: str, text: str
+) -> ReceiveSummary:
     """Receive a simulated message as if a person had sent it, and return the answers."""
     inbound = InboundMessage(
         channel="simulator", address=sender, text=text, provider_id="sim-" + secrets.token_hex(8)
     )
-    summary = await runtime.receive(inbound)
+    summary = await runtime.receive_in(session, inbound)
     if summary is None:  # a fresh random id cannot repeat
         raise RuntimeError("simulated message seen twice")
     return summary
@@ -30,10 +33,10 @@ router = APIRouter(prefix="/api/simulator", tags=["simulator"])
 
 @router.post("/messages", response_model=SimulatorOut, summary="Simuler un message reçu")
 async def post_message(
-    body: SimulatorIn, runtime: RuntimeDep, _staff: CurrentStaff
+    body: SimulatorIn, runtime: RuntimeDep, session: SessionDep, _staff: CurrentStaff
 ) -> SimulatorOut:
     try:
-        summary = await simulate(runtime, sender=body.sender, text=body.text)
+        summary = await simulate(runtime, session, sender=body.sender, text=body.text)
     except InvalidPhoneNumber as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     return SimulatorOut(

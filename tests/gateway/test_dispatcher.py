@@ -174,7 +174,9 @@ async def test_quiet_hours_defer_to_the_next_opening_or_expire(
     person = await create_person(session)
     deferred = await queue(session, person=person, respect_quiet_hours=True)
     too_late = await queue(
-        session, person=person, respect_quiet_hours=True,
+        session,
+        person=person,
+        respect_quiet_hours=True,
         expires_at=SUNDAY + timedelta(hours=5),
     )
     reply = await queue(session, person=person)
@@ -223,9 +225,7 @@ async def test_a_blocked_telegram_bot_falls_back_to_sms(
     assert (await reload(sessionmaker, message_id)).status == "failed"
     assert [c.text for c in scripted_sms.calls] == ["Alerte"]
     async with sessionmaker() as s:
-        states = dict(
-            (await s.execute(select(ContactPoint.channel, ContactPoint.opted_out))).all()
-        )
+        states = dict((await s.execute(select(ContactPoint.channel, ContactPoint.opted_out))).all())
     assert states == {"sms": False, "telegram": True}
 
 

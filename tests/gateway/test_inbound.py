@@ -16,8 +16,9 @@ def sms(text: str, sid: str = "SM1", sender: str = "06 12 34 56 78") -> InboundM
 
 
 def test_consent_keywords_ignore_case_accents_and_punctuation() -> None:
-    assert [consent_keyword(t) for t in ("STOP", " arrêt ", "Arret.", "stop all", "Unsubscribe")] \
-        == ["stop"] * 5
+    assert [
+        consent_keyword(t) for t in ("STOP", " arrêt ", "Arret.", "stop all", "Unsubscribe")
+    ] == ["stop"] * 5
     assert [consent_keyword(t) for t in ("START", "reprendre !")] == ["start", "start"]
     assert consent_keyword("stop le rappel de demain") is None
 

@@ -45,8 +45,11 @@ async def test_choices_become_numbered_lines_on_sms_only(session: AsyncSession) 
             session,
             [
                 OutgoingMessage(
-                    beneficiary_id=person.id, text="Venez-vous ?", origin=STAFF,
-                    channel=channel, choices=choices,
+                    beneficiary_id=person.id,
+                    text="Venez-vous ?",
+                    origin=STAFF,
+                    channel=channel,
+                    choices=choices,
                 )
                 for channel in ("sms", "telegram")
             ],

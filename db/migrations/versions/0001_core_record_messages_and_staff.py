@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 05:21:23.322697
+Create Date: 2026-11-21 05:29:41.417555
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import db.base
 
@@ -32,7 +33,11 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column(
+            "settings",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("slug", name=op.f("uq_organisations_slug")),
@@ -44,7 +49,11 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("school_zone", sa.String(length=1), nullable=True),
-        sa.Column("info", sa.JSON(), nullable=False),
+        sa.Column(
+            "info",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["organisation_id"],
@@ -99,7 +108,11 @@ def upgrade() -> None:
         sa.Column("last_name", sa.String(length=100), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("preferred_channel", sa.String(length=16), nullable=True),
-        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column(
+            "fields",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("last_contact_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
@@ -198,7 +211,11 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("direction", sa.String(length=3), nullable=False),
         sa.Column("body", sa.Text(), nullable=True),
-        sa.Column("choices", sa.JSON(), nullable=True),
+        sa.Column(
+            "choices",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("origin_kind", sa.String(length=16), nullable=False),
         sa.Column("origin_ref", sa.String(length=64), nullable=True),

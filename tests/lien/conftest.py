@@ -1,0 +1,70 @@
+"""The app under test, started with its lifespan, and a staff token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.session import SessionMaker
+from lien.app import create_app
+from lien.auth import create_token
+from lien.runtime import Runtime
+from lien.settings import Settings
+
+PUBLIC_URL = "https://lien.example.org"
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "public_url": PUBLIC_URL,
+        "environment": "development",
+        "twilio_account_sid": None,
+        "twilio_auth_token": None,
+        "telegram_bot_token": None,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+class App:
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.client = client
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.app.state.runtime
+        return runtime
+
+
+async def started(settings: Settings) -> AsyncIterator[App]:
+    app = create_app(settings, dispatch=False, schedule=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+            yield App(app, client)
+
+
+@pytest.fixture
+async def lien_app(engine: AsyncEngine, database_url: str) -> AsyncIterator[App]:
+    async for app in started(make_settings(database_url)):
+        yield app
+
+
+async def bearer(
+    sessionmaker: SessionMaker, *, role: str = "staff", name: str = "Claire"
+) -> dict[str, str]:
+    async with sessionmaker() as session, session.begin():
+        token = await create_token(session, name=name, role=role)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def staff_headers(sessionmaker: SessionMaker, lien_app: App) -> dict[str, str]:
+    return await bearer(sessionmaker)
