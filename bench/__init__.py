@@ -1,0 +1,1 @@
+"""Benchmarks: each module named bench_*.py measures Lien against a baseline in the same run."""
