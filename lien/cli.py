@@ -205,3 +205,7 @@ async def _set_webhook(settings: Settings, url: str) -> bool:
 def main() -> None:
     with contextlib.suppress(KeyboardInterrupt):
         app(prog_name="lien")
+
+
+if __name__ == "__main__":
+    main()

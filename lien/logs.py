@@ -9,7 +9,11 @@ import sys
 from typing import Any
 
 _PHONE = re.compile(r"\+?\d[\d .-]{7,}\d")
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def mask_phones(text: str) -> str:
@@ -40,6 +44,6 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Libraries log request URLs and parameters, which hold phone numbers and texts.
-    for noisy in ("httpx", "twilio", "telegram", "apscheduler", "aiohttp.access"):
+    for noisy in ("httpx", "twilio", "telegram", "apscheduler", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").disabled = True

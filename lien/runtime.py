@@ -162,7 +162,9 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         channels=channels,
         limits=limits,
         config=DispatcherConfig(
-            batch_size=settings.dispatch_batch, poll_interval=settings.dispatch_poll_seconds
+            batch_size=settings.dispatch_batch,
+            poll_interval=settings.dispatch_poll_seconds,
+            lease_seconds=settings.dispatch_lease_seconds,
         ),
     )
     runtime = Runtime(

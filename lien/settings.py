@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     rate_telegram: float = Field(30.0, gt=0, description="Telegram messages per second")
     dispatch_batch: int = Field(200, ge=1, le=5000)
     dispatch_poll_seconds: float = Field(0.5, gt=0)
+    dispatch_lease_seconds: float = Field(120.0, gt=0)
     provider_timeout_seconds: float = Field(10.0, gt=0)
 
     @model_validator(mode="after")

@@ -43,14 +43,12 @@ def _bad(code: int, reason: str) -> HTTPException:
 async def _body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _bad(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"corps trop grand (> {limit} octets)")
+        raise _bad(status.HTTP_413_CONTENT_TOO_LARGE, f"corps trop grand (> {limit} octets)")
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise _bad(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"corps trop grand (> {limit} octets)"
-            )
+            raise _bad(status.HTTP_413_CONTENT_TOO_LARGE, f"corps trop grand (> {limit} octets)")
     return body
 
 

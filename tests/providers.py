@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 
 import pytest
 
 from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
+from lien.fakeprovider import FakeProviderServer
 
 
 class ScriptedChannel:
@@ -33,3 +35,17 @@ class ScriptedChannel:
 @pytest.fixture
 def scripted_sms() -> ScriptedChannel:
     return ScriptedChannel("sms")
+
+
+@pytest.fixture(scope="session")
+def fake_provider_server() -> Iterator[FakeProviderServer]:
+    with FakeProviderServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_provider(fake_provider_server: FakeProviderServer) -> Iterator[FakeProviderServer]:
+    """The fake Twilio and Telegram, emptied of calls and faults before each test."""
+    fake_provider_server.state.reset()
+    yield fake_provider_server
+    fake_provider_server.state.reset()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
@@ -114,7 +115,9 @@ class TelegramChannel:
                 chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
             )
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # int today, timedelta later: both handled
+                wait = _seconds(exc.retry_after)
             return SendResult(
                 Outcome.RETRY,
                 retry_after=wait,

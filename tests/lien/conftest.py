@@ -13,6 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.session import SessionMaker
 from lien.app import create_app
 from lien.auth import create_token
+from lien.fakeprovider import (
+    DEFAULT_TELEGRAM_TOKEN,
+    DEFAULT_TWILIO_SID,
+    DEFAULT_TWILIO_TOKEN,
+    FakeProviderServer,
+)
 from lien.runtime import Runtime
 from lien.settings import Settings
 
@@ -68,3 +74,35 @@ async def bearer(
 @pytest.fixture
 async def staff_headers(sessionmaker: SessionMaker, lien_app: App) -> dict[str, str]:
     return await bearer(sessionmaker)
+
+
+TWILIO_NUMBER = "+33700000000"
+TELEGRAM_SECRET = "s3cret-webhook-token"
+
+
+def provider_settings(
+    database_url: str, provider: FakeProviderServer, **overrides: Any
+) -> Settings:
+    """Settings with both real channels on, pointed at the local fake provider."""
+    return make_settings(
+        database_url,
+        twilio_account_sid=DEFAULT_TWILIO_SID,
+        twilio_auth_token=DEFAULT_TWILIO_TOKEN,
+        twilio_from=TWILIO_NUMBER,
+        twilio_api_url=provider.twilio_api_url,
+        telegram_bot_token=DEFAULT_TELEGRAM_TOKEN,
+        telegram_webhook_secret=TELEGRAM_SECRET,
+        telegram_api_url=provider.telegram_api_url,
+        provider_timeout_seconds=1.0,
+        rate_sms=1000.0,
+        rate_telegram=1000.0,
+        **overrides,
+    )
+
+
+@pytest.fixture
+async def provider_app(
+    engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer
+) -> AsyncIterator[App]:
+    async for app in started(provider_settings(database_url, fake_provider)):
+        yield app
