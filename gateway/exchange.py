@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -40,6 +41,18 @@ async def log_exchanges(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
         ],
     )
     return ids
+
+
+async def log_inbound(session: AsyncSession, row: dict[str, Any]) -> int | None:
+    """Write a received message unless its provider id was seen before; return its id."""
+    now = utcnow()
+    values = {"created_at": now, "updated_at": now, **row}
+    dialect = session.get_bind().dialect.name
+    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_fn(Message).values(**values).on_conflict_do_nothing().returning(Message.id)
+    # A received message has one status, its arrival: created_at is its whole history.
+    message_id = (await session.execute(stmt)).scalar()
+    return None if message_id is None else int(message_id)
 
 
 async def log_status(

@@ -6,8 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -16,10 +15,10 @@ from gateway import statuses
 from gateway.catalogue import gateway_text
 from gateway.channels.base import Choice, InboundMessage
 from gateway.consent import OPT_IN, OPT_OUT, record_consent
-from gateway.exchange import Origin, log_exchanges
+from gateway.exchange import Origin, log_inbound
 from gateway.keywords import consent_keyword
 from gateway.outbox import OutgoingMessage, Priority, queue_message
-from gateway.records import find_or_create_contact
+from gateway.records import find_or_create_sender
 
 log = logging.getLogger(__name__)
 INBOX = "inbox"
@@ -103,10 +102,8 @@ class Received:
     replies: list[int]
 
 
-async def _log_inbound(
-    session: AsyncSession, inbound: InboundMessage, contact: ContactPoint
-) -> Message | None:
-    row = {
+def _inbound_row(inbound: InboundMessage, contact: ContactPoint) -> dict[str, object]:
+    return {
         "beneficiary_id": contact.beneficiary_id,
         "contact_point_id": contact.id,
         "channel": inbound.channel,
@@ -116,43 +113,28 @@ async def _log_inbound(
         "origin_kind": "person",
         "provider_id": inbound.provider_id,
     }
-    try:
-        async with session.begin_nested():
-            (message_id,) = await log_exchanges(session, [row])
-    except IntegrityError:
-        return None
-    return await session.get(Message, message_id)
-
-
-async def _already_received(session: AsyncSession, inbound: InboundMessage) -> bool:
-    found = await session.scalar(
-        select(Message.id).where(
-            Message.channel == inbound.channel,
-            Message.direction == "in",
-            Message.provider_id == inbound.provider_id,
-        )
-    )
-    return found is not None
 
 
 async def receive(
     session: AsyncSession, router: InboundRouter, inbound: InboundMessage
 ) -> Received | None:
     """Log an inbound message once and route it; None when it was already received."""
-    if await _already_received(session, inbound):
-        return None
-    contact, created = await find_or_create_contact(
+    contact, person, created = await find_or_create_sender(
         session, channel=inbound.channel, address=inbound.address, language=inbound.language_hint
     )
-    message = await _log_inbound(session, inbound, contact)
-    if message is None:
+    row = _inbound_row(inbound, contact)
+    message_id = await log_inbound(session, row)
+    if message_id is None:
         return None
-    person = await session.get_one(Beneficiary, contact.beneficiary_id)
+    # Handlers read the message; it is not re-selected, only its routing is written back.
+    message = Message(id=message_id, **row)
     person.last_contact_at = utcnow()
     ctx = InboundContext(session, message, contact, person, message.body or "", created)
     handled_by = await _dispatch(ctx, router)
     message.handled_by = handled_by
-    await session.flush()
+    await session.execute(
+        update(Message).where(Message.id == message_id).values(handled_by=handled_by)
+    )
     return Received(message, contact, person, handled_by, ctx.replies)
 
 

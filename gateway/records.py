@@ -119,6 +119,26 @@ async def find_or_create_contact(
     return contact, True
 
 
+async def find_or_create_sender(
+    session: AsyncSession, *, channel: str, address: str, language: str | None = None
+) -> tuple[ContactPoint, Beneficiary, bool]:
+    """Return who wrote from an address (one query when known), creating them otherwise."""
+    canonical = normalize_address(channel, address)
+    found = (
+        await session.execute(
+            select(ContactPoint, Beneficiary)
+            .join(Beneficiary, ContactPoint.beneficiary_id == Beneficiary.id)
+            .where(ContactPoint.channel == channel, ContactPoint.address == canonical)
+        )
+    ).first()
+    if found is not None:
+        return found[0], found[1], False
+    contact, created = await find_or_create_contact(
+        session, channel=channel, address=canonical, language=language
+    )
+    return contact, await session.get_one(Beneficiary, contact.beneficiary_id), created
+
+
 async def _person_with_same_phone(
     session: AsyncSession, channel: str, address: str
 ) -> Beneficiary | None:

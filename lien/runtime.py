@@ -73,7 +73,8 @@ class Runtime:
         """Log and route one inbound message in its own transaction; None for a repeat."""
         async with transaction(self.sessionmaker) as session:
             summary = await self.receive_in(session, inbound)
-        self.dispatcher.wake()
+        if summary is not None and summary.replies:
+            self.dispatcher.wake()
         return summary
 
     async def receive_in(

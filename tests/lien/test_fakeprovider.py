@@ -406,7 +406,7 @@ async def test_remote_control_steers_the_server(twilio: Any, provider: FakeProvi
 
 def test_module_runs_as_its_own_process() -> None:
     command = [sys.executable, "-m", "lien.fakeprovider", "--port", "0", "--telegram-token", "1:a"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split()[-1]

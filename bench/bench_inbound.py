@@ -1,0 +1,153 @@
+"""Inbound SMS webhooks: Lien's signed, deduplicated, routed path against a bare INSERT endpoint.
+
+Both servers run in their own process on the same database engine; the load comes from this one.
+Figures: throughput at a fixed concurrency, then p50/p99 latency at a paced 200 requests/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import aiohttp
+from twilio.request_validator import RequestValidator
+
+from bench.common import free_port, fresh_database, percentile, scratch_sqlite, spawn, stop
+
+SID = "AC" + "0" * 32
+TOKEN = "bench-token"
+
+
+@dataclass(frozen=True)
+class Figures:
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+
+
+def requests_for(
+    base: str, path: str, count: int, offset: int
+) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    validator = RequestValidator(TOKEN)
+    prepared = []
+    for i in range(offset, offset + count):
+        params = {
+            "MessageSid": f"SM{i:032d}",
+            "AccountSid": SID,
+            "From": f"+336{20000000 + i % 100:08d}",
+            "To": "+33700000000",
+            "Body": "Bonjour, j'ai besoin d'un rendez-vous",
+            "NumMedia": "0",
+        }
+        headers = {"X-Twilio-Signature": validator.compute_signature(base + path, params)}
+        prepared.append((base + path, params, headers))
+    return prepared
+
+
+async def _post(
+    session: aiohttp.ClientSession, item: tuple[str, dict[str, str], dict[str, str]]
+) -> float:
+    url, params, headers = item
+    started = time.perf_counter()
+    async with session.post(url, data=params, headers=headers) as response:
+        await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
+    return time.perf_counter() - started
+
+
+async def throughput(
+    items: list[tuple[str, dict[str, str], dict[str, str]]], concurrency: int
+) -> float:
+    queue = list(reversed(items))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
+        async def worker() -> None:
+            while queue:
+                await _post(session, queue.pop())
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(items) / (time.perf_counter() - started)
+
+
+async def paced(
+    items: list[tuple[str, dict[str, str], dict[str, str]]], rate: float
+) -> list[float]:
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        tasks = []
+        for n, item in enumerate(items):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(_post(session, item)))
+        return list(await asyncio.gather(*tasks))
+
+
+async def measure(base: str, path: str, *, count: int, paced_count: int) -> Figures:
+    warm = requests_for(base, path, 50, 0)
+    await throughput(warm, 8)
+    rate = await throughput(requests_for(base, path, count, 100), 16)
+    latencies = await paced(requests_for(base, path, paced_count, 100 + count), 200.0)
+    return Figures(rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000)
+
+
+async def run(*, quick: bool, database_url: str | None) -> None:
+    url = database_url or scratch_sqlite("inbound")
+    engine = await fresh_database(url)
+    await engine.dispose()
+    count, paced_count = (400, 200) if quick else (3000, 1000)
+    lien_port, bare_port = free_port(), free_port()
+    lien_base = f"http://127.0.0.1:{lien_port}"
+    lien = spawn(
+        ["-m", "lien.cli", "serve", "--port", str(lien_port)],
+        env={
+            "LIEN_DATABASE_URL": url,
+            "LIEN_PUBLIC_URL": lien_base,
+            "TWILIO_ACCOUNT_SID": SID,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "LIEN_TWILIO_FROM": "+33700000000",
+            "LIEN_TWILIO_API_URL": "http://127.0.0.1:9",
+            "LIEN_LOG_LEVEL": "WARNING",
+        },
+        ready_url=f"{lien_base}/healthz",
+    )
+    bare = spawn(
+        [
+            "-m",
+            "uvicorn",
+            "bench.baseline_app:app",
+            "--port",
+            str(bare_port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={"BENCH_DATABASE_URL": url},
+        ready_url=f"http://127.0.0.1:{bare_port}/healthz",
+    )
+    try:
+        base_fig = await measure(
+            f"http://127.0.0.1:{bare_port}", "/ingest", count=count, paced_count=paced_count
+        )
+        lien_fig = await measure(
+            lien_base, "/webhooks/twilio", count=count, paced_count=paced_count
+        )
+    finally:
+        stop(lien)
+        stop(bare)
+    print(f"database: {url.split('://')[0]}")
+    print(
+        f"bare INSERT endpoint : {base_fig.throughput:8.0f} req/s   "
+        f"p50 {base_fig.p50_ms:6.1f} ms   p99 {base_fig.p99_ms:6.1f} ms (at 200 req/s)"
+    )
+    print(
+        f"Lien /webhooks/twilio: {lien_fig.throughput:8.0f} req/s   "
+        f"p50 {lien_fig.p50_ms:6.1f} ms   p99 {lien_fig.p99_ms:6.1f} ms (at 200 req/s)"
+    )
+    print(
+        f"ratio Lien/baseline throughput: {lien_fig.throughput / base_fig.throughput:.2f} "
+        f"(goal >= 0.5); p99 goal < 50 ms: {'met' if lien_fig.p99_ms < 50 else 'NOT met'}"
+    )

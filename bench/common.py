@@ -1,0 +1,121 @@
+"""What the benchmarks share: servers in their own processes, seeded people, percentiles."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.base import utcnow
+from db.migrate import upgrade
+from db.models import Beneficiary, ContactPoint
+from db.session import create_engine, create_sessionmaker, transaction
+from gateway.records import ensure_organisation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def scratch_sqlite(name: str) -> str:
+    folder = Path(tempfile.mkdtemp(prefix=f"lien-bench-{name}-"))
+    return f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def spawn(args: Sequence[str], *, env: dict[str, str], ready_url: str) -> subprocess.Popen[bytes]:
+    """Start a server process and wait until it answers."""
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(ready_url, timeout=1).status_code < 500:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start: {' '.join(args)}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def fresh_database(url: str) -> AsyncEngine:
+    """Create the schema from scratch (PostgreSQL: drop everything first)."""
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    await upgrade(engine)
+    return engine
+
+
+async def seed_people(engine: AsyncEngine, count: int, *, channel: str = "sms") -> list[int]:
+    """Insert people with one contact each, set-based; return their ids."""
+    async with transaction(create_sessionmaker(engine)) as session:
+        site = await ensure_organisation(
+            session, slug="bench", name="Bench", site_slug="bench", site_name="Bench"
+        )
+        now = utcnow()
+        result = await session.execute(
+            insert(Beneficiary).returning(Beneficiary.id, sort_by_parameter_order=True),
+            [
+                {
+                    "organisation_id": site.organisation_id,
+                    "site_id": site.id,
+                    "language": "fr",
+                    "fields": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for _ in range(count)
+            ],
+        )
+        ids = list(result.scalars())
+        await session.execute(
+            insert(ContactPoint),
+            [
+                {
+                    "beneficiary_id": pid,
+                    "channel": channel,
+                    "address": f"+336{10000000 + i:08d}" if channel == "sms" else str(10_000 + i),
+                    "opted_out": False,
+                    "created_at": now,
+                }
+                for i, pid in enumerate(ids)
+            ],
+        )
+    return ids
