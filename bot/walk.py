@@ -132,6 +132,9 @@ class Walk:
     def _wait_at(self, node_id: str, node: WaitingNode) -> None:
         self._update(node=node_id, reasks=0)
         self._arm(node)
+        self._wait_prompt(node)
+
+    def _wait_prompt(self, node: WaitingNode) -> None:
         prompt = self.prompt(node)
         if prompt:
             self.outputs.append(prompt)
@@ -217,7 +220,10 @@ class Walk:
             return
         self._update(reasks=self.state.reasks + 1)
         self._arm(node)
-        if isinstance(node, QuestionNode | LanguageNode):
+        if isinstance(node, LanguageNode) and self.state.language is None:
+            # Someone who reads no French yet gets the greeting in several languages again.
+            self._wait_prompt(node)
+        elif isinstance(node, QuestionNode | LanguageNode):
             # The question is just above in the thread: repeat only its options.
             reask = self.text(self.flow.texts["reask_choice"])
             self.outputs.append(Output(reask, self._options(node)))

@@ -305,3 +305,13 @@ def test_catalogue_texts_for_the_gateway(accueil: Flow) -> None:
     assert flow_text(accueil, "out_of_flow", lang="ps") == french
     with pytest.raises(KeyError):
         flow_text(accueil, "nothing", lang="fr")
+
+
+def test_an_unknown_language_answer_gets_the_multilingual_greeting_again(chat: ChatMaker) -> None:
+    conversation = chat()
+    welcome = conversation.last.outputs[0]
+
+    step = conversation.say("salam")
+
+    assert step.outputs == [welcome]
+    assert conversation.state.reasks == 1
