@@ -28,8 +28,9 @@ from bot.walk import Walk, clean_answer
 def start(
     flow: Flow, *, lang: str | None = None, now: datetime, directory: Directory | None = None
 ) -> Step:
-    """Begin a conversation; lang is the person's language when already known."""
-    language = lang if lang in flow.languages else None
+    """Begin a conversation; a known language ("ar", "en-GB") skips the language question."""
+    primary = (lang or "").split("-")[0].lower()
+    language = primary if primary in flow.languages else None
     state = ConversationState(flow_id=flow.id, node=None, language=language)
     walk = Walk(flow, state, now=ensure_aware(now), directory=directory)
     walk.enter(flow.start)

@@ -315,3 +315,21 @@ def test_an_unknown_language_answer_gets_the_multilingual_greeting_again(chat: C
 
     assert step.outputs == [welcome]
     assert conversation.state.reasks == 1
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en-GB", "en"), ("AR", "ar"), ("de", None)])
+def test_a_known_language_is_read_from_its_primary_tag(
+    chat: ChatMaker, lang: str, expected: str | None
+) -> None:
+    conversation = chat(lang=lang)
+
+    assert conversation.state.language == expected
+    assert conversation.state.node == ("first_name" if expected else "language")
+
+
+def test_braces_in_an_answer_are_shown_as_written(chat: ChatMaker) -> None:
+    conversation = chat(lang="fr")
+
+    step = conversation.say("{need} {0}")
+
+    assert step.outputs[0].text.startswith("Merci {need} {0}.")
