@@ -217,7 +217,6 @@ Node = Annotated[
 ]
 WaitingNode = QuestionNode | InputNode | LanguageNode | WaitNode
 WAITING_NODES = (QuestionNode, InputNode, LanguageNode, WaitNode)
-NODE_KINDS = ("message", "action", "question", "input", "language", "wait", "branch")
 
 
 # Flow -------------------------------------------------------------------------------------------

@@ -73,6 +73,14 @@ def test_entries_for_keeps_file_order(directory: Directory) -> None:
     assert ids[0] == "siao-115"
 
 
+def test_entries_are_found_again_by_id(directory: Directory) -> None:
+    entry = directory.get("pass-caremeau")
+
+    assert entry is not None
+    assert entry.name == "PASS - CHU Carémeau"
+    assert directory.get("unknown") is None
+
+
 def test_search_by_words_in_any_language(directory: Directory) -> None:
     assert [entry.id for entry in directory.search("cimade")] == ["cimade-nimes"]
     assert "pass-caremeau" in [entry.id for entry in directory.search("Caremeau")]
