@@ -1,0 +1,1 @@
+"""The accueil conversation: flow files, the engine that runs them, the directory of services."""
