@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ChannelState, ContactPoint, Message
+from db.models import ChannelState, ContactPoint, Message, MessageEvent
 from gateway import statuses
 from gateway.channels.base import Outcome, SendResult
 from gateway.consent import OPT_OUT, record_consent
@@ -37,21 +37,75 @@ async def record_outcomes(
     session: AsyncSession, recorded: Sequence[Recorded], *, now: datetime, max_attempts: int
 ) -> None:
     """Write each send's outcome; a retry goes back to the queue, an opt-out is recorded."""
-    if not recorded:
+    accepted = [r for r in recorded if r.result.outcome in (Outcome.SENT, Outcome.DELIVERED)]
+    await _record_accepted(session, accepted, now=now)
+    others = [r for r in recorded if r.result.outcome not in (Outcome.SENT, Outcome.DELIVERED)]
+    if not others:
         return
-    ids = [r.message_id for r in recorded]
-    messages = {
-        m.id: m
-        for m in (
-            await session.execute(select(Message).where(Message.id.in_(ids)).with_for_update())
-        ).scalars()
-    }
-    for item in recorded:
+    ids = [r.message_id for r in others]
+    found = await session.execute(select(Message).where(Message.id.in_(ids)).with_for_update())
+    messages = {m.id: m for m in found.scalars()}
+    for item in others:
         message = messages[item.message_id]
         message.lease_owner = None
         message.lease_until = None
         await _apply(session, message, item.result, now=now, max_attempts=max_attempts)
     await session.flush()
+
+
+_NOT_YET_SENT = (statuses.SENDING, statuses.UNKNOWN, statuses.QUEUED)
+
+
+async def _record_accepted(
+    session: AsyncSession, accepted: Sequence[Recorded], *, now: datetime
+) -> None:
+    """Mark accepted sends in bulk; a delivery report that came first is left as it is."""
+    if not accepted:
+        return
+    rows = [
+        {
+            "mid": r.message_id,
+            "pid": r.result.provider_id,
+            "new_status": _accepted_status(r.result),
+            "delivered": now if r.result.outcome is Outcome.DELIVERED else None,
+        }
+        for r in accepted
+    ]
+    connection = await session.connection()
+    base = update(Message).where(Message.id == bindparam("mid"))
+    # executemany cannot expand an IN list: spell the statuses out.
+    not_yet_sent = or_(*(Message.status == s for s in _NOT_YET_SENT))
+    await connection.execute(
+        base.where(not_yet_sent).values(
+            status=bindparam("new_status"),
+            provider_id=bindparam("pid"),
+            sent_at=func.coalesce(Message.sent_at, now),
+            delivered_at=bindparam("delivered"),
+            lease_owner=None,
+            lease_until=None,
+            updated_at=now,
+        ),
+        rows,
+    )
+    await connection.execute(
+        base.where(~not_yet_sent).values(
+            provider_id=func.coalesce(Message.provider_id, bindparam("pid")),
+            lease_owner=None,
+            lease_until=None,
+        ),
+        rows,
+    )
+    await connection.execute(
+        insert(MessageEvent),
+        [
+            {"message_id": r["mid"], "status": r["new_status"], "detail": None, "created_at": now}
+            for r in rows
+        ],
+    )
+
+
+def _accepted_status(result: SendResult) -> str:
+    return statuses.DELIVERED if result.outcome is Outcome.DELIVERED else statuses.SENT
 
 
 async def _apply(

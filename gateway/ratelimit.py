@@ -21,7 +21,9 @@ class TokenBucket:
         self.rate = rate
         self.capacity = burst if burst is not None else max(1.0, rate / 10)
         self._clock = clock
-        self._tokens = self.capacity
+        # Start with one token, not a full bucket: a run then keeps the configured pace from
+        # its first second instead of opening with a burst.
+        self._tokens = min(1.0, self.capacity)
         self._at = clock()
 
     def _refill(self) -> None:
@@ -31,7 +33,7 @@ class TokenBucket:
 
     def available(self) -> int:
         self._refill()
-        return int(self._tokens)
+        return max(0, int(self._tokens))
 
     def take(self, count: int) -> None:
         self._refill()

@@ -75,6 +75,56 @@ async def test_a_due_message_is_sent_once_and_its_history_kept(
     assert await history(sessionmaker, message_id) == ["queued", "sending", "sent"]
 
 
+async def test_a_batch_is_sent_and_recorded_together(
+    session: AsyncSession, sessionmaker: SessionMaker, scripted_sms: ScriptedChannel
+) -> None:
+    ids = []
+    for n in range(5):
+        person = await create_person(session, phone=f"+3361234560{n}")
+        ids.append(await queue(session, person=person))
+    scripted_sms.script.extend(
+        [SendResult(Outcome.SENT, provider_id=f"X{n}") for n in range(4)]
+        + [SendResult(Outcome.FAILED, error_code="21614", reason="fixe")]
+    )
+    done = await dispatcher(sessionmaker, scripted_sms).run_once(now=OPEN)
+    assert done.sent == 5
+    stored = [await reload(sessionmaker, m) for m in ids]
+    assert [m.status for m in stored] == ["sent"] * 4 + ["failed"]
+    assert [m.provider_id for m in stored[:4]] == ["X0", "X1", "X2", "X3"]
+    assert all(m.lease_owner is None for m in stored)
+
+
+async def test_a_delivery_report_that_came_first_is_kept(
+    session: AsyncSession, sessionmaker: SessionMaker, scripted_sms: ScriptedChannel
+) -> None:
+    message_id = await queue(session)
+    worker = dispatcher(sessionmaker, scripted_sms)
+    claimed, _, _ = await worker._claim(OPEN)
+    async with sessionmaker() as s, s.begin():
+        from gateway.outcomes import apply_provider_status
+
+        await apply_provider_status(
+            s,
+            message_id=message_id,
+            status="delivered",
+            error_code=None,
+            provider_id="Z",
+            now=OPEN,
+        )
+    from gateway.outcomes import Recorded, record_outcomes
+
+    async with sessionmaker() as s, s.begin():
+        result = SendResult(Outcome.SENT, provider_id="Z")
+        await record_outcomes(
+            s,
+            [Recorded(claimed[0].envelope.message_id, "sms", result)],
+            now=OPEN,
+            max_attempts=3,
+        )
+    stored = await reload(sessionmaker, message_id)
+    assert (stored.status, stored.provider_id, stored.lease_owner) == ("delivered", "Z", None)
+
+
 async def test_a_server_error_is_retried_later_then_abandoned(
     session: AsyncSession, sessionmaker: SessionMaker, scripted_sms: ScriptedChannel
 ) -> None:
@@ -208,7 +258,7 @@ async def test_the_rate_limit_caps_a_pass(
     for _ in range(12):
         await queue(session, person=person)
     done = await dispatcher(sessionmaker, scripted_sms, rates={"sms": 50}).run_once(now=OPEN)
-    assert done.sent == 5  # a burst of a tenth of a second at 50/s
+    assert done.sent == 1  # a fresh bucket holds one token: no opening burst
     assert done.waiting_for_rate
 
 

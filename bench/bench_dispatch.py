@@ -1,0 +1,143 @@
+"""The dispatcher against the fake provider in its own process.
+
+Baseline: the same twilio client sending the same messages, same concurrency, no database,
+measured in the same run. Then the dispatcher's pace under a configured rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from bench.common import free_port, fresh_database, scratch_sqlite, seed_people, spawn, stop
+from db.session import create_sessionmaker, transaction
+from gateway.channels.twilio import TwilioChannel
+from gateway.dispatcher import Dispatcher, DispatcherConfig
+from gateway.exchange import Origin
+from gateway.outbox import OutgoingMessage, Priority, queue_messages
+from gateway.ratelimit import RateLimits
+from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
+
+CONCURRENCY = 100
+
+
+@dataclass(frozen=True)
+class Run:
+    messages: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+
+async def raw_client(api_url: str, count: int) -> Run:
+    http = AsyncTwilioHttpClient()
+    client = Client(DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, http_client=http)
+    client.api.base_url = api_url
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await client.messages.create_async(
+                to=f"+336{30000000 + i:08d}", from_="+33700000000", body="Rappel : atelier demain"
+            )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(count)))
+    elapsed = time.perf_counter() - started
+    await http.close()
+    return Run(count, elapsed)
+
+
+async def queue_all(url: str, count: int) -> object:
+    engine = await fresh_database(url)
+    ids = await seed_people(engine, count)
+    sessionmaker = create_sessionmaker(engine)
+    for start in range(0, count, 1000):
+        async with transaction(sessionmaker) as session:
+            await queue_messages(
+                session,
+                [
+                    OutgoingMessage(
+                        beneficiary_id=pid,
+                        text="Rappel : atelier demain",
+                        origin=Origin("bench"),
+                        priority=Priority.REMINDER,
+                    )
+                    for pid in ids[start : start + 1000]
+                ],
+            )
+    return engine
+
+
+async def dispatch_all(url: str, api_url: str, count: int, *, rate: float) -> Run:
+    engine = await queue_all(url, count)
+    channel = TwilioChannel(
+        account_sid=DEFAULT_TWILIO_SID,
+        auth_token=DEFAULT_TWILIO_TOKEN,
+        sender="+33700000000",
+        messaging_service_sid=None,
+        api_url=api_url,
+        status_callback_url=None,
+    )
+    await channel.start()
+    dispatcher = Dispatcher(
+        sessionmaker=create_sessionmaker(engine),  # type: ignore[arg-type]
+        channels={"sms": channel},
+        limits=RateLimits({"sms": rate}),
+        config=DispatcherConfig(batch_size=200, concurrency=CONCURRENCY, poll_interval=0.01),
+    )
+    sent = 0
+    started = time.perf_counter()
+    while sent < count:
+        done = await dispatcher.run_once()
+        sent += done.sent
+        if not done.decided:
+            await asyncio.sleep(dispatcher.limits.wait_time() or 0.001)
+    elapsed = time.perf_counter() - started
+    await channel.stop()
+    await engine.dispose()  # type: ignore[attr-defined]
+    return Run(sent, elapsed)
+
+
+async def run(*, quick: bool, database_url: str | None) -> None:
+    count = 1000 if quick else 5000
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}"
+    provider = spawn(
+        ["-m", "lien.fakeprovider", "--port", str(port)],
+        env={},
+        ready_url=f"{api_url}/_fake/health",
+    )
+    remote = RemoteFakeProvider(api_url)
+    try:
+        for latency in (0.0, 0.05):
+            remote.set_latency(latency)
+            base = await raw_client(api_url, count)
+            url = database_url or scratch_sqlite("dispatch")
+            lien = await dispatch_all(url, api_url, count, rate=1_000_000)
+            print(
+                f"latency {latency * 1000:3.0f} ms: raw twilio client {base.rate:7.0f} msg/s | "
+                f"dispatcher {lien.rate:7.0f} msg/s | ratio {lien.rate / base.rate:.2f}"
+                f"{'  (goal >= 1000 msg/s per worker)' if latency == 0 else ''}"
+            )
+        remote.set_latency(0.0)
+        configured = 200.0 if quick else 500.0
+        paced_count = int(configured * (3 if quick else 10))
+        url = database_url or scratch_sqlite("dispatch-rate")
+        paced = await dispatch_all(url, api_url, paced_count, rate=configured)
+        drift = (paced.rate - configured) / configured * 100
+        print(
+            f"rate limit {configured:.0f}/s over {paced_count} messages: achieved "
+            f"{paced.rate:.1f}/s ({drift:+.2f} %, goal within 2 %)"
+        )
+        calls = remote.count() if hasattr(remote, "count") else None
+        if calls is not None:
+            print(f"provider calls recorded: {calls}")
+    finally:
+        stop(provider)
