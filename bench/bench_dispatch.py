@@ -95,10 +95,12 @@ async def dispatch_all(url: str, api_url: str, count: int, *, rate: float) -> Ru
     sent = 0
     started = time.perf_counter()
     while sent < count:
+        began = time.perf_counter()
         done = await dispatcher.run_once()
         sent += done.sent
-        if not done.decided:
-            await asyncio.sleep(dispatcher.limits.wait_time() or 0.001)
+        if not done.decided or done.waiting_for_rate:
+            # As `Dispatcher.run_forever`: the wait for tokens counts from the claim.
+            await asyncio.sleep(max(0.001, done.wait - (time.perf_counter() - began)))
     elapsed = time.perf_counter() - started
     await channel.stop()
     await engine.dispose()  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from db.session import SessionMaker, transaction
 from gateway import statuses
 from gateway.channels.base import Channel, Choice, OutboundEnvelope, SendResult
 from gateway.outcomes import Recorded, record_outcomes
-from gateway.policy import Verdict, decide, window_from_settings
+from gateway.policy import Decision, Verdict, decide, window_from_settings
 from gateway.quiet_hours import SendingWindow
 from gateway.ratelimit import RateLimits
 
@@ -49,17 +50,25 @@ class DispatcherConfig:
 
 @dataclass(frozen=True)
 class Pass:
-    """What one dispatcher pass did."""
+    """What one dispatcher pass did; `wait` is how long a channel out of tokens should rest."""
 
     sent: int
     decided: int
     waiting_for_rate: bool
+    wait: float = 0.0
 
 
 @dataclass(frozen=True)
 class _Claimed:
     envelope: OutboundEnvelope
     channel: str
+
+
+@dataclass(frozen=True)
+class _Claim:
+    items: list[_Claimed]
+    decided: int
+    wait: float | None
 
 
 async def recover_expired_leases(session: AsyncSession, *, now: datetime) -> int:
@@ -124,31 +133,37 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self._stopping:
+            began = loop.time()
             try:
                 done = await self.run_once()
             except Exception:
                 log.exception("dispatcher pass failed")
                 done = Pass(0, 0, False)
                 await asyncio.sleep(1.0)
-            if done.decided:
+            if done.decided and not done.waiting_for_rate:
                 continue
-            delay = self.limits.wait_time() if done.waiting_for_rate else self.config.poll_interval
+            # The wait for tokens counts from the claim, not from the end of the sends.
+            rest = done.wait - (loop.time() - began)
+            delay = rest if done.waiting_for_rate else self.config.poll_interval
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.005))
+                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.001))
 
     async def run_once(self, *, now: datetime | None = None) -> Pass:
         """Claim a batch, send it, record the outcomes."""
-        claimed, decided, waiting = await self._claim(now or utcnow())
-        if claimed:
-            results = await self._send_all(claimed)
+        claim = await self._claim(now or utcnow())
+        if claim.items:
+            results = await self._send_all(claim.items)
             async with transaction(self.sessionmaker) as session:
                 recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in results]
                 await record_outcomes(
                     session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
                 )
-        return Pass(len(claimed), decided + len(claimed), waiting)
+        sent = len(claim.items)
+        waiting = claim.wait is not None
+        return Pass(sent, claim.decided + sent, waiting, claim.wait or 0.0)
 
     async def _send_all(self, claimed: list[_Claimed]) -> list[tuple[_Claimed, SendResult]]:
         gate = asyncio.Semaphore(self.config.concurrency)
@@ -159,15 +174,19 @@ class Dispatcher:
 
         return list(await asyncio.gather(*(one(item) for item in claimed)))
 
-    async def _claim(self, now: datetime) -> tuple[list[_Claimed], int, bool]:
+    async def _claim(self, now: datetime) -> _Claim:
         async with transaction(self.sessionmaker) as session:
             await recover_expired_leases(session, now=now)
             channels = await self._open_channels(session, now)
-            if not channels:
-                return [], 0, False
-            rows = await self._due(session, channels, now)
+            starved = await self.limits.waiting(session, channels, now=now)
+            ready = [name for name in channels if name not in starved.counts]
+            if not ready:
+                return _Claim([], 0, starved.wait)
+            rows = await self._due(session, ready, now)
             windows = await self._windows(session, {row.organisation_id for row in rows})
-            return await self._apply_policy(session, rows, windows, now)
+            claim = await self._apply_policy(session, rows, windows, now)
+        waits = [w for w in (starved.wait, claim.wait) if w is not None]
+        return _Claim(claim.items, claim.decided, min(waits, default=None))
 
     async def _open_channels(self, session: AsyncSession, now: datetime) -> list[str]:
         paused = (
@@ -223,59 +242,65 @@ class Dispatcher:
         rows: list[Any],
         windows: dict[int, SendingWindow],
         now: datetime,
-    ) -> tuple[list[_Claimed], int, bool]:
+    ) -> _Claim:
+        decisions = [(row, _decide(row, windows, now)) for row in rows]
+        wanted = Counter(row.channel for row, d in decisions if d.verdict is Verdict.SEND)
+        grant = await self.limits.grant(session, wanted, now=now)
+        budget = dict(grant.counts)
+        lease_until = now + timedelta(seconds=self.config.lease_seconds)
         claimed: list[_Claimed] = []
         changes: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
-        waiting = False
-        lease_until = now + timedelta(seconds=self.config.lease_seconds)
-        budget = {name: self.limits.available(name) for name in self.channels}
-        for row in rows:
-            decision = decide(
-                opted_out=row.opted_out,
-                bypass_consent=row.bypass_consent,
-                respect_quiet_hours=row.respect_quiet_hours,
-                expires_at=row.expires_at,
-                window=windows[row.organisation_id],
-                now=now,
+        for row, decision in decisions:
+            if decision.verdict is not Verdict.SEND:
+                _settle(row, decision, now, changes, events)
+                continue
+            if budget[row.channel] <= 0:
+                continue  # left queued and unlocked at commit, for the next tokens
+            budget[row.channel] -= 1
+            changes.append(
+                {
+                    "id": row.id,
+                    "status": statuses.SENDING,
+                    "attempts": row.attempts + 1,
+                    "lease_owner": self.config.owner,
+                    "lease_until": lease_until,
+                    "updated_at": now,
+                }
             )
-            if decision.verdict is Verdict.SEND:
-                if budget[row.channel] <= 0:
-                    waiting = True
-                    continue
-                budget[row.channel] -= 1
-                self.limits.take(row.channel, 1)
-                changes.append(
-                    {
-                        "id": row.id,
-                        "status": statuses.SENDING,
-                        "attempts": row.attempts + 1,
-                        "lease_owner": self.config.owner,
-                        "lease_until": lease_until,
-                        "updated_at": now,
-                    }
-                )
-                events.append(_event(row.id, statuses.SENDING, f"essai {row.attempts + 1}", now))
-                claimed.append(_Claimed(_envelope(row), row.channel))
-            elif decision.verdict is Verdict.DEFER:
-                changes.append({"id": row.id, "not_before": decision.until, "updated_at": now})
-            else:
-                status = (
-                    statuses.SUPPRESSED
-                    if decision.verdict is Verdict.SUPPRESS
-                    else statuses.EXPIRED
-                )
-                changes.append(
-                    {
-                        "id": row.id,
-                        "status": status,
-                        "error_reason": decision.reason,
-                        "updated_at": now,
-                    }
-                )
-                events.append(_event(row.id, status, decision.reason, now))
+            events.append(_event(row.id, statuses.SENDING, f"essai {row.attempts + 1}", now))
+            claimed.append(_Claimed(_envelope(row), row.channel))
         await _write(session, changes, events)
-        return claimed, len(changes) - len(claimed), waiting
+        return _Claim(claimed, len(changes) - len(claimed), grant.wait)
+
+
+def _decide(row: Any, windows: dict[int, SendingWindow], now: datetime) -> Decision:
+    return decide(
+        opted_out=row.opted_out,
+        bypass_consent=row.bypass_consent,
+        respect_quiet_hours=row.respect_quiet_hours,
+        expires_at=row.expires_at,
+        window=windows[row.organisation_id],
+        now=now,
+    )
+
+
+def _settle(
+    row: Any,
+    decision: Decision,
+    now: datetime,
+    changes: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+) -> None:
+    """Write down a decision other than sending: later, never, or too late."""
+    if decision.verdict is Verdict.DEFER:
+        changes.append({"id": row.id, "not_before": decision.until, "updated_at": now})
+        return
+    status = statuses.SUPPRESSED if decision.verdict is Verdict.SUPPRESS else statuses.EXPIRED
+    changes.append(
+        {"id": row.id, "status": status, "error_reason": decision.reason, "updated_at": now}
+    )
+    events.append(_event(row.id, status, decision.reason, now))
 
 
 def _envelope(row: Any) -> OutboundEnvelope:
