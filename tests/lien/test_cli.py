@@ -12,6 +12,14 @@ from lien.logs import StructuredFormatter, mask_phones
 runner = CliRunner()
 
 
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
 def env_for(tmp_path: Path) -> dict[str, str]:
     return {"LIEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
 
@@ -28,7 +36,7 @@ def test_db_upgrade_then_token_create_prints_the_token_last(tmp_path: Path) -> N
     env = env_for(tmp_path)
     upgraded = runner.invoke(app, ["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.output
-    assert "0001" in upgraded.output
+    assert f"révision {head_revision()}" in upgraded.output
     created = runner.invoke(
         app, ["token", "create", "--name", "Claire", "--role", "admin"], env=env
     )
