@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from lien.cli_outbox import outbox_app
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(outbox_app, name="outbox")
 
 
 def _settings(**overrides: object) -> Settings:

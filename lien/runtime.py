@@ -166,6 +166,7 @@ async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
             batch_size=settings.dispatch_batch,
             poll_interval=settings.dispatch_poll_seconds,
             lease_seconds=settings.dispatch_lease_seconds,
+            concurrency=settings.dispatch_concurrency,
         ),
     )
     runtime = Runtime(

@@ -43,7 +43,11 @@ class Settings(BaseSettings):
     dispatch_batch: int = Field(200, ge=1, le=5000)
     dispatch_poll_seconds: float = Field(0.5, gt=0)
     dispatch_lease_seconds: float = Field(120.0, gt=0)
+    dispatch_concurrency: int = Field(100, ge=1, le=1000, description="Provider calls at once")
     provider_timeout_seconds: float = Field(10.0, gt=0)
+    unknown_settle_hours: float = Field(
+        24.0, gt=0, description="Close as failed a send of unknown outcome no report resolved"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from db.base import utcnow
-from gateway import statuses
 from gateway.channels.telegram import UpdateFailed
+from gateway.channels.twilio import STATUSES as TWILIO_STATUSES
 from gateway.channels.twilio import InvalidWebhook, is_signed, parse_inbound
 from gateway.outcomes import apply_provider_status
 from lien.deps import RuntimeDep, SessionDep
@@ -23,17 +23,6 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_TWILIO_BODY = 8 * 1024
 MAX_TELEGRAM_BODY = 64 * 1024
-TWILIO_STATUSES = {
-    "queued": statuses.QUEUED,
-    "accepted": statuses.QUEUED,
-    "scheduled": statuses.QUEUED,
-    "sending": statuses.SENDING,
-    "sent": statuses.SENT,
-    "delivered": statuses.DELIVERED,
-    "undelivered": statuses.UNDELIVERED,
-    "failed": statuses.FAILED,
-    "read": statuses.READ,
-}
 
 
 def _bad(code: int, reason: str) -> HTTPException:

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
-from lien.runtime import Runtime
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.reconcile import settle_unconfirmed
+from lien.runtime import PeriodicFunc, PeriodicJob, Runtime
+
+# Often enough that a closed send shows within the hour, rarely enough to cost nothing.
+SETTLE_EVERY_SECONDS = 15 * 60
+
+
+def settle_job(hours: float) -> PeriodicFunc:
+    """Close, after `hours`, the sends whose outcome no provider report can tell any more."""
+
+    async def settle(session: AsyncSession, now: datetime) -> int:
+        return await settle_unconfirmed(session, now, after=timedelta(hours=hours))
+
+    return settle
 
 
 def wire_domains(runtime: Runtime) -> None:
     """Register every domain's handlers and jobs on a freshly started runtime."""
-    del runtime  # the domains register here as they are added
+    runtime.jobs.append(
+        PeriodicJob(
+            "outbox-settle",
+            SETTLE_EVERY_SECONDS,
+            settle_job(runtime.settings.unknown_settle_hours),
+        )
+    )

@@ -41,6 +41,23 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class ProviderReport:
+    """What a provider says became of a message it was given, in Lien's statuses."""
+
+    provider_id: str
+    status: str
+    error_code: str | None = None
+
+
+class StatusLookup(Protocol):
+    """A channel that can be asked about a message it sent, by the provider's id."""
+
+    name: str
+
+    async def lookup(self, provider_id: str) -> ProviderReport | None: ...
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A message a person sent, already read from the channel's own format."""
 

@@ -12,10 +12,29 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from gateway.channels.base import InboundMessage, OutboundEnvelope, Outcome, SendResult
+from gateway import statuses
+from gateway.channels.base import (
+    InboundMessage,
+    OutboundEnvelope,
+    Outcome,
+    ProviderReport,
+    SendResult,
+)
 
 log = logging.getLogger(__name__)
 NAME = "sms"
+# Twilio's message statuses, as Lien's: in status callbacks and in a fetched message.
+STATUSES = {
+    "queued": statuses.QUEUED,
+    "accepted": statuses.QUEUED,
+    "scheduled": statuses.QUEUED,
+    "sending": statuses.SENDING,
+    "sent": statuses.SENT,
+    "delivered": statuses.DELIVERED,
+    "undelivered": statuses.UNDELIVERED,
+    "failed": statuses.FAILED,
+    "read": statuses.READ,
+}
 OPTED_OUT_CODE = 21610
 REASONS = {
     21610: "la personne a envoyé STOP à l'opérateur",
@@ -91,6 +110,21 @@ class TwilioChannel:
         except (aiohttp.ClientError, OSError) as exc:
             return SendResult(Outcome.UNKNOWN, reason=f"connexion coupée : {type(exc).__name__}")
         return SendResult(Outcome.SENT, provider_id=created.sid)
+
+    async def lookup(self, provider_id: str) -> ProviderReport | None:
+        """Ask Twilio what became of a message; None if Twilio does not know it."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                found = await self.client.messages(provider_id).fetch_async()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        status = STATUSES.get(str(found.status or "").lower())
+        if status is None:
+            return None
+        code = found.error_code
+        return ProviderReport(provider_id, status, None if code is None else str(code))
 
 
 def _rest_error(exc: TwilioRestException) -> SendResult:
