@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from bench.common import free_port, fresh_database, scratch_sqlite, seed_people, spawn, stop
-from db.session import create_sessionmaker, transaction
+from bench.common import free_port, queue_all, scratch_sqlite, spawn, stop
+from db.session import create_sessionmaker
 from gateway.channels.twilio import TwilioChannel
 from gateway.dispatcher import Dispatcher, DispatcherConfig
-from gateway.exchange import Origin
-from gateway.outbox import OutgoingMessage, Priority, queue_messages
 from gateway.ratelimit import RateLimits
 from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 
@@ -54,27 +52,6 @@ async def raw_client(api_url: str, count: int) -> Run:
     return Run(count, elapsed)
 
 
-async def queue_all(url: str, count: int) -> object:
-    engine = await fresh_database(url)
-    ids = await seed_people(engine, count)
-    sessionmaker = create_sessionmaker(engine)
-    for start in range(0, count, 1000):
-        async with transaction(sessionmaker) as session:
-            await queue_messages(
-                session,
-                [
-                    OutgoingMessage(
-                        beneficiary_id=pid,
-                        text="Rappel : atelier demain",
-                        origin=Origin("bench"),
-                        priority=Priority.REMINDER,
-                    )
-                    for pid in ids[start : start + 1000]
-                ],
-            )
-    return engine
-
-
 async def dispatch_all(url: str, api_url: str, count: int, *, rate: float) -> Run:
     engine = await queue_all(url, count)
     channel = TwilioChannel(
@@ -87,7 +64,7 @@ async def dispatch_all(url: str, api_url: str, count: int, *, rate: float) -> Ru
     )
     await channel.start()
     dispatcher = Dispatcher(
-        sessionmaker=create_sessionmaker(engine),  # type: ignore[arg-type]
+        sessionmaker=create_sessionmaker(engine),
         channels={"sms": channel},
         limits=RateLimits({"sms": rate}),
         config=DispatcherConfig(batch_size=200, concurrency=CONCURRENCY, poll_interval=0.01),
@@ -103,7 +80,7 @@ async def dispatch_all(url: str, api_url: str, count: int, *, rate: float) -> Ru
             await asyncio.sleep(max(0.001, done.wait - (time.perf_counter() - began)))
     elapsed = time.perf_counter() - started
     await channel.stop()
-    await engine.dispose()  # type: ignore[attr-defined]
+    await engine.dispose()
     return Run(sent, elapsed)
 
 

@@ -1,0 +1,172 @@
+"""Scale-out: 1 then 4 `lien worker` processes on one PostgreSQL, sharing one outbox.
+
+The fake provider runs as its own process. Messages are queued first and the channel is held
+paused until every worker is up, so all runs start from the same instant. Throughput is counted
+from that instant to the provider's last accepted call; a duplicate is a second provider message
+for one recipient. Baseline: one worker, in the same run. Then four workers under a global rate
+limit, where the aggregate pace is what must hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.common import free_port, queue_all, spawn, stop
+from bench.processes import (
+    DEFAULT_PG,
+    duplicates,
+    hold_channel,
+    lien_env,
+    log_folder,
+    release_channel,
+    start_workers,
+    terminate,
+)
+from db.models import Message
+from db.session import create_sessionmaker
+from gateway import statuses
+from lien.fakeprovider import RemoteFakeProvider
+
+UNLIMITED = 1_000_000.0
+
+
+@dataclass(frozen=True)
+class Run:
+    workers: int
+    messages: int
+    seconds: float
+    duplicates: int
+    unsent: int
+    moments: tuple[float, ...]
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+    def steady_rate(self) -> float:
+        """The pace over the middle 80 % of the calls, away from the start and the end."""
+        first, last = len(self.moments) // 10, len(self.moments) - 1 - len(self.moments) // 10
+        return (last - first) / (self.moments[last] - self.moments[first])
+
+    def busiest_second(self) -> int:
+        """The most calls in any one-second window."""
+        most, start = 0, 0
+        for end, moment in enumerate(self.moments):
+            while moment - self.moments[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
+
+async def pending(engine: AsyncEngine) -> int:
+    async with create_sessionmaker(engine)() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.status.in_([statuses.QUEUED, statuses.SENDING]))
+        )
+    return int(count or 0)
+
+
+async def drained(engine: AsyncEngine, *, every: float = 0.1) -> None:
+    """Return once no message is queued or being sent."""
+    while True:
+        if not await pending(engine):
+            return
+        await asyncio.sleep(every)
+
+
+async def not_sent(engine: AsyncEngine) -> int:
+    async with create_sessionmaker(engine)() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.status != statuses.SENT)
+        )
+    return int(count or 0)
+
+
+async def one_run(
+    url: str, remote: RemoteFakeProvider, *, workers: int, count: int, rate: float, latency: float
+) -> Run:
+    remote.reset()
+    remote.set_latency(latency)
+    engine = await queue_all(url, count)
+    await hold_channel(engine, "sms")
+    logs = log_folder(f"workers-{workers}")
+    env = lien_env(url, remote.url, rate_sms=rate, dispatch_poll_seconds=0.05)
+    fleet = start_workers(env, workers, logs)
+    try:
+        started = time.time()
+        await release_channel(engine, "sms")
+        await drained(engine)
+        calls = [c for c in remote.calls(service="twilio", method="create") if c["status"] == 201]
+        moments = sorted(c["at"] for c in calls)
+        created = remote.messages()["twilio"]
+        return Run(
+            workers=workers,
+            messages=len(calls),
+            seconds=moments[-1] - started,
+            duplicates=duplicates(created),
+            unsent=await not_sent(engine),
+            moments=tuple(moments),
+        )
+    finally:
+        terminate(fleet)
+        await engine.dispose()
+
+
+def describe(run: Run) -> str:
+    return (
+        f"{run.workers} worker{'s' if run.workers > 1 else ''}: {run.messages} messages in "
+        f"{run.seconds:.2f} s = {run.rate:6.0f} msg/s | duplicates {run.duplicates} | "
+        f"not sent {run.unsent}"
+    )
+
+
+async def run(*, quick: bool, database_url: str | None) -> None:
+    url = database_url or DEFAULT_PG
+    if not url.startswith("postgresql"):
+        raise SystemExit("bench_workers needs PostgreSQL (--database-url postgresql+asyncpg://…)")
+    count = 2000 if quick else 10_000
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}"
+    provider = spawn(
+        ["-m", "lien.fakeprovider", "--port", str(port)],
+        env={},
+        ready_url=f"{api_url}/_fake/health",
+    )
+    remote = RemoteFakeProvider(api_url, timeout=60)
+    try:
+        for latency in (0.0, 0.05):
+            runs = []
+            for workers in (1, 4):
+                done = await one_run(
+                    url, remote, workers=workers, count=count, rate=UNLIMITED, latency=latency
+                )
+                runs.append(done)
+                print(f"latency {latency * 1000:3.0f} ms, {describe(done)}", flush=True)
+            print(
+                f"latency {latency * 1000:3.0f} ms: 4 workers / 1 worker = "
+                f"{runs[1].rate / runs[0].rate:.2f}x (goal >= 3x)",
+                flush=True,
+            )
+        configured = 300.0
+        paced_count = int(configured * (4 if quick else 10))
+        paced = await one_run(
+            url, remote, workers=4, count=paced_count, rate=configured, latency=0.0
+        )
+        steady = paced.steady_rate()
+        drift = (steady - configured) / configured * 100
+        print(
+            f"global rate limit {configured:.0f}/s, {describe(paced)}\n"
+            f"  pace over the middle 80 % of calls {steady:.1f}/s ({drift:+.2f} %, goal within "
+            f"2 %); busiest second {paced.busiest_second()} calls",
+            flush=True,
+        )
+    finally:
+        remote.close()
+        stop(provider)
