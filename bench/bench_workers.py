@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import free_port, queue_all, spawn, stop
+from bench.common import busiest_second, free_port, queue_all, spawn, steady_rate, stop
 from bench.processes import (
     DEFAULT_PG,
     duplicates,
@@ -47,20 +47,6 @@ class Run:
     @property
     def rate(self) -> float:
         return self.messages / self.seconds
-
-    def steady_rate(self) -> float:
-        """The pace over the middle 80 % of the calls, away from the start and the end."""
-        first, last = len(self.moments) // 10, len(self.moments) - 1 - len(self.moments) // 10
-        return (last - first) / (self.moments[last] - self.moments[first])
-
-    def busiest_second(self) -> int:
-        """The most calls in any one-second window."""
-        most, start = 0, 0
-        for end, moment in enumerate(self.moments):
-            while moment - self.moments[start] >= 1.0:
-                start += 1
-            most = max(most, end - start + 1)
-        return most
 
 
 async def pending(engine: AsyncEngine) -> int:
@@ -159,12 +145,12 @@ async def run(*, quick: bool, database_url: str | None) -> None:
         paced = await one_run(
             url, remote, workers=4, count=paced_count, rate=configured, latency=0.0
         )
-        steady = paced.steady_rate()
+        steady = steady_rate(paced.moments)
         drift = (steady - configured) / configured * 100
         print(
             f"global rate limit {configured:.0f}/s, {describe(paced)}\n"
             f"  pace over the middle 80 % of calls {steady:.1f}/s ({drift:+.2f} %, goal within "
-            f"2 %); busiest second {paced.busiest_second()} calls",
+            f"2 %); busiest second {busiest_second(paced.moments)} calls",
             flush=True,
         )
     finally:

@@ -143,3 +143,19 @@ async def queue_all(url: str, count: int, *, text: str = "Rappel : atelier demai
                 ],
             )
     return engine
+
+
+def steady_rate(moments: Sequence[float]) -> float:
+    """The pace of sorted call times over their middle 80 %, away from the start and the end."""
+    first, last = len(moments) // 10, len(moments) - 1 - len(moments) // 10
+    return (last - first) / (moments[last] - moments[first])
+
+
+def busiest_second(moments: Sequence[float]) -> int:
+    """The most sorted call times within any one-second window."""
+    most, start = 0, 0
+    for end, moment in enumerate(moments):
+        while moment - moments[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most

@@ -3,12 +3,14 @@
 A message is marked `sending` (the attempt recorded and committed) before its provider is
 called. A crash after that leaves it `sending` with a lease; whoever finds the lease expired
 marks it `unknown`, to be reconciled by a provider report, never sent a second time.
+
+A running dispatcher does not wait for a whole batch to be answered before claiming more: each
+send holds only its own slot (see `gateway.inflight`), so one slow answer holds back nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -26,6 +28,7 @@ from db.models import Beneficiary, ChannelState, ContactPoint, Message, MessageE
 from db.session import SessionMaker, transaction
 from gateway import statuses
 from gateway.channels.base import Channel, Choice, OutboundEnvelope, SendResult
+from gateway.inflight import Flight
 from gateway.outcomes import Recorded, record_outcomes
 from gateway.policy import Decision, Verdict, decide, window_from_settings
 from gateway.quiet_hours import SendingWindow
@@ -133,34 +136,74 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        """Claim, send and record until stopped; a clean stop lets the sends under way end."""
+        flight: Flight[_Claimed] = Flight(
+            # Twice a batch claimed at once: the next batch is claimed while one is out.
+            window=2 * self.config.batch_size,
+            concurrency=self.config.concurrency,
+            batch=self.config.batch_size,
+        )
         loop = asyncio.get_running_loop()
         while not self._stopping:
             began = loop.time()
+            self._wake.clear()
             try:
-                done = await self.run_once()
+                delay = await self._step(flight)
             except Exception:
                 log.exception("dispatcher pass failed")
-                done = Pass(0, 0, False)
-                await asyncio.sleep(1.0)
-            if done.decided and not done.waiting_for_rate:
-                continue
-            # The wait for tokens counts from the claim, not from the end of the sends.
-            rest = done.wait - (loop.time() - began)
-            delay = rest if done.waiting_for_rate else self.config.poll_interval
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.001))
+                delay = 1.0
+            # A wait for tokens counts from the claim, not from the end of the step.
+            rest = delay - (loop.time() - began)
+            if rest > 0:
+                await self._rest(rest, flight)
+        await flight.drain()
+        await self._record(flight.take_finished())
+
+    async def _step(self, flight: Flight[_Claimed]) -> float:
+        """Record what finished, claim what fits; return how long to rest."""
+        finished = flight.take_finished()
+        try:
+            await self._record(finished)
+        except Exception:
+            flight.restore(finished)
+            raise
+        if not flight.worth_claiming():
+            return self.config.poll_interval  # a finished half batch wakes the loop first
+        claim = await self._claim(utcnow(), limit=min(self.config.batch_size, flight.free))
+        flight.launch(claim.items, self._send_one)
+        if claim.wait is not None:
+            return claim.wait
+        return 0.0 if claim.decided or claim.items else self.config.poll_interval
+
+    async def _rest(self, seconds: float, flight: Flight[_Claimed]) -> None:
+        """Wait for the time given, a wake-up, or sends that finished."""
+        waits = [
+            asyncio.create_task(self._wake.wait()),
+            asyncio.create_task(flight.changed.wait()),
+        ]
+        _, pending = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+
+    async def _send_one(self, item: _Claimed) -> SendResult:
+        return await self.channels[item.channel].send(item.envelope)
+
+    async def _record(
+        self, finished: list[tuple[_Claimed, SendResult]], *, now: datetime | None = None
+    ) -> None:
+        if not finished:
+            return
+        async with transaction(self.sessionmaker) as session:
+            recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in finished]
+            await record_outcomes(
+                session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
+            )
 
     async def run_once(self, *, now: datetime | None = None) -> Pass:
         """Claim a batch, send it, record the outcomes."""
         claim = await self._claim(now or utcnow())
         if claim.items:
-            results = await self._send_all(claim.items)
-            async with transaction(self.sessionmaker) as session:
-                recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in results]
-                await record_outcomes(
-                    session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
-                )
+            await self._record(await self._send_all(claim.items), now=now)
         sent = len(claim.items)
         waiting = claim.wait is not None
         return Pass(sent, claim.decided + sent, waiting, claim.wait or 0.0)
@@ -174,7 +217,7 @@ class Dispatcher:
 
         return list(await asyncio.gather(*(one(item) for item in claimed)))
 
-    async def _claim(self, now: datetime) -> _Claim:
+    async def _claim(self, now: datetime, *, limit: int | None = None) -> _Claim:
         async with transaction(self.sessionmaker) as session:
             await recover_expired_leases(session, now=now)
             channels = await self._open_channels(session, now)
@@ -182,7 +225,7 @@ class Dispatcher:
             ready = [name for name in channels if name not in starved.counts]
             if not ready:
                 return _Claim([], 0, starved.wait)
-            rows = await self._due(session, ready, now)
+            rows = await self._due(session, ready, now, limit or self.config.batch_size)
             windows = await self._windows(session, {row.organisation_id for row in rows})
             claim = await self._apply_policy(session, rows, windows, now)
         waits = [w for w in (starved.wait, claim.wait) if w is not None]
@@ -200,7 +243,9 @@ class Dispatcher:
         )
         return [name for name in self.channels if name not in paused]
 
-    async def _due(self, session: AsyncSession, channels: list[str], now: datetime) -> list[Any]:
+    async def _due(
+        self, session: AsyncSession, channels: list[str], now: datetime, limit: int
+    ) -> list[Any]:
         stmt = (
             select(
                 Message.id,
@@ -223,7 +268,7 @@ class Dispatcher:
                 (Message.not_before.is_(None)) | (Message.not_before <= now),
             )
             .order_by(Message.priority.desc(), Message.id)
-            .limit(self.config.batch_size)
+            .limit(limit)
             .with_for_update(of=Message, skip_locked=True)
         )
         return list((await session.execute(stmt)).all())

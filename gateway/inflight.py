@@ -1,0 +1,77 @@
+"""Sends under way in a running dispatcher: each starts once claimed, none waits for another.
+
+A batch that waits for its slowest answer lets one provider timeout hold back every other
+message for as long; here a slow call only keeps its own slot. Outcomes are gathered and
+recorded together, so the database still sees batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from gateway.channels.base import Outcome, SendResult
+
+log = logging.getLogger(__name__)
+Item = TypeVar("Item")
+
+
+class Flight(Generic[Item]):
+    """Claimed messages not yet recorded: being sent, or sent and waiting to be written down."""
+
+    def __init__(self, *, window: int, concurrency: int, batch: int) -> None:
+        self.window = window
+        self.batch = batch
+        self.changed = asyncio.Event()
+        self._gate = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._finished: list[tuple[Item, SendResult]] = []
+
+    @property
+    def free(self) -> int:
+        """How many more messages may be claimed."""
+        return self.window - len(self._tasks) - len(self._finished)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks or self._finished)
+
+    def worth_claiming(self) -> bool:
+        """Claim when half a batch fits, or when nothing is under way."""
+        return self.free >= max(1, self.batch // 2) or not self.busy
+
+    def launch(self, items: list[Item], send: Callable[[Item], Awaitable[SendResult]]) -> None:
+        for item in items:
+            task = asyncio.create_task(self._send(item, send))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def take_finished(self) -> list[tuple[Item, SendResult]]:
+        finished, self._finished = self._finished, []
+        self.changed.clear()
+        return finished
+
+    def restore(self, finished: list[tuple[Item, SendResult]]) -> None:
+        """Keep outcomes whose recording failed, to record them at the next step."""
+        self._finished = finished + self._finished
+
+    async def drain(self) -> None:
+        """Let the sends under way end, as a clean stop should."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _send(self, item: Item, send: Callable[[Item], Awaitable[SendResult]]) -> None:
+        async with self._gate:
+            try:
+                result = await send(item)
+            except Exception as exc:
+                # Whether the provider got the call is not known: never repeat it blindly.
+                log.exception("channel send raised")
+                reason = f"erreur inattendue : {type(exc).__name__}"
+                result = SendResult(Outcome.UNKNOWN, reason=reason)
+        self._finished.append((item, result))
+        # Wake the dispatcher when a record is worth a transaction, or when all is done.
+        if len(self._finished) >= max(1, self.batch // 2) or len(self._tasks) <= 1:
+            self.changed.set()
