@@ -1,8 +1,8 @@
 """Sends under way in a running dispatcher: each starts once claimed, none waits for another.
 
 A batch that waits for its slowest answer lets one provider timeout hold back every other
-message for as long; here a slow call only keeps its own slot. Outcomes are gathered and
-recorded together, so the database still sees batches.
+message for as long; here a slow call only keeps its own slot. Outcomes finishing close together
+are recorded together, so the database still sees batches.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ class Flight(Generic[Item]):
     def busy(self) -> bool:
         return bool(self._tasks or self._finished)
 
+    @property
+    def has_finished(self) -> bool:
+        return bool(self._finished)
+
     def worth_claiming(self) -> bool:
         """Claim when half a batch fits, or when nothing is under way."""
         return self.free >= max(1, self.batch // 2) or not self.busy
@@ -72,6 +76,4 @@ class Flight(Generic[Item]):
                 reason = f"erreur inattendue : {type(exc).__name__}"
                 result = SendResult(Outcome.UNKNOWN, reason=reason)
         self._finished.append((item, result))
-        # Wake the dispatcher when a record is worth a transaction, or when all is done.
-        if len(self._finished) >= max(1, self.batch // 2) or len(self._tasks) <= 1:
-            self.changed.set()
+        self.changed.set()

@@ -1,10 +1,10 @@
 """Messages whose send has an unknown outcome: asked about, or closed after a while.
 
 A send that timed out, lost its connection or whose worker died is `unknown`, never retried.
-Twilio's status reports (or a lookup by the provider's id) resolve most of them. Telegram has
-neither, and an SMS without a provider id cannot be looked up: after a day with no report,
-`settle_unconfirmed` closes them as failed with the reason spelled out, so nothing stays
-pending forever and nobody sends them again by mistake.
+Twilio's status reports resolve most of them; `reconcile_unknown` asks Twilio about the rest
+(by message id, or by recipient and text when the id was lost with the answer). Telegram can
+tell nothing: after a day, `settle_unconfirmed` closes what is still unknown as failed with the
+reason spelled out, so nothing stays pending forever and nobody sends it again by mistake.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Message, MessageEvent
+from db.models import ContactPoint, Message, MessageEvent
 from db.session import SessionMaker, transaction
 from gateway import statuses
 from gateway.channels.base import ProviderReport, StatusLookup
@@ -26,6 +26,8 @@ from gateway.outcomes import apply_provider_status
 
 log = logging.getLogger(__name__)
 UNCONFIRMED = "unconfirmed"
+NOT_RECEIVED = "not_received"
+NOT_RECEIVED_REASON = "le fournisseur n'a jamais reçu cet envoi (connexion coupée) : non envoyé"
 # Channels whose provider reports on each message later (status callbacks, lookups).
 REPORTING_CHANNELS = frozenset({"sms"})
 SETTLE_AFTER = timedelta(hours=24)
@@ -41,25 +43,53 @@ class Reconciled:
 
     asked: int
     updated: int
+    not_received: int
     unknown_to_provider: int
     errors: int
 
 
-async def _candidates(
-    session: AsyncSession, channels: list[str], limit: int
-) -> list[tuple[int, str, str]]:
+@dataclass(frozen=True)
+class _Unresolved:
+    id: int
+    channel: str
+    provider_id: str | None
+    address: str
+    text: str
+    since: datetime
+
+
+async def _unresolved(
+    session: AsyncSession, *, channels: list[str], now: datetime, quiet_for: timedelta, limit: int
+) -> list[_Unresolved]:
     rows = await session.execute(
-        select(Message.id, Message.channel, Message.provider_id)
+        select(
+            Message.id,
+            Message.channel,
+            Message.provider_id,
+            ContactPoint.address,
+            Message.body,
+            Message.created_at,
+        )
+        .join(ContactPoint, Message.contact_point_id == ContactPoint.id)
         .where(
             Message.direction == "out",
             Message.status == statuses.UNKNOWN,
             Message.channel.in_(channels),
-            Message.provider_id.is_not(None),
+            Message.updated_at < now - quiet_for,
         )
         .order_by(Message.id)
         .limit(limit)
     )
-    return [(mid, channel, pid) for mid, channel, pid in rows.all() if pid]
+    return [
+        _Unresolved(mid, channel, provider_id, address, body or "", since)
+        for mid, channel, provider_id, address, body, since in rows.all()
+    ]
+
+
+async def _ask(lookup: StatusLookup, item: _Unresolved) -> ProviderReport | None:
+    if item.provider_id:
+        return await lookup.lookup(item.provider_id)
+    return await lookup.find(address=item.address, text=item.text, since=item.since)
 
 
 async def reconcile_unknown(
@@ -67,41 +97,55 @@ async def reconcile_unknown(
     *,
     lookups: Mapping[str, StatusLookup],
     now: datetime,
+    quiet_for: timedelta = timedelta(minutes=5),
     limit: int = 1000,
 ) -> Reconciled:
-    """Ask the providers about `unknown` messages they gave an id to, and apply the answers.
+    """Ask the providers what became of `unknown` messages, and write down their answers.
 
-    The lookups run between two short transactions, never inside one.
+    A message with a provider id is looked up by it; one without is looked for by recipient
+    and text. When the provider has no such message, it never left: it is closed as failed,
+    not sent again. Only messages unknown for `quiet_for` are asked about, so that the
+    provider's lists have caught up. The lookups run between two short transactions.
     """
     async with transaction(sessionmaker) as session:
-        pending = await _candidates(session, sorted(lookups), limit)
+        pending = await _unresolved(
+            session, channels=sorted(lookups), now=now, quiet_for=quiet_for, limit=limit
+        )
     gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
 
-    async def ask(channel: str, provider_id: str) -> ProviderReport | Exception | None:
+    async def ask(item: _Unresolved) -> ProviderReport | Exception | None:
         async with gate:
             try:
-                return await lookups[channel].lookup(provider_id)
+                return await _ask(lookups[item.channel], item)
             except Exception as exc:
-                log.warning("status lookup failed", extra={"channel": channel, "error": str(exc)})
+                log.warning("status lookup failed", extra={"channel": item.channel})
                 return exc
 
-    answers = await asyncio.gather(*(ask(channel, pid) for _, channel, pid in pending))
-    updated = 0
+    answers = await asyncio.gather(*(ask(item) for item in pending))
+    updated, missing = 0, []
     async with transaction(sessionmaker) as session:
-        for (message_id, _, provider_id), answer in zip(pending, answers, strict=True):
+        for item, answer in zip(pending, answers, strict=True):
             if isinstance(answer, ProviderReport):
                 updated += await apply_provider_status(
                     session,
-                    message_id=message_id,
+                    message_id=item.id,
                     status=answer.status,
                     error_code=answer.error_code,
-                    provider_id=provider_id,
+                    provider_id=answer.provider_id,
                     now=now,
                 )
+            elif answer is None and item.provider_id is None:
+                missing.append(item.id)
+        closed = await _close(
+            session, missing, code=NOT_RECEIVED, reason=NOT_RECEIVED_REASON, now=now
+        )
     return Reconciled(
         asked=len(pending),
         updated=updated,
-        unknown_to_provider=sum(1 for a in answers if a is None),
+        not_received=closed,
+        unknown_to_provider=sum(
+            1 for a, i in zip(answers, pending, strict=True) if a is None and i.provider_id
+        ),
         errors=sum(1 for a in answers if isinstance(a, Exception)),
     )
 
@@ -136,22 +180,25 @@ async def settle_unconfirmed(
             by_reason.setdefault(reason, []).append(message_id)
     closed = 0
     for reason, ids in by_reason.items():
-        for start in range(0, len(ids), 1000):
-            closed += await _close(session, ids[start : start + 1000], reason=reason, now=now)
+        closed += await _close(session, ids, code=UNCONFIRMED, reason=reason, now=now)
     if closed:
         log.warning("closed unconfirmed sends", extra={"count": closed})
     return closed
 
 
-async def _close(session: AsyncSession, ids: list[int], *, reason: str, now: datetime) -> int:
+async def _close(
+    session: AsyncSession, ids: list[int], *, code: str, reason: str, now: datetime
+) -> int:
     # A report may have come in since the read: only a message still unknown is closed.
-    result = await session.execute(
-        update(Message)
-        .where(Message.id.in_(ids), Message.status == statuses.UNKNOWN)
-        .values(status=statuses.FAILED, error_code=UNCONFIRMED, error_reason=reason, updated_at=now)
-        .returning(Message.id)
-    )
-    closed = list(result.scalars())
+    closed: list[int] = []
+    for start in range(0, len(ids), 1000):
+        result = await session.execute(
+            update(Message)
+            .where(Message.id.in_(ids[start : start + 1000]), Message.status == statuses.UNKNOWN)
+            .values(status=statuses.FAILED, error_code=code, error_reason=reason, updated_at=now)
+            .returning(Message.id)
+        )
+        closed += result.scalars()
     if closed:
         await session.execute(
             insert(MessageEvent),

@@ -44,7 +44,7 @@ def check(
         bool,
         typer.Option(
             "--reconcile",
-            help="Demander d'abord à Twilio l'issue des envois inconnus qu'il a numérotés.",
+            help="Demander d'abord à Twilio l'issue des envois inconnus depuis 5 minutes.",
         ),
     ] = False,
 ) -> None:
@@ -104,7 +104,8 @@ def _show_reconciled(console: Console, result: Reconciled | str) -> None:
         return
     console.print(
         f"Rapprochement Twilio : {result.asked} demandés, {result.updated} mis à jour, "
-        f"{result.unknown_to_provider} inconnus de Twilio, {result.errors} erreurs."
+        f"{result.not_received} jamais parvenus à Twilio (clos : non envoyés), "
+        f"{result.unknown_to_provider} identifiants inconnus de Twilio, {result.errors} erreurs."
     )
 
 

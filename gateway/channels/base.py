@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 
@@ -50,11 +51,17 @@ class ProviderReport:
 
 
 class StatusLookup(Protocol):
-    """A channel that can be asked about a message it sent, by the provider's id."""
+    """A channel whose provider can be asked what became of a message."""
 
     name: str
 
-    async def lookup(self, provider_id: str) -> ProviderReport | None: ...
+    async def lookup(self, provider_id: str) -> ProviderReport | None:
+        """Ask by the provider's id; None if the provider does not know it."""
+        ...
+
+    async def find(self, *, address: str, text: str, since: datetime) -> ProviderReport | None:
+        """Look for it by recipient and text; None if the provider has no such message."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,12 @@ from gateway.channels.base import OutboundEnvelope, ProviderReport
 from gateway.channels.twilio import TwilioChannel
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
-from gateway.reconcile import UNCONFIRMED, reconcile_unknown, settle_unconfirmed
+from gateway.reconcile import (
+    NOT_RECEIVED,
+    UNCONFIRMED,
+    reconcile_unknown,
+    settle_unconfirmed,
+)
 from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from tests.factories import create_person
 
@@ -85,26 +90,41 @@ class Lookups:
             raise ConnectionError("provider down")
         return self.answers.get(provider_id)
 
+    async def find(self, *, address: str, text: str, since: datetime) -> ProviderReport | None:
+        self.asked.append(f"{address}|{text}")
+        return self.answers.get(text)
 
-async def test_unknown_sends_with_a_provider_id_are_looked_up_between_transactions(
+
+async def test_unknown_sends_are_looked_up_by_id_or_by_recipient_and_text(
     session: AsyncSession, sessionmaker: SessionMaker
 ) -> None:
     delivered = await unknown(session, channel="sms", age=DAY, provider_id="A")
     forgotten = await unknown(session, channel="sms", age=DAY, provider_id="B")
     broken = await unknown(session, channel="sms", age=DAY, provider_id="broken")
-    no_id = await unknown(session, channel="sms", age=DAY)
+    found = await unknown(session, channel="sms", age=DAY, body="Trouvé")
+    never_left = await unknown(session, channel="sms", age=DAY, body="Perdu")
+    too_recent = await unknown(session, channel="sms", age=timedelta(minutes=1), body="Trouvé")
     other_channel = await unknown(session, channel="telegram", age=DAY, provider_id="1:2")
     await session.commit()
-    lookups = Lookups({"A": ProviderReport("A", "delivered")})
+    lookups = Lookups(
+        {"A": ProviderReport("A", "delivered"), "Trouvé": ProviderReport("SM9", "sent")}
+    )
 
     result = await reconcile_unknown(sessionmaker, lookups={"sms": lookups}, now=NOW)
 
-    assert sorted(lookups.asked) == ["A", "B", "broken"]
-    assert (result.asked, result.updated, result.unknown_to_provider, result.errors) == (3, 1, 1, 1)
+    assert len(lookups.asked) == 5
+    assert (result.asked, result.updated, result.not_received) == (5, 2, 1)
+    assert (result.unknown_to_provider, result.errors) == (1, 1)
     async with sessionmaker() as fresh:
         assert (await state(fresh, delivered))[0] == "delivered"
-        for message_id in (forgotten, broken, no_id, other_channel):
+        assert (await state(fresh, found))[0] == "sent"
+        status, code, reason = await state(fresh, never_left)
+        assert (status, code) == ("failed", NOT_RECEIVED)
+        assert reason is not None and "non envoyé" in reason
+        for message_id in (forgotten, broken, too_recent, other_channel):
             assert (await state(fresh, message_id))[0] == "unknown"
+        provider_id = await fresh.scalar(select(Message.provider_id).where(Message.id == found))
+    assert provider_id == "SM9"
 
 
 async def test_twilio_is_asked_by_message_sid(fake_provider: FakeProviderServer) -> None:
@@ -124,7 +144,11 @@ async def test_twilio_is_asked_by_message_sid(fake_provider: FakeProviderServer)
         assert sent.provider_id is not None
         report = await channel.lookup(sent.provider_id)
         missing = await channel.lookup("SM" + "0" * 32)
+        by_text = await channel.find(address="+33612345678", text="Bonjour", since=NOW - DAY * 400)
+        other = await channel.find(address="+33612345678", text="Autre", since=NOW - DAY * 400)
     finally:
         await channel.stop()
     assert report == ProviderReport(sent.provider_id, "undelivered", "30003")
     assert missing is None
+    assert by_text == report
+    assert other is None
