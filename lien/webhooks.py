@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from db.base import utcnow
+from db.base import MAX_ROW_ID, utcnow
 from gateway.channels.telegram import UpdateFailed
 from gateway.channels.twilio import STATUSES as TWILIO_STATUSES
 from gateway.channels.twilio import InvalidWebhook, is_signed, parse_inbound
@@ -80,8 +80,8 @@ async def twilio_inbound(request: Request, runtime: RuntimeDep) -> Response:
 async def twilio_status(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
     params = await _signed_form(request, runtime)
     message_ref = request.query_params.get("m", "")
-    if not message_ref.isdigit():
-        raise _bad(status.HTTP_400_BAD_REQUEST, "paramètre m (identifiant du message) manquant")
+    if not (message_ref.isascii() and message_ref.isdigit()) or int(message_ref) > MAX_ROW_ID:
+        raise _bad(status.HTTP_400_BAD_REQUEST, "paramètre m (identifiant du message) invalide")
     reported = params.get("MessageStatus") or params.get("SmsStatus")
     if not reported:
         raise _bad(status.HTTP_400_BAD_REQUEST, "champ MessageStatus manquant")
