@@ -90,7 +90,8 @@ async def run_until_drained(dispatcher: Dispatcher, engine: AsyncEngine) -> None
             )
         if not left:
             break
-        await asyncio.sleep(0.01)
+        # Not more often: on SQLite every look takes the write lock for a moment.
+        await asyncio.sleep(0.05)
     dispatcher.stop()
     await running
 
