@@ -1,4 +1,4 @@
-"""Soak under faults and SIGKILL (see `bench/soak.py`); `--quick` is the 1,000-recipient variant.
+"""Soak under faults and SIGKILL (see `bench/soak.py`); `--quick` is the 600-recipient variant.
 
 Baseline: the ideal time the rate limits set for the same messages, in the same run.
 """

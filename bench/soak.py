@@ -38,7 +38,7 @@ TWILIO_FAULTS = [
     (0.01, Fault.drop()),
     (0.01, Fault.drop_after_send()),
     (0.02, Fault.delay(0.3)),
-    (0.01, Fault.delay(3.0)),  # longer than the provider timeout: sent, outcome unknown
+    (0.01, Fault.delay(4.0)),  # longer than the provider timeout: sent, outcome unknown
     (0.02, Fault.undelivered()),
 ]
 TELEGRAM_FAULTS = [
@@ -58,16 +58,18 @@ class SoakPlan:
     reminders: int
     kills: int
     telegram_share: float = 0.3
-    rate_sms: float = 100.0
-    rate_telegram: float = 50.0
+    # Above what an association's account allows (10/s by default), below what one process
+    # can answer status callbacks for on a small shared machine (two per SMS).
+    rate_sms: float = 40.0
+    rate_telegram: float = 20.0
     seed: int = 7
     lease_seconds: float = 10.0
-    provider_timeout: float = 1.5
+    provider_timeout: float = 3.0
     callback_delay: float = 0.2
     callback_drop_rate: float = 0.05
 
 
-QUICK = SoakPlan(recipients=1000, reminders=200, kills=5)
+QUICK = SoakPlan(recipients=600, reminders=120, kills=5)
 FULL = SoakPlan(recipients=10_000, reminders=2_000, kills=8)
 
 

@@ -134,17 +134,23 @@ async def _lookup_and_close(engine: AsyncEngine, provider_url: str) -> tuple[int
     )
     await sms.start()
     sessionmaker = create_sessionmaker(engine)
+    updated = not_received = 0
     try:
-        looked = await reconcile_unknown(
-            sessionmaker, lookups={"sms": sms}, now=utcnow(), quiet_for=timedelta(0)
-        )
+        while True:  # a thousand at a time, as the periodic task does
+            looked = await reconcile_unknown(
+                sessionmaker, lookups={"sms": sms}, now=utcnow(), quiet_for=timedelta(0)
+            )
+            updated += looked.updated
+            not_received += looked.not_received
+            if looked.updated + looked.not_received == 0:
+                break
     finally:
         await sms.stop()
     # The closing job, run as it will be once its window has passed.
     later = utcnow() + SETTLE_AFTER * LOOKUP_GRACE + timedelta(minutes=1)
     async with transaction(sessionmaker) as session:
         closed = await settle(session, later)
-    return looked.updated, looked.not_received, closed
+    return updated, not_received, closed
 
 
 async def account(engine: AsyncEngine, remote: RemoteFakeProvider) -> Outcome:

@@ -118,7 +118,10 @@ async def reconcile_unknown(
             try:
                 return await _ask(lookups[item.channel], item)
             except Exception as exc:
-                log.warning("status lookup failed", extra={"channel": item.channel})
+                log.warning(
+                    "status lookup failed",
+                    extra={"channel": item.channel, "error": f"{type(exc).__name__}: {exc}"[:200]},
+                )
                 return exc
 
     answers = await asyncio.gather(*(ask(item) for item in pending))
