@@ -10,8 +10,10 @@ limit, where the aggregate pace is what must hold.
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -43,6 +45,7 @@ class Run:
     duplicates: int
     unsent: int
     moments: tuple[float, ...]
+    cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -84,6 +87,7 @@ async def one_run(
     await hold_channel(engine, "sms")
     logs = log_folder(f"workers-{workers}")
     env = lien_env(url, remote.url, rate_sms=rate, dispatch_poll_seconds=0.05)
+    cpu_before = _children_cpu()
     fleet = start_workers(env, workers, logs)
     try:
         started = time.time()
@@ -92,7 +96,7 @@ async def one_run(
         calls = [c for c in remote.calls(service="twilio", method="create") if c["status"] == 201]
         moments = sorted(c["at"] for c in calls)
         created = remote.messages()["twilio"]
-        return Run(
+        run = Run(
             workers=workers,
             messages=len(calls),
             seconds=moments[-1] - started,
@@ -103,13 +107,21 @@ async def one_run(
     finally:
         terminate(fleet)
         await engine.dispose()
+    # The workers' own CPU time, start-up included: what each message costs, however many.
+    return replace(run, cpu_seconds=_children_cpu() - cpu_before)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def describe(run: Run) -> str:
     return (
         f"{run.workers} worker{'s' if run.workers > 1 else ''}: {run.messages} messages in "
         f"{run.seconds:.2f} s = {run.rate:6.0f} msg/s | duplicates {run.duplicates} | "
-        f"not sent {run.unsent}"
+        f"not sent {run.unsent} | workers' CPU {run.cpu_seconds:.1f} s "
+        f"({run.cpu_seconds / run.messages * 1000:.2f} s per 1,000)"
     )
 
 
@@ -126,6 +138,8 @@ async def run(*, quick: bool, database_url: str | None) -> None:
         ready_url=f"{api_url}/_fake/health",
     )
     remote = RemoteFakeProvider(api_url, timeout=60)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} before the runs", flush=True)
     try:
         for latency in (0.0, 0.05):
             runs = []

@@ -28,6 +28,9 @@ BURST_SECONDS = 1.0
 # database a few times a second, not hundreds, and the bucket cannot overflow meanwhile.
 CHUNK = 0.25
 RATES_TABLE = Base.metadata.tables["channel_rates"]
+# Plain columns, never ORM objects: an object already in the session would keep the values of
+# an earlier read, and the locked read must see what other workers have just committed.
+_COLUMNS = select(ChannelRate.channel, ChannelRate.tokens, ChannelRate.updated_at)
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,11 @@ class RateLimits:
         limited = [c for c in channels if c in self.rates]
         if not limited:
             return Grant()
-        rows = await session.execute(select(ChannelRate).where(ChannelRate.channel.in_(limited)))
+        rows = await session.execute(_COLUMNS.where(ChannelRate.channel.in_(limited)))
         counts: dict[str, int] = {}
         waits: list[float] = []
-        for row in rows.scalars():
-            channel = row.channel
-            bucket = self._refill(channel, Bucket(row.tokens, row.updated_at), now)
+        for channel, tokens, at in rows.all():
+            bucket = self._refill(channel, Bucket(tokens, at), now)
             if bucket.whole() == 0:
                 counts[channel] = 0
                 waits.append(bucket.wait_for(self._chunk(channel), rate=self.rates[channel]))
@@ -123,12 +125,11 @@ class RateLimits:
         self, session: AsyncSession, channels: list[str], now: datetime
     ) -> dict[str, Bucket]:
         stmt = (
-            select(ChannelRate)
-            .where(ChannelRate.channel.in_(channels))
+            _COLUMNS.where(ChannelRate.channel.in_(channels))
             .order_by(ChannelRate.channel)
             .with_for_update()
         )
-        found = {r.channel: Bucket(r.tokens, r.updated_at) for r in await session.scalars(stmt)}
+        found = {channel: Bucket(tokens, at) for channel, tokens, at in await session.execute(stmt)}
         missing = [c for c in channels if c not in found]
         if not missing:
             return found

@@ -84,3 +84,16 @@ async def test_a_starved_channel_is_named_with_the_wait_for_a_quarter_burst(
         starved = await limits.waiting(session, ["sms", "telegram", "simulator"], now=later(0.002))
     assert set(starved.counts) == {"sms", "telegram"}
     assert starved.wait == pytest.approx(0.248)
+
+
+async def test_a_grant_sees_what_another_worker_took_after_a_first_look(
+    sessionmaker: SessionMaker, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("on SQLite the first look already holds the write lock")
+    limits = RateLimits({"sms": 50})
+    assert await grant(sessionmaker, limits, 1, 0) == 1
+    async with sessionmaker() as slow, slow.begin():
+        assert (await limits.waiting(slow, ["sms"], now=later(1))).counts == {}  # 50 there
+        assert await grant(sessionmaker, limits, 30, 1) == 30  # another worker, committed
+        assert (await limits.grant(slow, {"sms": 50}, now=later(1))).counts == {"sms": 20}
