@@ -28,8 +28,8 @@ BURST_SECONDS = 1.0
 # database a few times a second, not hundreds, and the bucket cannot overflow meanwhile.
 CHUNK = 0.25
 RATES_TABLE = Base.metadata.tables["channel_rates"]
-# Plain columns, never ORM objects: an object already in the session would keep the values of
-# an earlier read, and the locked read must see what other workers have just committed.
+# Plain columns, not ORM objects: the locked read must see what other workers have just
+# committed, whatever the session kept from the first, unlocked look.
 _COLUMNS = select(ChannelRate.channel, ChannelRate.tokens, ChannelRate.updated_at)
 
 
