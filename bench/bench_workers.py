@@ -3,8 +3,12 @@
 The fake provider runs as its own process. Messages are queued first and the channel is held
 paused until every worker is up, so all runs start from the same instant. Throughput is counted
 from that instant to the provider's last accepted call; a duplicate is a second provider message
-for one recipient. Baseline: one worker, in the same run. Then four workers under a global rate
-limit, where the aggregate pace is what must hold.
+for one recipient. Baseline: one worker, in the same run. Three cases: the provider answering at
+once and in 50 ms with 100 calls at once per worker (a worker is then held back by its CPU), and
+in 50 ms with 10 calls at once (held back by the provider: at most 200/s per worker). On a
+machine with few cores, more workers only add throughput in the last case: the figures print
+each worker's CPU per message to show it. Then four workers under a global rate limit, where
+the aggregate pace is what must hold.
 """
 
 from __future__ import annotations
@@ -79,14 +83,27 @@ async def not_sent(engine: AsyncEngine) -> int:
 
 
 async def one_run(
-    url: str, remote: RemoteFakeProvider, *, workers: int, count: int, rate: float, latency: float
+    url: str,
+    remote: RemoteFakeProvider,
+    *,
+    workers: int,
+    count: int,
+    rate: float,
+    latency: float,
+    concurrency: int = 100,
 ) -> Run:
     remote.reset()
     remote.set_latency(latency)
     engine = await queue_all(url, count)
     await hold_channel(engine, "sms")
     logs = log_folder(f"workers-{workers}")
-    env = lien_env(url, remote.url, rate_sms=rate, dispatch_poll_seconds=0.05)
+    env = lien_env(
+        url,
+        remote.url,
+        rate_sms=rate,
+        dispatch_poll_seconds=0.05,
+        dispatch_concurrency=concurrency,
+    )
     cpu_before = _children_cpu()
     fleet = start_workers(env, workers, logs)
     try:
@@ -141,17 +158,29 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load} before the runs", flush=True)
     try:
-        for latency in (0.0, 0.05):
+        # Where one worker is held back by its CPU (100 calls at once), and where it is held
+        # back by the provider's answers (10 calls at once, 50 ms each: at most 200/s).
+        for latency, concurrency, size in (
+            (0.0, 100, count),
+            (0.05, 100, count),
+            (0.05, 10, count // 2),
+        ):
             runs = []
+            label = f"latency {latency * 1000:3.0f} ms, {concurrency:3d} calls at once"
             for workers in (1, 4):
                 done = await one_run(
-                    url, remote, workers=workers, count=count, rate=UNLIMITED, latency=latency
+                    url,
+                    remote,
+                    workers=workers,
+                    count=size,
+                    rate=UNLIMITED,
+                    latency=latency,
+                    concurrency=concurrency,
                 )
                 runs.append(done)
-                print(f"latency {latency * 1000:3.0f} ms, {describe(done)}", flush=True)
+                print(f"{label}, {describe(done)}", flush=True)
             print(
-                f"latency {latency * 1000:3.0f} ms: 4 workers / 1 worker = "
-                f"{runs[1].rate / runs[0].rate:.2f}x (goal >= 3x)",
+                f"{label}: 4 workers / 1 worker = {runs[1].rate / runs[0].rate:.2f}x (goal >= 3x)",
                 flush=True,
             )
         configured = 300.0

@@ -28,7 +28,7 @@ from gateway.ratelimit import RateLimits
 
 log = logging.getLogger(__name__)
 # How long a finished send waits for others before their outcomes are written down together.
-RECORD_DELAY = 0.02
+RECORD_DELAY = 0.05
 
 
 def default_owner() -> str:
@@ -82,8 +82,9 @@ class Dispatcher:
     async def run_forever(self) -> None:
         """Claim, send and record until stopped; a clean stop lets the sends under way end."""
         flight: Flight[Claimed] = Flight(
-            # Twice a batch claimed at once: the next batch is claimed while one is out.
-            window=2 * self.config.batch_size,
+            # As many claimed and waiting for a slot as there are slots: enough to keep every
+            # slot busy, few to lose to a crash (a claimed message then comes back `unknown`).
+            window=2 * self.config.concurrency,
             concurrency=self.config.concurrency,
             batch=self.config.batch_size,
         )

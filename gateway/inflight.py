@@ -31,8 +31,8 @@ class Flight(Generic[Item]):
 
     @property
     def free(self) -> int:
-        """How many more messages may be claimed."""
-        return self.window - len(self._tasks) - len(self._finished)
+        """How many more messages may be claimed: sends under way or waiting for a slot count."""
+        return self.window - len(self._tasks)
 
     @property
     def busy(self) -> bool:
@@ -43,8 +43,8 @@ class Flight(Generic[Item]):
         return bool(self._finished)
 
     def worth_claiming(self) -> bool:
-        """Claim when half a batch fits, or when nothing is under way."""
-        return self.free >= max(1, self.batch // 2) or not self.busy
+        """Claim when half a batch (or half the window) fits, or when nothing is under way."""
+        return self.free >= max(1, min(self.batch, self.window) // 2) or not self.busy
 
     def launch(self, items: list[Item], send: Callable[[Item], Awaitable[SendResult]]) -> None:
         for item in items:
