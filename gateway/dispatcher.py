@@ -93,7 +93,8 @@ class Dispatcher:
         while not self._stopping:
             self._wake.clear()
             try:
-                await self._record_finished(flight)
+                if flight.has_finished and loop.time() >= flight.first_finished_at + RECORD_DELAY:
+                    await self._record_finished(flight)
                 if loop.time() >= claim_at and flight.worth_claiming():
                     began = loop.time()
                     # A wait for tokens counts from the claim, not from the end of the step.
@@ -123,18 +124,21 @@ class Dispatcher:
         return 0.0 if claim.decided or claim.items else self.config.poll_interval
 
     async def _rest(self, flight: Flight[Claimed], *, until: float) -> bool:
-        """Wait for the next claim, outcomes to record, or a wake-up; say if it was a wake-up."""
-        if not flight.has_finished:
-            seconds = (
-                until - asyncio.get_running_loop().time()
-                if flight.worth_claiming()
-                else self.config.poll_interval
-            )
-            await _first(self._wake, flight.changed, seconds=seconds)
-        if flight.has_finished and not self._wake.is_set():
-            # Outcomes wait a moment for others, then are written down together: a crash
-            # meanwhile loses no more than that moment's worth.
-            await _first(self._wake, seconds=RECORD_DELAY)
+        """Wait for the next claim, outcomes to record, or a wake-up; say if it was a wake-up.
+
+        Outcomes wait a moment for others and are written down together: a crash meanwhile
+        loses no more than that moment's worth. A send that ends frees a slot: when that makes
+        a claim worth it, the loop claims at once.
+        """
+        now = asyncio.get_running_loop().time()
+        flight.changed.clear()
+        if flight.worth_claiming():
+            seconds, events = until - now, [self._wake]
+        else:
+            seconds, events = self.config.poll_interval, [self._wake, flight.changed]
+        if flight.has_finished:
+            seconds = min(seconds, flight.first_finished_at + RECORD_DELAY - now)
+        await _first(*events, seconds=seconds)
         return self._wake.is_set()
 
     async def _send_one(self, item: Claimed) -> SendResult:

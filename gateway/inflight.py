@@ -28,6 +28,7 @@ class Flight(Generic[Item]):
         self._gate = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._finished: list[tuple[Item, SendResult]] = []
+        self.first_finished_at = 0.0  # loop time of the oldest outcome not yet taken
 
     @property
     def free(self) -> int:
@@ -75,5 +76,7 @@ class Flight(Generic[Item]):
                 log.exception("channel send raised")
                 reason = f"erreur inattendue : {type(exc).__name__}"
                 result = SendResult(Outcome.UNKNOWN, reason=reason)
+        if not self._finished:
+            self.first_finished_at = asyncio.get_running_loop().time()
         self._finished.append((item, result))
         self.changed.set()
