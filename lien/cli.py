@@ -7,6 +7,7 @@ import contextlib
 from typing import Annotated
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lien.settings import Settings
 
@@ -53,12 +54,15 @@ async def _prepare_demo(settings: Settings) -> None:
     from lien.demo import load_demo
     from lien.runtime import start_runtime, stop_runtime
 
-    runtime = await start_runtime(settings)
-    try:
-        async with runtime.sessionmaker() as session, session.begin():
-            token = await load_demo(session)
-    finally:
-        await stop_runtime(runtime)
+    tokens: list[str] = []
+
+    async def demo(session: AsyncSession) -> None:
+        tokens.append(await load_demo(session))
+
+    # Demo organisations first: unknown senders then reach the Nîmes reception point.
+    runtime = await start_runtime(settings, before_bootstrap=demo)
+    await stop_runtime(runtime)
+    token = tokens[0]
     typer.echo("Données de démonstration chargées (AMI Nîmes, AMI Aude — Lézignan).")
     typer.echo(f"Jeton administrateur de démonstration : {token}")
 

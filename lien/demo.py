@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Organisation
 from gateway.records import add_contact, create_beneficiary, ensure_organisation, find_contact
 from lien.auth import create_token
 
@@ -47,7 +45,3 @@ async def load_demo(session: AsyncSession) -> str:
         await add_contact(session, person, channel="sms", address=phone)
         await add_contact(session, person, channel="simulator", address=phone)
     return await create_token(session, name="demo-admin", role="admin")
-
-
-async def demo_organisations(session: AsyncSession) -> list[str]:
-    return list((await session.execute(select(Organisation.name))).scalars())

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import utcnow
 from db.migrate import upgrade
-from db.models import Message
+from db.models import Message, Organisation
 from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
 from gateway.channels.base import Channel, InboundMessage
 from gateway.channels.simulator import SimulatorChannel
@@ -27,6 +27,7 @@ from lien.settings import Settings
 
 log = logging.getLogger(__name__)
 PeriodicFunc = Callable[[AsyncSession, datetime], Awaitable[object]]
+Bootstrap = Callable[[AsyncSession], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -132,20 +133,26 @@ def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, st
     return channels, disabled
 
 
-async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+async def start_runtime(
+    settings: Settings, *, migrate: bool = True, before_bootstrap: Bootstrap | None = None
+) -> Runtime:
     """Open the database (migrating it), start the channels, build the dispatcher."""
     engine = create_engine(settings.database_url)
     if migrate:
         await upgrade(engine)
+    if before_bootstrap is not None:
+        async with transaction(create_sessionmaker(engine)) as session:
+            await before_bootstrap(session)
     sessionmaker = create_sessionmaker(engine)
     async with transaction(sessionmaker) as session:
-        await ensure_organisation(
-            session,
-            slug="default",
-            name=settings.organisation_name,
-            site_slug="accueil",
-            site_name=settings.site_name,
-        )
+        if await session.scalar(select(Organisation.id).limit(1)) is None:
+            await ensure_organisation(
+                session,
+                slug="default",
+                name=settings.organisation_name,
+                site_slug="accueil",
+                site_name=settings.site_name,
+            )
     channels, disabled = build_channels(settings)
     for name, channel in list(channels.items()):
         try:
