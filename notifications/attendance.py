@@ -76,7 +76,8 @@ async def roster(session: AsyncSession, *, occurrence_id: int) -> Roster:
     )
     for reminder, status in rows.all():
         reminders.setdefault(reminder.beneficiary_id, []).append(_state(reminder, status))
-    people = sorted(set(await on_the_list(session, occurrence)) | set(answers) | set(reminders))
+    # Someone withdrawn from the list, who never answered, is no longer part of the session.
+    people = sorted(set(await on_the_list(session, occurrence)) | set(answers))
     names, enrollments = await _people(session, event.id, people)
     lines = []
     for pid in people:

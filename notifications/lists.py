@@ -47,21 +47,22 @@ async def enroll_list(
         raise InvalidEvent(f"liste trop longue : {MAX_LIST} personnes au plus à la fois")
     site = await session.get_one(Site, event.site_id)
     found = await _people(session, site.organisation_id, beneficiary_ids)
-    lines: list[ListLine] = []
-    resolved: list[tuple[str, int, bool]] = []
+    entries: list[ListLine | tuple[str, int, bool]] = []
     for pid in beneficiary_ids:
-        if pid in found:
-            resolved.append((str(pid), pid, False))
-        else:
-            lines.append(ListLine(str(pid), None, "refused", "personne introuvable"))
+        known = pid in found
+        entries.append(
+            (str(pid), pid, False) if known else _refused(str(pid), "personne introuvable")
+        )
     for raw in phones:
         outcome = await _by_phone(session, site, raw, create_missing=create_missing)
-        if isinstance(outcome, ListLine):
-            lines.append(outcome)
-        else:
-            resolved.append((raw, *outcome))
+        entries.append(outcome if isinstance(outcome, ListLine) else (raw, *outcome))
+    lines: list[ListLine] = []
     enrolled: list[int] = []
-    for item, pid, created in resolved:
+    for entry in entries:
+        if isinstance(entry, ListLine):
+            lines.append(entry)
+            continue
+        item, pid, created = entry
         result = await enroll(
             session,
             event=event,
@@ -81,6 +82,10 @@ async def enroll_list(
     return lines
 
 
+def _refused(item: str, reason: str) -> ListLine:
+    return ListLine(item, None, "refused", reason)
+
+
 async def _people(session: AsyncSession, organisation_id: int, ids: Sequence[int]) -> set[int]:
     if not ids:
         return set()
@@ -98,7 +103,7 @@ async def _by_phone(
     try:
         phone = normalize_phone(raw)
     except InvalidPhoneNumber as exc:
-        return ListLine(raw, None, "refused", str(exc))
+        return _refused(raw, str(exc))
     rows = await session.execute(
         select(Beneficiary.id, Beneficiary.organisation_id)
         .join(ContactPoint, ContactPoint.beneficiary_id == Beneficiary.id)
@@ -108,14 +113,14 @@ async def _by_phone(
     owners = rows.all()
     ids = sorted(pid for pid, org in owners if org == site.organisation_id)
     if owners and not ids:
-        return ListLine(raw, None, "refused", "numéro connu d'une autre association")
+        return _refused(raw, "numéro connu d'une autre association")
     if len(ids) > 1:
         listed = ", ".join(str(i) for i in ids)
-        return ListLine(raw, None, "refused", f"plusieurs personnes ont ce numéro : {listed}")
+        return _refused(raw, f"plusieurs personnes ont ce numéro : {listed}")
     if ids:
         return ids[0], False
     if not create_missing:
-        return ListLine(raw, None, "refused", "numéro inconnu : personne à créer d'abord")
+        return _refused(raw, "numéro inconnu : personne à créer d'abord")
     person = await create_beneficiary(session, site=site)
     await add_contact(session, person, channel="sms", address=phone)
     return person.id, True

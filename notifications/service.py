@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,10 +101,15 @@ def _check_series(spec: EventSpec, zone: str | None) -> str:
     return rrule
 
 
-def _local(value: datetime, tz: str) -> datetime:
+def local_time(value: datetime, tz: str) -> datetime:
+    """Return a time as a naive wall time of the zone; a naive one is already one."""
     if value.tzinfo is None:
         return value
-    return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidEvent(f"fuseau horaire inconnu : {tz!r}") from exc
+    return value.astimezone(zone).replace(tzinfo=None)
 
 
 async def create_event(
@@ -122,9 +127,7 @@ async def create_event(
         )
     texts = checked_texts(spec.texts)
     offsets = [o.key for o in parse_offsets(spec.reminder_offsets)]
-    spec = EventSpec(
-        **{**spec.__dict__, "dtstart_local": _local(spec.dtstart_local, spec.timezone)}
-    )
+    spec = replace(spec, dtstart_local=local_time(spec.dtstart_local, spec.timezone))
     rrule = _check_series(spec, site.school_zone if spec.skip_school_holidays else None)
     event = Event(
         site_id=site.id,
