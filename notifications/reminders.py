@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Enrollment, Event, Message, Occurrence, Reminder, Rsvp
+from db.models import Enrollment, Event, Message, Occurrence, Reminder, Rsvp, Site
 from gateway import statuses
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_messages
 from notifications import repository
 from notifications.repository import DueReminder
-from notifications.sending import automated, languages, place_of, session_words
+from notifications.sending import automated, languages, session_words
 from notifications.states import (
     ACCEPTED,
     ACTIVE,
@@ -32,8 +32,9 @@ from notifications.states import (
 )
 from notifications.texts import fill_template, reminder_template, text, yes_no_choices
 
-BATCH = 2000
-MAX_PER_TICK = 20000
+BATCH = 1000
+# A catch-up after downtime goes over several ticks, never holding the database for long.
+MAX_PER_TICK = 5000
 
 
 @dataclass
@@ -50,6 +51,7 @@ class _Context:
     languages: dict[int, str]
     enrolled: set[tuple[int, int]]  # (event, person)
     answers: dict[tuple[int, int], Rsvp]  # (occurrence, person)
+    bodies: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 async def queue_due_reminders(
@@ -70,11 +72,7 @@ async def _handle(
     session: AsyncSession, due: list[DueReminder], now: datetime, report: QueueReport
 ) -> None:
     ctx = await _context(session, due)
-    latest: dict[tuple[int, int], DueReminder] = {}
-    for item in due:
-        key = (item.occurrence_id, item.beneficiary_id)
-        if key not in latest or item.due_at > latest[key].due_at:
-            latest[key] = item
+    latest = await _latest_due(session, due, now)
     changes: list[dict[str, Any]] = []
     sending: list[tuple[DueReminder, OutgoingMessage]] = []
     for item in due:
@@ -103,7 +101,7 @@ async def _handle(
 
 
 def _reason_not_to_send(
-    item: DueReminder, ctx: _Context, now: datetime, latest: dict[tuple[int, int], DueReminder]
+    item: DueReminder, ctx: _Context, now: datetime, latest: dict[tuple[int, int], int]
 ) -> str | None:
     occurrence = ctx.occurrences[item.occurrence_id]
     event = ctx.events[occurrence.event_id]
@@ -120,25 +118,52 @@ def _reason_not_to_send(
     if (event.id, item.beneficiary_id) not in ctx.enrolled and not took_offer:
         return SKIP_NOT_ENROLLED
     # After downtime several reminders of one session can be due together: send the last.
-    if latest[(item.occurrence_id, item.beneficiary_id)].id != item.id:
+    if latest[(item.occurrence_id, item.beneficiary_id)] != item.id:
         return SKIP_SUPERSEDED
     return None
 
 
 def _message(item: DueReminder, ctx: _Context) -> OutgoingMessage:
     occurrence = ctx.occurrences[item.occurrence_id]
-    event = ctx.events[occurrence.event_id]
     lang = ctx.languages.get(item.beneficiary_id, "fr")
-    words = session_words(event, start=occurrence.start, language=lang, place=ctx.places[event.id])
-    body = fill_template(reminder_template(event.texts, lang), **words)
     return automated(
         beneficiary_id=item.beneficiary_id,
-        text=f"{body}\n{text('rsvp_question', lang)}",
+        text=_body(ctx, occurrence.id, lang),
         origin=Origin("reminder", str(item.id)),
         dedup_key=f"reminder:{item.id}",
         expires_at=occurrence.start,
         choices=yes_no_choices(lang),
     )
+
+
+def _body(ctx: _Context, occurrence_id: int, lang: str) -> str:
+    """Write a session's reminder once per language, however many people get it."""
+    key = (occurrence_id, lang)
+    if key not in ctx.bodies:
+        occurrence = ctx.occurrences[occurrence_id]
+        event = ctx.events[occurrence.event_id]
+        place = ctx.places[event.id]
+        words = session_words(event, start=occurrence.start, language=lang, place=place)
+        body = fill_template(reminder_template(event.texts, lang), **words)
+        ctx.bodies[key] = f"{body}\n{text('rsvp_question', lang)}"
+    return ctx.bodies[key]
+
+
+async def _latest_due(
+    session: AsyncSession, due: list[DueReminder], now: datetime
+) -> dict[tuple[int, int], int]:
+    """Return, per session and person, the reminder due last among those already due."""
+    rows = await session.execute(
+        select(Reminder.occurrence_id, Reminder.beneficiary_id, Reminder.due_at, Reminder.id)
+        .where(
+            Reminder.occurrence_id.in_(sorted({d.occurrence_id for d in due})),
+            Reminder.beneficiary_id.in_(sorted({d.beneficiary_id for d in due})),
+            Reminder.due_at <= now,
+        )
+        .order_by(Reminder.due_at, Reminder.id)
+    )
+    # Ordered by due time: the last one written for a pair is the one to send.
+    return {(occurrence, person): rid for occurrence, person, _, rid in rows.all()}
 
 
 async def _context(session: AsyncSession, due: list[DueReminder]) -> _Context:
@@ -168,11 +193,20 @@ async def _context(session: AsyncSession, due: list[DueReminder]) -> _Context:
     return _Context(
         occurrences=occurrences,
         events=events,
-        places={e.id: await place_of(session, e) for e in events.values()},
+        places=await _places(session, event_ids),
         languages=await languages(session, people),
         enrolled=set(enrolled.all()),
         answers={(a.occurrence_id, a.beneficiary_id): a for a in answers.scalars()},
     )
+
+
+async def _places(session: AsyncSession, event_ids: list[int]) -> dict[int, str]:
+    rows = await session.execute(
+        select(Event.id, Event.place, Site.name)
+        .join(Site, Site.id == Event.site_id)
+        .where(Event.id.in_(event_ids))
+    )
+    return {eid: place or site for eid, place, site in rows.all()}
 
 
 async def _cancel_older_waiting(
@@ -182,14 +216,19 @@ async def _cancel_older_waiting(
     if not queued:
         return
     pairs = {(q.occurrence_id, q.beneficiary_id) for q in queued}
+    just_queued = {q.id for q in queued}
     rows = await session.execute(
-        select(Reminder.occurrence_id, Reminder.beneficiary_id, Reminder.message_id)
+        select(Reminder.id, Reminder.occurrence_id, Reminder.beneficiary_id, Reminder.message_id)
         .join(Message, Message.id == Reminder.message_id)
         .where(
             Reminder.occurrence_id.in_(sorted({p[0] for p in pairs})),
-            Reminder.id.not_in([q.id for q in queued]),
+            Reminder.beneficiary_id.in_(sorted({p[1] for p in pairs})),
             Message.status == statuses.QUEUED,
         )
     )
-    waiting = [mid for occ, person, mid in rows.all() if (occ, person) in pairs and mid]
+    waiting = [
+        mid
+        for rid, occurrence, person, mid in rows.all()
+        if rid not in just_queued and (occurrence, person) in pairs and mid is not None
+    ]
     await repository.cancel_messages(session, waiting, SKIP_SUPERSEDED, now)

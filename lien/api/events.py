@@ -1,24 +1,20 @@
-"""Workshops, distributions and their sessions, for staff; the calendar feed of a site."""
+"""Workshops, distributions and their sessions, for staff."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
 
 from db.base import utcnow
 from db.models import Enrollment, Event, Occurrence, Site, StaffMember
 from gateway.phones import InvalidPhoneNumber
-from gateway.records import UnknownSite, site_by_slug
 from lien.api.events_schemas import (
-    CalendarLinkOut,
     ChangeOut,
     EventIn,
     EventOut,
@@ -29,17 +25,14 @@ from lien.api.events_schemas import (
     PatternOut,
 )
 from lien.auth import CurrentStaff, require_role
-from lien.deps import RuntimeDep, SessionDep
+from lien.deps import SessionDep
 from notifications import changes, service
-from notifications.feed import site_feed
 from notifications.recurrence import RecurrenceError
 from notifications.recurrence_pattern import Frequency, RecurrencePattern, from_rrule, to_rrule
 from notifications.states import ENROLLED, WAITLISTED, Conflict, NotFound
 
 router = APIRouter(prefix="/api/events", tags=["events"])
-calendar_router = APIRouter(tags=["events"])
 StaffOnly = Annotated[StaffMember, require_role("staff")]
-ICS = "text/calendar; charset=utf-8"
 
 
 @contextmanager
@@ -170,47 +163,6 @@ async def list_all(
     with domain_errors():
         events = await service.list_events(session, site_slug=site, include_archived=archived)
     return [await event_out(session, e) for e in events]
-
-
-@router.get("/calendar.ics", response_class=Response, summary="Calendrier d'un site (iCalendar)")
-async def calendar(
-    session: SessionDep, _staff: CurrentStaff, site: Annotated[str, Query(max_length=64)]
-) -> Response:
-    with domain_errors():
-        found = await site_by_slug(session, site)
-    return Response(await site_feed(session, site=found, now=utcnow()), media_type=ICS)
-
-
-@router.get("/calendar-link", response_model=CalendarLinkOut, summary="Adresse d'abonnement")
-async def calendar_link(
-    runtime: RuntimeDep,
-    session: SessionDep,
-    _staff: CurrentStaff,
-    site: Annotated[str, Query(max_length=64)],
-) -> CalendarLinkOut:
-    with domain_errors():
-        found = await site_by_slug(session, site)
-    key = calendar_key(runtime.settings.secret_key, found.slug)
-    return CalendarLinkOut(url=f"{runtime.settings.base_url}/calendar/{found.slug}.ics?key={key}")
-
-
-def calendar_key(secret: str, slug: str) -> str:
-    """Return the key of a site's calendar address: calendar apps cannot send a token."""
-    return hmac.new(secret.encode(), f"calendar:{slug}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-@calendar_router.get("/calendar/{slug}.ics", response_class=Response, include_in_schema=False)
-async def public_calendar(
-    slug: str, runtime: RuntimeDep, session: SessionDep, key: str = ""
-) -> Response:
-    expected = calendar_key(runtime.settings.secret_key, slug)
-    if not hmac.compare_digest(key, expected):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="clé de calendrier invalide")
-    try:
-        found = await site_by_slug(session, slug)
-    except UnknownSite as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
-    return Response(await site_feed(session, site=found, now=utcnow()), media_type=ICS)
 
 
 @router.get("/{event_id}", response_model=EventOut, summary="Une activité")

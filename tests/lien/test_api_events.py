@@ -292,3 +292,36 @@ async def test_mail_arrived_twice_sends_one_message(
         "/api/mail", params={"beneficiary_id": person}, headers=staff_headers
     )
     assert [n["marks"] for n in history.json()] == [2]
+
+
+async def test_a_person_enrols_by_message_through_the_running_gateway(
+    lien_app: App, staff_headers: dict[str, str]
+) -> None:
+    assert "notifications" in lien_app.runtime.router.names
+    assert [job.name for job in lien_app.runtime.jobs] == ["notifications"]
+    client = lien_app.client
+    created = await client.post(
+        "/api/events", json={**soon(capacity=5), "site": "accueil"}, headers=staff_headers
+    )
+    assert created.status_code == 201, created.text
+
+    async def say(text: str) -> dict[str, Any]:
+        answer = await client.post(
+            "/api/simulator/messages",
+            json={"from": "0612000009", "text": text},
+            headers=staff_headers,
+        )
+        assert answer.status_code == 200, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+    menu = await say("ACTIVITES")
+    assert menu["handled_by"] == "notifications"
+    assert menu["replies"][0]["text"].startswith("Prochaines activités :")
+    assert menu["replies"][0]["choices"][0][1].startswith("Colis alimentaires, ")
+    enrolled = await say("1")
+    assert enrolled["replies"][0]["text"].startswith(
+        "Votre inscription à Colis alimentaires est enregistrée. Prochaine séance : "
+    )
+    listed = await client.get(f"/api/events/{created.json()['id']}", headers=staff_headers)
+    assert listed.json()["enrolled"] == 1

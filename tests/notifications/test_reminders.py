@@ -179,3 +179,24 @@ async def test_two_days_down_sends_no_stale_reminder_and_none_twice(
     keys = (await session.execute(select(Reminder.message_id))).scalars().all()
     ids = [k for k in keys if k is not None]
     assert len(ids) == len(set(ids)) == 6
+
+
+async def test_a_reminder_due_on_a_public_holiday_waits_for_the_next_morning(
+    session: AsyncSession, sessionmaker: SessionMaker
+) -> None:
+    site = await zone_c_site(session)
+    # Saturday 26 December at 10:00: the J-1 falls on Christmas Day, a closed day.
+    event = await workshop(
+        session, site=site, start=datetime(2026, 12, 26, 10, 0), offsets=["J-1@10:00"]
+    )
+    await enroll_all(session, event, await people(session, 1, site=site))
+    await session.commit()
+    channel = ScriptedChannel("sms")
+    christmas = utc(2026, 12, 25, 9, 0)
+    await run_tick(sessionmaker, christmas)
+    await dispatcher(sessionmaker, channel).run_once(now=christmas)
+    (message,) = await outgoing(session, "reminder")
+    assert (channel.calls, message.not_before) == ([], utc(2026, 12, 26, 7, 0))
+    await session.commit()
+    await dispatcher(sessionmaker, channel).run_once(now=utc(2026, 12, 26, 7, 0))
+    assert len(channel.calls) == 1
