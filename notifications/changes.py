@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from notifications.states import (
 from notifications.texts import text
 
 SKIP_MOVED = "séance déplacée : rappel refait pour le nouvel horaire"
+log = logging.getLogger(__name__)
 
 
 async def occurrence_at(
@@ -94,6 +96,7 @@ async def cancel_occurrence(
         session, Reminder.occurrence_id == occurrence.id, reason=SKIP_CANCELLED, now=now
     )
     await session.flush()
+    log.info("session cancelled", extra={"occurrence_id": occurrence.id, "staff_id": staff_id})
     if not notify:
         return 0
     return await _tell(session, occurrence, event, key="cancelled_notice", previous=previous)
@@ -140,6 +143,7 @@ async def move_occurrence(
         )
     )
     await _replan(session, occurrence, event, now)
+    log.info("session moved", extra={"occurrence_id": occurrence.id, "staff_id": staff_id})
     if not notify:
         return 0
     return await _tell(session, occurrence, event, key="moved_notice", previous=previous)

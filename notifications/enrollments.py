@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from gateway.outbox import queue_messages
 from notifications import repository, schedule
 from notifications.sending import automated, languages, place_of, session_words
 from notifications.states import (
+    ACTIVE,
     ENROLLED,
     SKIP_NOT_ENROLLED,
     SOURCES,
@@ -23,6 +25,8 @@ from notifications.states import (
     InvalidEvent,
 )
 from notifications.texts import event_text, text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ async def enroll(
     """Give a person a place, or a place on the waiting list when the event is full."""
     if source not in SOURCES:
         raise InvalidEvent(f"origine d'inscription inconnue : {source!r}")
-    if event.status != "active":
+    if event.status != ACTIVE:
         raise Conflict("cette activité est archivée : plus d'inscription possible")
     await lock_event(session, event)
     existing = await find_enrollment(session, event_id=event.id, beneficiary_id=beneficiary_id)
@@ -105,6 +109,10 @@ async def enroll(
     rank = await waitlist_rank(session, enrollment) if status == WAITLISTED else None
     if notify:
         await tell_enrolled(session, event=event, enrollments=[enrollment], now=now, rank=rank)
+    log.info(
+        "enrolment",
+        extra={"event_id": event.id, "enrollment_id": enrollment.id, "status": status},
+    )
     return EnrollmentOutcome(beneficiary_id, enrollment.id, status, rank)
 
 
@@ -124,6 +132,7 @@ async def withdraw(
     if enrollment is None or enrollment.status == WITHDRAWN:
         raise Conflict("cette personne n'est pas inscrite à cette activité")
     enrollment.status = WITHDRAWN
+    log.info("withdrawal", extra={"event_id": event.id, "enrollment_id": enrollment.id})
     coming = select(Occurrence.id).where(Occurrence.event_id == event.id, Occurrence.start > now)
     await repository.skip_pending(
         session,

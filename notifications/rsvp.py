@@ -104,15 +104,19 @@ async def answer(
     if occurrence.status == CANCELLED or occurrence.start <= now:
         return AnswerKind.TOO_LATE
     await lock_event(session, event)
-    row = await rsvp_row(session, occurrence_id=occurrence.id, beneficiary_id=beneficiary_id)
+    existing = await session.scalar(
+        select(Rsvp.offer).where(
+            Rsvp.occurrence_id == occurrence.id, Rsvp.beneficiary_id == beneficiary_id
+        )
+    )
     enrollment = await session.scalar(
         select(Enrollment.status).where(
             Enrollment.event_id == event.id, Enrollment.beneficiary_id == beneficiary_id
         )
     )
-    holds_offer = row.offer in (OFFERED, ACCEPTED, LAPSED)
-    if enrollment != ENROLLED and not holds_offer:
+    if enrollment != ENROLLED and existing not in (OFFERED, ACCEPTED, LAPSED):
         return AnswerKind.NOT_CONCERNED
+    row = await rsvp_row(session, occurrence_id=occurrence.id, beneficiary_id=beneficiary_id)
     if not yes:
         return await _decline(session, row, occurrence, event, now, offer=enrollment != ENROLLED)
     if row.offer == OFFERED or row.offer == ACCEPTED or row.response == YES:
@@ -242,6 +246,7 @@ async def lapse_offers(session: AsyncSession, *, now: datetime) -> int:
         select(Rsvp, Message.status, Message.sent_at)
         .join(Message, Message.id == Rsvp.offer_message_id, isouter=True)
         .where(Rsvp.offer == OFFERED)
+        .with_for_update(of=Rsvp, skip_locked=True)
     )
     lapsed: list[Rsvp] = []
     for row, status, sent_at in rows.all():

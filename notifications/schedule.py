@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -13,12 +14,14 @@ from notifications import repository
 from notifications.offsets import parse_offsets
 from notifications.recurrence import Occurrence as SeriesDate
 from notifications.recurrence import expand_occurrences
-from notifications.states import ACTIVE, CANCELLED, MOVED
+from notifications.states import ACTIVE, CANCELLED, MOVED, SCHEDULED
 
 # Sessions are written this far ahead: beyond the earliest reminder (J-14), with a margin.
 HORIZON = timedelta(days=45)
 # The rule of an event is expanded again once a day, not at every tick.
 REFRESH = timedelta(days=1)
+RETRY = timedelta(hours=1)
+log = logging.getLogger(__name__)
 
 
 async def school_zone(session: AsyncSession, event: Event) -> str | None:
@@ -56,7 +59,7 @@ def expand(
 async def changed_occurrences(session: AsyncSession, event_id: int) -> list[Occurrence]:
     """Return the sessions of an event that staff cancelled or moved."""
     rows = await session.execute(
-        select(Occurrence).where(Occurrence.event_id == event_id, Occurrence.status != "scheduled")
+        select(Occurrence).where(Occurrence.event_id == event_id, Occurrence.status != SCHEDULED)
     )
     return list(rows.scalars())
 
@@ -101,8 +104,16 @@ async def materialise_due(session: AsyncSession, *, now: datetime) -> int:
     ).scalars()
     count = 0
     for event in list(events):
-        await materialise_event(session, event=event, now=now)
-        count += 1
+        event_id = event.id
+        try:
+            async with session.begin_nested():
+                await materialise_event(session, event=event, now=now)
+            count += 1
+        except Exception:
+            # One broken series must not hold back every other reminder: retry it later.
+            log.exception("cannot write the sessions of an event", extra={"event_id": event_id})
+            failed = await session.get_one(Event, event_id)
+            failed.materialised_until = now + HORIZON - REFRESH + RETRY
     return count
 
 

@@ -6,14 +6,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Event, Occurrence, Reminder, Site
+from db.models import Event, Occurrence, Reminder
 from gateway.records import site_by_slug
 from notifications import repository, schedule
 from notifications.enrollments import fill_places
@@ -270,19 +269,3 @@ async def list_occurrences(
         SessionView(ids.get(d.original_start), d.original_start, d.start, d.end, d.status.value)
         for d in dates
     ]
-
-
-async def site_of(session: AsyncSession, event: Event) -> Site:
-    return await session.get_one(Site, event.site_id)
-
-
-def describe(event: Event) -> dict[str, Any]:
-    """Return the fields of an event that the API and CLI show."""
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "title": event.texts.get("fr", {}).get("title", ""),
-        "rrule": event.rrule,
-        "status": event.status,
-        "capacity": event.capacity,
-    }

@@ -12,17 +12,21 @@ from lien.api.events_schemas import (
     EnrollIn,
     EnrollLineOut,
     EnrollmentOut,
+    ListEntryOut,
+    PersonActivityOut,
     ReminderOut,
     RosterLineOut,
     RosterOut,
     RsvpIn,
     RsvpOut,
+    SessionEntryOut,
     WithdrawOut,
 )
 from lien.auth import CurrentStaff
 from lien.deps import SessionDep
 from notifications import attendance, enrollments, rsvp, service
 from notifications.lists import enroll_list
+from notifications.record import person_activity
 from notifications.states import WAITLISTED
 from notifications.texts import event_text
 
@@ -196,3 +200,20 @@ async def record_rsvp(
             now=utcnow(),
         )
     return RsvpOut(outcome=outcome.value)
+
+
+@router.get(
+    "/beneficiaries/{beneficiary_id}/activities",
+    response_model=PersonActivityOut,
+    summary="Activités d'une personne : inscriptions, réponses, présences, courriers",
+)
+async def activities(
+    beneficiary_id: int, session: SessionDep, _staff: CurrentStaff
+) -> PersonActivityOut:
+    with domain_errors():
+        found = await person_activity(session, beneficiary_id=beneficiary_id)
+    return PersonActivityOut(
+        lists=[ListEntryOut(**entry.__dict__) for entry in found.lists],
+        sessions=[SessionEntryOut(**entry.__dict__) for entry in found.sessions],
+        mail_days=found.mail_days,
+    )

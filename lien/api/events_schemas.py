@@ -205,3 +205,28 @@ class MailNoticeOut(BaseModel):
 
 class MailOut(MailNoticeOut):
     first_today: bool
+
+
+class ListEntryOut(BaseModel):
+    event_id: int
+    title: str
+    status: str
+    source: str
+    since: datetime
+
+
+class SessionEntryOut(BaseModel):
+    occurrence_id: int
+    event_id: int
+    title: str
+    start: datetime
+    session_status: str
+    response: str | None
+    offer: str | None
+    attended: bool | None
+
+
+class PersonActivityOut(BaseModel):
+    lists: list[ListEntryOut]
+    sessions: list[SessionEntryOut]
+    mail_days: list[date]

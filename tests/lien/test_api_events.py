@@ -72,6 +72,7 @@ async def test_every_events_route_needs_a_token_and_some_the_staff_role(
         ("PUT", "/api/occurrences/1/rsvp"),
         ("POST", "/api/mail/arrived"),
         ("GET", "/api/mail?beneficiary_id=1"),
+        ("GET", "/api/beneficiaries/1/activities"),
     ]
     for method, path in calls:
         response = await lien_app.client.request(method, path, json={})
@@ -197,6 +198,15 @@ async def test_enrol_by_phone_wait_withdraw_and_see_the_session(
         headers=staff_headers,
     )
     assert early.status_code == 409
+    record = await client.get(f"/api/beneficiaries/{ids[1]}/activities", headers=staff_headers)
+    assert [(e["title"], e["status"]) for e in record.json()["lists"]] == [
+        ("Colis alimentaires", "enrolled")
+    ]
+    assert [(s["occurrence_id"], s["response"]) for s in record.json()["sessions"]] == [
+        (occurrence_id, "yes")
+    ]
+    nobody = await client.get("/api/beneficiaries/999999/activities", headers=staff_headers)
+    assert nobody.status_code == 404
 
 
 async def test_cancel_and_move_tell_the_enrolled(

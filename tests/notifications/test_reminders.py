@@ -200,3 +200,17 @@ async def test_a_reminder_due_on_a_public_holiday_waits_for_the_next_morning(
     await session.commit()
     await dispatcher(sessionmaker, channel).run_once(now=utc(2026, 12, 26, 7, 0))
     assert len(channel.calls) == 1
+
+
+async def test_a_broken_series_does_not_hold_back_the_other_reminders(
+    session: AsyncSession,
+) -> None:
+    site = await zone_c_site(session)
+    good = await workshop(session, site=site)
+    broken = await workshop(session, site=site, texts={"fr": {"title": "Cassé"}})
+    broken.rrule, broken.materialised_until = "FREQ=WEEKLY;BYDAY=TH", None  # never ends
+    await enroll_all(session, good, await people(session, 1, site=site))
+    report = await tick(session, utc(2026, 11, 24, 9, 0))
+    assert (report.events_extended, report.reminders_queued) == (1, 1)  # the good one
+    assert broken.materialised_until is not None  # tried again later, not at every tick
+    assert good.materialised_until is not None
