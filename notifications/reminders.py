@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Enrollment, Event, Message, Occurrence, Reminder, Rsvp, Site
-from gateway import statuses
+from db.models import Enrollment, Event, Occurrence, Reminder, Rsvp, Site
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_messages
 from notifications import repository
@@ -72,7 +71,9 @@ async def _handle(
     session: AsyncSession, due: list[DueReminder], now: datetime, report: QueueReport
 ) -> None:
     ctx = await _context(session, due)
-    latest = await _latest_due(session, due, now)
+    siblings = await _due_siblings(session, due, now)
+    # Ordered by due time: the last one of a session and person is the one to send.
+    latest = {(s.occurrence_id, s.beneficiary_id): s.id for s in siblings}
     changes: list[dict[str, Any]] = []
     sending: list[tuple[DueReminder, OutgoingMessage]] = []
     for item in due:
@@ -95,7 +96,7 @@ async def _handle(
         else:
             changes.append({"id": item.id, "skipped_reason": (result.skipped or "")[:200]})
     await repository.set_reminders(session, changes)
-    await _cancel_older_waiting(session, queued, now)
+    await _cancel_older_waiting(session, queued, siblings, now)
     report.queued += len(queued)
     report.skipped += len(due) - len(queued)
 
@@ -149,12 +150,10 @@ def _body(ctx: _Context, occurrence_id: int, lang: str) -> str:
     return ctx.bodies[key]
 
 
-async def _latest_due(
-    session: AsyncSession, due: list[DueReminder], now: datetime
-) -> dict[tuple[int, int], int]:
-    """Return, per session and person, the reminder due last among those already due."""
+async def _due_siblings(session: AsyncSession, due: list[DueReminder], now: datetime) -> list[Any]:
+    """Return every reminder already due of the same sessions and people, by due time."""
     rows = await session.execute(
-        select(Reminder.occurrence_id, Reminder.beneficiary_id, Reminder.due_at, Reminder.id)
+        select(Reminder.occurrence_id, Reminder.beneficiary_id, Reminder.id, Reminder.message_id)
         .where(
             Reminder.occurrence_id.in_(sorted({d.occurrence_id for d in due})),
             Reminder.beneficiary_id.in_(sorted({d.beneficiary_id for d in due})),
@@ -162,8 +161,7 @@ async def _latest_due(
         )
         .order_by(Reminder.due_at, Reminder.id)
     )
-    # Ordered by due time: the last one written for a pair is the one to send.
-    return {(occurrence, person): rid for occurrence, person, _, rid in rows.all()}
+    return list(rows.all())
 
 
 async def _context(session: AsyncSession, due: list[DueReminder]) -> _Context:
@@ -210,25 +208,17 @@ async def _places(session: AsyncSession, event_ids: list[int]) -> dict[int, str]
 
 
 async def _cancel_older_waiting(
-    session: AsyncSession, queued: Sequence[DueReminder], now: datetime
+    session: AsyncSession, queued: Sequence[DueReminder], siblings: list[Any], now: datetime
 ) -> None:
     """Cancel an earlier reminder of the same session still held back by quiet hours."""
-    if not queued:
-        return
     pairs = {(q.occurrence_id, q.beneficiary_id) for q in queued}
     just_queued = {q.id for q in queued}
-    rows = await session.execute(
-        select(Reminder.id, Reminder.occurrence_id, Reminder.beneficiary_id, Reminder.message_id)
-        .join(Message, Message.id == Reminder.message_id)
-        .where(
-            Reminder.occurrence_id.in_(sorted({p[0] for p in pairs})),
-            Reminder.beneficiary_id.in_(sorted({p[1] for p in pairs})),
-            Message.status == statuses.QUEUED,
-        )
-    )
-    waiting = [
-        mid
-        for rid, occurrence, person, mid in rows.all()
-        if rid not in just_queued and (occurrence, person) in pairs and mid is not None
+    earlier = [
+        s.message_id
+        for s in siblings
+        if s.message_id is not None
+        and s.id not in just_queued
+        and (s.occurrence_id, s.beneficiary_id) in pairs
     ]
-    await repository.cancel_messages(session, waiting, SKIP_SUPERSEDED, now)
+    # Only those still waiting in the outbox are cancelled; one already sent stays sent.
+    await repository.cancel_messages(session, earlier, SKIP_SUPERSEDED, now)

@@ -125,12 +125,20 @@ async def due_reminders(session: AsyncSession, *, now: datetime, limit: int) -> 
 
 
 async def set_reminders(session: AsyncSession, changes: Sequence[dict[str, Any]]) -> None:
-    """Update reminders by id, grouping rows that change the same columns."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    """Update reminders by id: one statement per skip reason, one batch for the queued."""
+    reasons: dict[str, list[int]] = {}
+    queued: list[dict[str, Any]] = []
     for change in changes:
-        groups.setdefault(tuple(sorted(change)), []).append(change)
-    for group in groups.values():
-        await session.execute(update(Reminder), group)
+        if set(change) == {"id", "skipped_reason"}:
+            reasons.setdefault(change["skipped_reason"], []).append(change["id"])
+        else:
+            queued.append(change)
+    for reason, ids in reasons.items():
+        await session.execute(
+            update(Reminder).where(Reminder.id.in_(ids)).values(skipped_reason=reason)
+        )
+    if queued:
+        await session.execute(update(Reminder), queued)
 
 
 async def skip_pending(
