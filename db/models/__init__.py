@@ -13,6 +13,16 @@ from db.models.core import (
     Site,
     StaffMember,
 )
+from db.models.notifications import (
+    Enrollment,
+    Event,
+    EventMenu,
+    MailNotice,
+    Occurrence,
+    OccurrenceChange,
+    Reminder,
+    Rsvp,
+)
 
 __all__ = [
     "ApiToken",
@@ -21,9 +31,17 @@ __all__ = [
     "ChannelState",
     "ConsentEvent",
     "ContactPoint",
+    "Enrollment",
+    "Event",
+    "EventMenu",
+    "MailNotice",
     "Message",
     "MessageEvent",
+    "Occurrence",
+    "OccurrenceChange",
     "Organisation",
+    "Reminder",
+    "Rsvp",
     "Site",
     "StaffMember",
 ]
