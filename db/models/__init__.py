@@ -1,5 +1,6 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
+from db.models.audit import AuditEvent
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -16,6 +17,7 @@ from db.models.core import (
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Beneficiary",
     "BeneficiaryTag",
     "ChannelState",
