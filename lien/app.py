@@ -1,4 +1,4 @@
-"""The FastAPI application: webhooks, staff API, health; channels and jobs in its lifespan."""
+"""The FastAPI application: webhooks, staff API, console; channels and jobs in its lifespan."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from lien import webhooks
 from lien.api import beneficiaries, health, inbox, simulator
+from lien.console import install_console
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -58,6 +59,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     for module in (webhooks, beneficiaries, simulator, inbox, health):
         app.include_router(module.router)
+    install_console(app, settings)
     return app
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from lien.cli_staff import staff_app
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(staff_app, name="staff")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -45,22 +47,28 @@ def serve(
     settings = _settings(environment="demo") if demo else _settings()
     if demo:
         asyncio.run(_prepare_demo(settings))
-    typer.echo(f"Lien écoute sur http://{host}:{port}  (documentation de l'API : /docs)")
+    typer.echo(
+        f"Lien écoute sur http://{host}:{port}  (console : /, documentation de l'API : /docs)"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
 async def _prepare_demo(settings: Settings) -> None:
-    from lien.demo import load_demo
+    from lien.demo import load_demo, load_demo_logins
     from lien.runtime import start_runtime, stop_runtime
 
     runtime = await start_runtime(settings)
     try:
         async with runtime.sessionmaker() as session, session.begin():
             token = await load_demo(session)
+            logins = await load_demo_logins(session)
     finally:
         await stop_runtime(runtime)
     typer.echo("Données de démonstration chargées (AMI Nîmes, AMI Aude — Lézignan).")
     typer.echo(f"Jeton administrateur de démonstration : {token}")
+    typer.echo("Connexions de démonstration à la console :")
+    for login in logins:
+        typer.echo(f"  {login.role:<10} {login.email:<24} mot de passe : {login.password}")
 
 
 @app.command()

@@ -1,0 +1,35 @@
+"""The staff console: server-rendered pages (Jinja2 and htmx), in French first.
+
+`install_console(app, settings)` adds the session cookie, the pages, the static files and the
+error pages. A page is a route in `lien/console/pages/` whose router comes from
+`routing.console_router()`, protected by `roles.VolunteerPage`, `StaffPage` or `AdminPage`,
+rendered with `templating.render(...)` from a template extending `base.html`, and listed in
+`nav.MAIN_MENU` under its route name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from lien.console.cookie_session import ConsoleSessionMiddleware
+from lien.console.errors import install_error_pages
+from lien.console.pages import ROUTERS
+from lien.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install_console(app: FastAPI, settings: Settings) -> None:
+    """Serve the console at / and its files at /static."""
+    app.add_middleware(
+        ConsoleSessionMiddleware,
+        secret_key=settings.secret_key,
+        https_only=settings.base_url.startswith("https://"),
+    )
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_error_pages(app)

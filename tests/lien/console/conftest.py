@@ -1,0 +1,68 @@
+"""The console under test: staff accounts, a signed-in client, the CSRF token of a page."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from db.models import StaffMember
+from db.session import SessionMaker
+from lien.console.accounts import create_staff_member
+from tests.lien.conftest import App
+
+PASSWORD = "correct horse battery"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def add_member(
+    sessionmaker: SessionMaker,
+    *,
+    role: str = "staff",
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+) -> StaffMember:
+    async with sessionmaker() as session, session.begin():
+        return await create_staff_member(
+            session,
+            email=email or f"{role}@example.org",
+            name=name or f"{role.capitalize()} Test",
+            role=role,
+            password=password,
+        )
+
+
+def csrf_of(html: str) -> str:
+    found = _TOKEN.search(html)
+    assert found is not None, "no CSRF token on the page"
+    return found.group(1)
+
+
+async def page_token(client: httpx.AsyncClient, path: str = "/login") -> str:
+    response = await client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return csrf_of(response.text)
+
+
+async def sign_in(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> httpx.Response:
+    token = await page_token(client)
+    return await client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+async def signed_in_as(app: App, sessionmaker: SessionMaker, role: str) -> StaffMember:
+    member = await add_member(sessionmaker, role=role)
+    response = await sign_in(app.client, member.email or "")
+    assert response.status_code == 303, response.text
+    return member
+
+
+@pytest.fixture
+async def staff_member(lien_app: App, sessionmaker: SessionMaker) -> StaffMember:
+    """A staff member signed in on `lien_app.client`."""
+    return await signed_in_as(lien_app, sessionmaker, "staff")
