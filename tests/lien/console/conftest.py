@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -32,6 +33,14 @@ async def add_member(
             role=role,
             password=password,
         )
+
+
+def error_of(page: str, field: str) -> str:
+    """Return the message shown next to a form field, as a person reads it."""
+    found = re.search(rf'<p class="error" id="f-{field}-error">(.*?)</p>', page, re.S)
+    assert found is not None, f"no error next to {field}"
+    shown = re.sub(r'<span class="visually-hidden">.*?</span>', "", found.group(1))
+    return html.unescape(shown).strip()
 
 
 def csrf_of(html: str) -> str:
