@@ -16,14 +16,18 @@ from starlette.staticfiles import StaticFiles
 
 from lien.console.cookie_session import ConsoleSessionMiddleware
 from lien.console.errors import install_error_pages
+from lien.console.live import POLL_SECONDS
 from lien.console.pages import ROUTERS
 from lien.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 
 
-def install_console(app: FastAPI, settings: Settings) -> None:
-    """Serve the console at / and its files at /static."""
+def install_console(
+    app: FastAPI, settings: Settings, *, poll_seconds: float = POLL_SECONDS
+) -> None:
+    """Serve the console at / and its files at /static; lists refresh every `poll_seconds`."""
+    app.state.console_poll_seconds = poll_seconds
     app.add_middleware(
         ConsoleSessionMiddleware,
         secret_key=settings.secret_key,

@@ -37,6 +37,11 @@ ORIGIN_LABELS = {
     "broadcast": N_("diffusion"),
     "consent": N_("consentement"),
 }
+# Who took an inbound message: the gateway's own names; domains add theirs as they come.
+HANDLER_LABELS = {
+    "inbox": N_("l'équipe (messages reçus)"),
+    "keyword": N_("mot-clé STOP ou START"),
+}
 CONSENT_LABELS = {
     "opt_in": N_("accepte les messages"),
     "opt_out": N_("refuse les messages"),

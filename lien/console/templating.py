@@ -26,11 +26,12 @@ from lien.console.i18n import (
     translate,
     translations,
 )
+from lien.console.live import POLL_SECONDS
 from lien.console.nav import MAIN_MENU, links, route_name
 from lien.console.roles import Viewer, allows
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC_VERSION = "1"  # bump when the CSS or JS changes, so browsers fetch the new files
+STATIC_VERSION = "2"  # bump when the CSS or JS changes, so browsers fetch the new files
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -95,6 +96,7 @@ def environment(language: str) -> Environment:
         channel=_label(labels.CHANNEL_LABELS, language),
         status=_label(labels.STATUS_LABELS, language),
         origin=_label(labels.ORIGIN_LABELS, language),
+        handler=_label(labels.HANDLER_LABELS, language),
         consent=_label(labels.CONSENT_LABELS, language),
         consent_source=_label(labels.CONSENT_SOURCES, language),
         audit_action=_label(labels.AUDIT_LABELS, language),
@@ -146,6 +148,7 @@ def page_context(request: Request, *, section: str | None) -> dict[str, Any]:
         "static": lambda path: f"/static/{path}?v={STATIC_VERSION}",
         "can": lambda minimum: staff is not None and allows(staff.role, minimum),
         "here": request.url.path,
+        "poll_seconds": getattr(app.state, "console_poll_seconds", POLL_SECONDS),
     }
 
 

@@ -19,7 +19,7 @@ from gateway.records import find_by_phone
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
-from lien.console.live import POLL_SECONDS, unchanged, version
+from lien.console.live import unchanged, version
 from lien.console.record_view import RecordView, TimelineItem, load_record, load_timeline
 from lien.console.roles import VolunteerPage
 from lien.console.routing import console_router, see_other
@@ -90,7 +90,6 @@ def timeline_context(person_id: int, timeline: list[TimelineItem]) -> dict[str, 
         "timeline": timeline,
         "person_id": person_id,
         "version": version(shown),
-        "poll_seconds": POLL_SECONDS,
     }
 
 

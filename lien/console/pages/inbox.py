@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.outbox import CHANNEL_PREFERENCE
 from lien.console.inbox_view import inbox_lines
-from lien.console.live import POLL_SECONDS, unchanged, version
+from lien.console.live import unchanged, version
 from lien.console.roles import VolunteerPage
 from lien.console.routing import console_router
 from lien.console.templating import render
@@ -29,7 +29,6 @@ async def _context(session: SessionDep, channel: str | None, waiting: bool) -> d
         "version": version(f"{line.message.id}:{line.waiting}" for line in lines),
         "filters": {"channel": picked or "", "waiting": waiting},
         "channels": CHANNEL_PREFERENCE,
-        "poll_seconds": POLL_SECONDS,
     }
 
 

@@ -64,7 +64,7 @@ def _context(
     return {
         "person": person,
         "sites": sites,
-        "languages": languages,
+        "person_languages": languages,
         "channels": CHANNEL_PREFERENCE,
         "values": values,
         "errors": errors,
@@ -103,7 +103,7 @@ async def edit_submit(
 ) -> Response:
     person, sites = await _load(session, beneficiary_id)
     form = FormReader(await request.form())
-    languages = _context(person, sites, {}, {})["languages"]
+    languages = _context(person, sites, {}, {})["person_languages"]
     first_name = form.text("first_name", max_length=100) or None
     last_name = form.text("last_name", max_length=100) or None
     language = form.choice("language", languages, required=True)

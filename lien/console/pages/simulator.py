@@ -16,7 +16,7 @@ from gateway.records import find_contact
 from lien.api.simulator import simulate
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
-from lien.console.live import POLL_SECONDS, unchanged, version
+from lien.console.live import unchanged, version
 from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render
@@ -57,7 +57,6 @@ async def _context(session: AsyncSession, sender: str) -> dict[str, Any]:
         "person_id": person_id,
         "sender": sender,
         "version": version(f"{sender}:{m.id}:{m.status}" for m in messages),
-        "poll_seconds": POLL_SECONDS,
     }
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
+from playwright.async_api import Browser, Page, async_playwright
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import StaffMember
 from db.session import SessionMaker
 from lien.console.accounts import create_staff_member
-from tests.lien.conftest import App
+from lien.fakeprovider import FakeProviderServer
+from tests.lien.conftest import App, provider_settings
+from tests.lien.console.livesite import CHROMIUM_ARGS, DESKTOP, LiveServer, ensure_chromium
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -75,3 +83,42 @@ async def signed_in_as(app: App, sessionmaker: SessionMaker, role: str) -> Staff
 async def staff_member(lien_app: App, sessionmaker: SessionMaker) -> StaffMember:
     """A staff member signed in on `lien_app.client`."""
     return await signed_in_as(lien_app, sessionmaker, "staff")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's headless Chromium, installed through apt when the machine lacks it."""
+    try:
+        return ensure_chromium()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"Chromium is needed for the browser tests and could not be installed: {exc}")
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def desktop(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh page at desktop size, in French."""
+    context = await browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    yield await context.new_page()
+    await context.close()
+
+
+@pytest.fixture
+async def live_server(
+    engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer
+) -> AsyncIterator[LiveServer]:
+    """The app on a free loopback port, with SMS and Telegram pointed at the fake provider."""
+    server = LiveServer(lambda url: provider_settings(database_url, fake_provider, public_url=url))
+    await asyncio.to_thread(server.start)
+    yield server
+    await asyncio.to_thread(server.stop)

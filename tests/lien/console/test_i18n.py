@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def extracted_messages() -> set[str]:
     with (ROOT / "lien/console/babel.cfg").open() as handle:
-        method_map, options_map = parse_mapping_cfg(handle)
+        method_map, options_map = parse_mapping_cfg(handle)  # type: ignore[no-untyped-call]
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords={"_": None, "N_": None})
     return {message if isinstance(message, str) else message[0] for _f, _l, message, *_ in found}
 

@@ -10,7 +10,7 @@ from db.models import AuditEvent, Organisation, StaffMember
 from db.session import SessionMaker
 from gateway.policy import window_from_settings
 from tests.lien.conftest import App
-from tests.lien.console.conftest import PASSWORD, csrf_of, error_of, signed_in_as, sign_in
+from tests.lien.console.conftest import PASSWORD, csrf_of, error_of, sign_in, signed_in_as
 
 WINDOW = {
     "timezone": "Europe/Paris",
