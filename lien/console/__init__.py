@@ -1,10 +1,11 @@
 """The staff console: server-rendered pages (Jinja2 and htmx), in French first.
 
 `install_console(app, settings)` adds the session cookie, the pages, the static files and the
-error pages. A page is a route in `lien/console/pages/` whose router comes from
-`routing.console_router()`, protected by `roles.VolunteerPage`, `StaffPage` or `AdminPage`,
-rendered with `templating.render(...)` from a template extending `base.html`, and listed in
-`nav.MAIN_MENU` under its route name.
+error pages. A page is a module in `lien/console/pages/` (its router from
+`routing.console_router()`, added to `pages.ROUTERS`) whose routes are named "console.<page>",
+take `roles.VolunteerPage`, `StaffPage` or `AdminPage`, and answer with
+`templating.render(request, "<page>.html", context, section="<page>")`; the template extends
+`base.html`. Its menu entry in `nav.MAIN_MENU` shows once the page is mounted.
 """
 
 from __future__ import annotations

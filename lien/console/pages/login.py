@@ -23,11 +23,20 @@ router = console_router()
 WRONG_CREDENTIALS = Problem(N_("Adresse e-mail ou mot de passe incorrect."))
 
 
-def _locked(problem_time: str) -> Problem:
-    return Problem(
-        N_("Trop d'essais : ce compte est bloqué jusqu'à %(time)s. Réessayez ensuite."),
-        {"time": problem_time},
-    )
+def _refusal(refused: SignInRefused, timezone: str) -> tuple[Problem, int]:
+    if refused.locked_until is None:
+        return WRONG_CREDENTIALS, 401
+    until = refused.locked_until.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    text = N_("Trop d'essais : ce compte est bloqué jusqu'à %(time)s. Réessayez ensuite.")
+    return Problem(text, {"time": until}), 429
+
+
+def _restart_session(request: Request) -> None:
+    """Empty the session, keeping only the language chosen on this browser."""
+    language = request.session.get("lang")
+    request.session.clear()
+    if language in LANGUAGES:
+        request.session["lang"] = language
 
 
 @router.get("/login", name="console.login")
@@ -52,18 +61,10 @@ async def login_submit(request: Request, session: SessionDep, runtime: RuntimeDe
         try:
             member = await sign_in(session, email=email, password=password, now=utcnow())
         except SignInRefused as refused:
-            if refused.locked_until is None:
-                form.refuse("form", WRONG_CREDENTIALS)
-                status_code = 401
-            else:
-                local = refused.locked_until.astimezone(ZoneInfo(runtime.settings.timezone))
-                form.refuse("form", _locked(local.strftime("%H:%M")))
-                status_code = 429
+            problem, status_code = _refusal(refused, runtime.settings.timezone)
+            form.refuse("form", problem)
         else:
-            language = request.session.get("lang")
-            request.session.clear()
-            if language in LANGUAGES:
-                request.session["lang"] = language
+            _restart_session(request)
             request.session.update(staff=member.id, auth=sign_in_stamp(member))
             renew_csrf_token(request)
             return see_other(target)
@@ -73,10 +74,7 @@ async def login_submit(request: Request, session: SessionDep, runtime: RuntimeDe
 
 @router.post("/logout", name="console.logout")
 async def logout(request: Request) -> Response:
-    language = request.session.get("lang")
-    request.session.clear()
-    if language in LANGUAGES:
-        request.session["lang"] = language
+    _restart_session(request)
     flash(request, Problem(N_("Vous êtes déconnecté·e.")))
     return see_other("/login")
 

@@ -11,17 +11,21 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import StaffMember
 from db.session import SessionMaker
+from lien.console import signin
 from lien.console.accounts import create_staff_member
 from lien.fakeprovider import FakeProviderServer
 from tests.lien.conftest import App, provider_settings
 from tests.lien.console.livesite import CHROMIUM_ARGS, DESKTOP, LiveServer, ensure_chromium
 
 PASSWORD = "correct horse battery"
+# Same algorithm, a thousandth of the cost: the suite hashes dozens of passwords on two cores.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -41,6 +45,11 @@ async def add_member(
             role=role,
             password=password,
         )
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(signin, "_hasher", CHEAP_HASHER)
 
 
 def error_of(page: str, field: str) -> str:
