@@ -1,4 +1,4 @@
-"""In Chromium, at desktop and phone widths: the main pages fit, with screenshots saved."""
+"""In Chromium, at desktop and phone widths: the main pages fit, load cleanly, and are saved."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ async def test_the_main_pages_fit_the_screen(
     )
     context.set_default_timeout(10_000)
     page = await context.new_page()
+    # A script or style the content security policy blocks shows up here.
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     await add_member(sessionmaker, role="admin", name="Camille")
     async with sessionmaker() as session, session.begin():
         person = await create_person(
@@ -52,4 +55,5 @@ async def test_the_main_pages_fit_the_screen(
         )
         assert overflow <= 0, f"{name} is wider than the {viewport} screen by {overflow}px"
         await shoot(page, f"{name}-{viewport}")
+    assert errors == []
     await context.close()
