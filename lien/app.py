@@ -1,4 +1,4 @@
-"""The FastAPI application: webhooks, staff API, health; channels and jobs in its lifespan."""
+"""The FastAPI application: webhooks, staff API, console; channels and jobs in its lifespan."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from lien.api import (
     mail,
     simulator,
 )
+from lien.console import install_console
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -68,6 +69,7 @@ def create_app(
     domains = (calendar, events, enrollments, mail)
     for module in (webhooks, beneficiaries, simulator, inbox, health, *domains):
         app.include_router(module.router)
+    install_console(app, settings)
     return app
 
 

@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lien.cli_events import events_app, mail_app
+from lien.cli_staff import staff_app
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(events_app, name="events")
 app.add_typer(mail_app, name="mail")
+app.add_typer(staff_app, name="staff")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -49,18 +51,22 @@ def serve(
     settings = _settings(environment="demo") if demo else _settings()
     if demo:
         asyncio.run(_prepare_demo(settings))
-    typer.echo(f"Lien écoute sur http://{host}:{port}  (documentation de l'API : /docs)")
+    typer.echo(
+        f"Lien écoute sur http://{host}:{port}  (console : /, documentation de l'API : /docs)"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
 async def _prepare_demo(settings: Settings) -> None:
-    from lien.demo import load_demo
+    from lien.demo import DemoLogin, load_demo, load_demo_logins
     from lien.runtime import start_runtime, stop_runtime
 
     tokens: list[str] = []
+    logins: list[DemoLogin] = []
 
     async def demo(session: AsyncSession) -> None:
         tokens.append(await load_demo(session))
+        logins.extend(await load_demo_logins(session))
 
     # Demo organisations first: unknown senders then reach the Nîmes reception point.
     runtime = await start_runtime(settings, before_bootstrap=demo)
@@ -68,6 +74,9 @@ async def _prepare_demo(settings: Settings) -> None:
     token = tokens[0]
     typer.echo("Données de démonstration chargées (AMI Nîmes, AMI Aude — Lézignan).")
     typer.echo(f"Jeton administrateur de démonstration : {token}")
+    typer.echo("Connexions de démonstration à la console :")
+    for login in logins:
+        typer.echo(f"  {login.role:<10} {login.email:<24} mot de passe : {login.password}")
 
 
 @app.command()

@@ -1,5 +1,6 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
+from db.models.audit import AuditEvent
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -26,6 +27,7 @@ from db.models.notifications import (
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Beneficiary",
     "BeneficiaryTag",
     "ChannelState",

@@ -175,6 +175,9 @@ class StaffMember(Timestamped, Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # Console sign-in: failures since the last success, and the end of a lock-out.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
 
 class ApiToken(Timestamped, Base):

@@ -257,7 +257,7 @@ async def test_the_rate_limit_caps_a_pass(
     person = await create_person(session)
     for _ in range(12):
         await queue(session, person=person)
-    done = await dispatcher(sessionmaker, scripted_sms, rates={"sms": 50}).run_once(now=OPEN)
+    done = await dispatcher(sessionmaker, scripted_sms, rates={"sms": 1}).run_once(now=OPEN)
     assert done.sent == 1  # a fresh bucket holds one token: no opening burst
     assert done.waiting_for_rate
 

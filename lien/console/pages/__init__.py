@@ -1,0 +1,27 @@
+"""The console's pages, one small module each; a new page adds its router to ROUTERS."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lien.console.pages import (
+    beneficiaries,
+    dashboard,
+    inbox,
+    login,
+    record_edit,
+    settings,
+    simulator,
+    staff,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    login.router,
+    dashboard.router,
+    inbox.router,
+    beneficiaries.router,
+    record_edit.router,
+    simulator.router,
+    settings.router,
+    staff.router,
+)
