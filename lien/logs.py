@@ -37,10 +37,10 @@ class StructuredFormatter(logging.Formatter):
         return json.dumps(event, ensure_ascii=False, default=str)
 
 
-class _CurrentStderr(logging.StreamHandler):
+class _CurrentStderr(logging.StreamHandler[Any]):
     """Write to whatever sys.stderr is now, not to the stream that was there at setup."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 
