@@ -1,5 +1,6 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
+from db.models.audit import AuditEvent
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -13,17 +14,22 @@ from db.models.core import (
     Site,
     StaffMember,
 )
+from db.models.privacy import ErasedContact, ProviderDeletion, RetentionCount
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Beneficiary",
     "BeneficiaryTag",
     "ChannelState",
     "ConsentEvent",
     "ContactPoint",
+    "ErasedContact",
     "Message",
     "MessageEvent",
     "Organisation",
+    "ProviderDeletion",
+    "RetentionCount",
     "Site",
     "StaffMember",
 ]
