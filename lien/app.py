@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lien import webhooks
-from lien.api import beneficiaries, health, inbox, simulator
+from lien.api import audit, beneficiaries, consent, health, inbox, privacy, simulator
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -56,8 +56,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (webhooks, beneficiaries, simulator, inbox, health):
+    for module in (webhooks, beneficiaries, consent, simulator, inbox, audit, health):
         app.include_router(module.router)
+    app.include_router(privacy.people)
+    app.include_router(privacy.settings_router)
     return app
 
 

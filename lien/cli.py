@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lien.cli_privacy import privacy_app
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -22,13 +23,14 @@ telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(privacy_app, name="privacy")
 
 
 def _settings(**overrides: object) -> Settings:
     from lien.logs import configure_logging
 
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=settings.secrets())
     return settings
 
 

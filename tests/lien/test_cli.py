@@ -4,8 +4,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
+from db.migrate import alembic_config
 from lien.cli import app
 from lien.logs import StructuredFormatter, mask_phones
 
@@ -28,7 +30,8 @@ def test_db_upgrade_then_token_create_prints_the_token_last(tmp_path: Path) -> N
     env = env_for(tmp_path)
     upgraded = runner.invoke(app, ["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.output
-    assert "0001" in upgraded.output
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f"révision {head}" in upgraded.output
     created = runner.invoke(
         app, ["token", "create", "--name", "Claire", "--role", "admin"], env=env
     )

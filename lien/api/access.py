@@ -1,0 +1,55 @@
+"""Who may call what: the routes open to anyone, and the lowest role each staff route lets in.
+
+Staff routes declare their role with `CurrentStaff` (any staff member: volunteer and above) or
+`require_role(...)` / `StaffOnly` / `AdminOnly`; `minimum_role` reads it back from the route's
+dependencies, so the access test covers a new route without anyone updating a list. A route
+with neither must be in PUBLIC_ROUTES, or the test fails.
+"""
+
+from __future__ import annotations
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from lien.auth import ROLES, MinimumRole, current_staff
+
+# Providers sign their calls (Twilio signature, Telegram secret token); monitoring reads health.
+PUBLIC_ROUTES = frozenset(
+    {
+        ("POST", "/webhooks/twilio"),
+        ("POST", "/webhooks/twilio/status"),
+        ("POST", "/webhooks/telegram"),
+        ("GET", "/healthz"),
+        ("GET", "/metrics"),
+    }
+)
+# FastAPI's own pages: the API's description, no data.
+DOCUMENTATION_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+def _roles(dependant: Dependant) -> list[str]:
+    found: list[str] = []
+    for dependency in dependant.dependencies:
+        call = dependency.call
+        if isinstance(call, MinimumRole):
+            found.append(call.minimum)
+        elif call is current_staff:
+            found.append(ROLES[0])
+        found += _roles(dependency)
+    return found
+
+
+def minimum_role(route: APIRoute) -> str | None:
+    """Return the lowest role a route lets in, or None when nothing guards it."""
+    roles = _roles(route.dependant)
+    return max(roles, key=ROLES.index) if roles else None
+
+
+def access_table(routes: list[APIRoute]) -> dict[tuple[str, str], str | None]:
+    """Map each (method, path) to its lowest role; "public" for the declared public routes."""
+    table: dict[tuple[str, str], str | None] = {}
+    for route in routes:
+        for method in sorted(route.methods or ()):
+            key = (method, route.path)
+            table[key] = "public" if key in PUBLIC_ROUTES else minimum_role(route)
+    return table
