@@ -6,12 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.privacy.core import ConsentSource, ContactSource, IdentitySource
-from gateway.privacy.messages import MessageSource
+from gateway.privacy.builtin import core_sources
 from gateway.privacy.provider_deletions import TWILIO, RemovalPass, process_deletions
 from gateway.privacy.retention import PurgeReport, purge_all
 from gateway.privacy.sources import PrivacyRegistry
-from gateway.privacy.trail import AuditSource
 from lien.runtime import PeriodicFunc, PeriodicJob, Runtime
 
 DAY = 24 * 3600.0
@@ -21,9 +19,8 @@ DELETIONS_EVERY = 60.0
 
 def register_core_sources(registry: PrivacyRegistry) -> None:
     """Inscribe the core's tables; domains inscribe theirs after, so they are erased first."""
-    for source in (IdentitySource(), ContactSource(), ConsentSource(), MessageSource()):
+    for source in core_sources():
         registry.register(source)
-    registry.register(AuditSource())
 
 
 def retention_job(registry: PrivacyRegistry) -> PeriodicFunc:

@@ -108,36 +108,43 @@ class MessageSource:
         now: datetime,
         dry_run: bool,
     ) -> dict[str, int]:
-        report: dict[str, int] = {}
         in_org = Message.beneficiary_id.in_(
             select(Beneficiary.id).where(Beneficiary.organisation_id == organisation_id)
         )
+        settled: list[ColumnElement[bool]] = [in_org, Message.status.not_in(_IN_FLIGHT)]
+        report: dict[str, int] = {}
+        records_cutoff = policy.cutoff(RECORDS, now)
+        if records_cutoff is not None:
+            old = [*settled, Message.created_at < records_cutoff]
+            report[RECORDS] = await _remove(session, organisation_id, RECORDS, old, dry_run)
         if (cutoff := policy.cutoff(BODIES, now)) is not None:
-            old = (in_org, Message.created_at < cutoff, Message.status.not_in(_IN_FLIGHT))
-            buckets = await _buckets(session, (*old, _has_text()))
-            report[BODIES] = sum(b[3] for b in buckets)
-            if not dry_run and buckets:
-                await add_counts(
-                    session, organisation_id=organisation_id, kind=BODIES, buckets=buckets
-                )
-                await session.execute(
-                    update(Message)
-                    .where(*old, _has_text())
-                    .values(body=None, error_reason=None)
-                    .execution_options(synchronize_session=False)
-                )
-        if (cutoff := policy.cutoff(RECORDS, now)) is not None:
-            old = (in_org, Message.created_at < cutoff, Message.status.not_in(_IN_FLIGHT))
-            buckets = await _buckets(session, old)
-            report[RECORDS] = sum(b[3] for b in buckets)
-            if not dry_run and buckets:
-                await add_counts(
-                    session, organisation_id=organisation_id, kind=RECORDS, buckets=buckets
-                )
-                await session.execute(
-                    delete(Message).where(*old).execution_options(synchronize_session=False)
-                )
+            old = [*settled, Message.created_at < cutoff, _has_text()]
+            if records_cutoff is not None:
+                # What the records purge deletes is not counted twice, dry run or not.
+                old.append(Message.created_at >= records_cutoff)
+            report[BODIES] = await _remove(session, organisation_id, BODIES, old, dry_run)
         return report
+
+
+async def _remove(
+    session: AsyncSession,
+    organisation_id: int,
+    kind: str,
+    where: list[ColumnElement[bool]],
+    dry_run: bool,
+) -> int:
+    """Count messages by month, channel and direction, then delete them or blank their text."""
+    buckets = await _buckets(session, where)
+    if dry_run or not buckets:
+        return sum(b[3] for b in buckets)
+    await add_counts(session, organisation_id=organisation_id, kind=kind, buckets=buckets)
+    stmt = (
+        delete(Message).where(*where)
+        if kind == RECORDS
+        else update(Message).where(*where).values(body=None, error_reason=None)
+    )
+    await session.execute(stmt.execution_options(synchronize_session=False))
+    return sum(b[3] for b in buckets)
 
 
 def _has_text() -> ColumnElement[bool]:
@@ -155,7 +162,7 @@ async def _cancel_queued(session: AsyncSession, mine: ColumnElement[bool]) -> No
     await session.flush()
 
 
-async def _buckets(session: AsyncSession, where: tuple[ColumnElement[bool], ...]) -> list[Bucket]:
+async def _buckets(session: AsyncSession, where: list[ColumnElement[bool]]) -> list[Bucket]:
     month = month_of(Message.created_at, session.get_bind().dialect.name)
     rows = await session.execute(
         select(month, Message.channel, Message.direction, func.count())

@@ -120,9 +120,23 @@ async def purge_organisation(
     now: datetime,
     dry_run: bool,
 ) -> PurgeReport:
-    """Erase inactive people, then let every source purge what is past its time."""
+    """Let every source purge what is past its time, then erase the people gone quiet.
+
+    Sources go first so that a dry run counts what the real run removes: erasing a person
+    first would blank texts the message source then no longer counts.
+    """
     policy = policy_for(organisation.settings or {}, retention_defaults(registry))
     counts: dict[str, int] = {}
+    for source in registry.for_removal():
+        counts.update(
+            await source.purge(
+                session,
+                organisation_id=organisation.id,
+                policy=policy,
+                now=now,
+                dry_run=dry_run,
+            )
+        )
     cutoff = policy.cutoff(INACTIVE_PEOPLE, now)
     people = (
         []
@@ -146,16 +160,6 @@ async def purge_organisation(
             organisation_id=organisation.id,
             kind=INACTIVE_PEOPLE,
             buckets=[(month_label(now), "", "", len(people))],
-        )
-    for source in registry.for_removal():
-        counts.update(
-            await source.purge(
-                session,
-                organisation_id=organisation.id,
-                policy=policy,
-                now=now,
-                dry_run=dry_run,
-            )
         )
     if not dry_run and any(counts.values()):
         record_audit(
