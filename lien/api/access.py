@@ -8,8 +8,11 @@ with neither must be in PUBLIC_ROUTES, or the test fails.
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+from fastapi import routing as fastapi_routing
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from lien.auth import ROLES, MinimumRole, current_staff
 
@@ -45,11 +48,22 @@ def minimum_role(route: APIRoute) -> str | None:
     return max(roles, key=ROLES.index) if roles else None
 
 
-def access_table(routes: list[APIRoute]) -> dict[tuple[str, str], str | None]:
-    """Map each (method, path) to its lowest role; "public" for the declared public routes."""
+def app_routes(app: FastAPI) -> list[tuple[str, BaseRoute]]:
+    """Return every route with its full path, routers' prefixes included."""
+    # Recent FastAPI keeps included routers as views over the original routes.
+    contexts = getattr(fastapi_routing, "iter_route_contexts", None)
+    if contexts is None:
+        return [(getattr(r, "path", ""), r) for r in app.routes]
+    return [(ctx.path or "", ctx.original_route) for ctx in contexts(app.routes)]
+
+
+def access_table(app: FastAPI) -> dict[tuple[str, str], str | None]:
+    """Map each API (method, path) to its lowest role; "public" for the declared public routes."""
     table: dict[tuple[str, str], str | None] = {}
-    for route in routes:
+    for path, route in app_routes(app):
+        if not isinstance(route, APIRoute):
+            continue
         for method in sorted(route.methods or ()):
-            key = (method, route.path)
+            key = (method, path)
             table[key] = "public" if key in PUBLIC_ROUTES else minimum_role(route)
     return table
