@@ -213,17 +213,15 @@ async def _rotate() -> int:
         keys = runtime.settings.message_keys()
         assert keys is not None
         async with transaction(runtime.sessionmaker) as session:
-            total = await session.scalar(
-                select(func.count()).select_from(Message).where(Message.body.is_not(None))
-            )
+            highest = await session.scalar(select(func.max(Message.id)))
         changed, last = 0, 0
         with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Rechiffrement", total=total or 0)
+            task = progress.add_task("Rechiffrement", total=highest or 0)
             while True:
                 # One short transaction per batch: the dispatcher keeps running meanwhile.
                 async with transaction(runtime.sessionmaker) as session:
                     next_last, count = await reencrypt_batch(session, keys, after_id=last)
                 if next_last is None:
                     return changed
-                progress.update(task, advance=500)
+                progress.update(task, completed=next_last)
                 changed, last = changed + count, next_last

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from db.encryption import MessageKeys
 
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Return every configured secret, so that logs can be kept free of them."""
         values = (
+            make_url(self.database_url).password,
             self.secret_key,
             self.twilio_auth_token,
             self.telegram_bot_token,

@@ -96,3 +96,24 @@ def test_the_formatter_hides_configured_secrets_even_inside_errors_and_fields() 
     line = formatter.format(record)
     assert DEFAULT_TELEGRAM_TOKEN not in line and "fake-telegram-token" not in line
     assert "tok3n-s3cret" not in line and "[secret]" in line
+
+
+def test_every_configured_secret_is_known_to_the_logs_including_the_database_password() -> None:
+    from lien.settings import Settings
+
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql+asyncpg://lien:p4ssw0rd-db@db.local/lien",
+        secret_key="app-secret-value",
+        twilio_auth_token="twilio-token-value",
+        telegram_bot_token="1:bot-token-value",
+        telegram_webhook_secret="webhook-secret-value",
+        message_key=None,
+    )
+    assert set(settings.secrets()) == {
+        "p4ssw0rd-db",
+        "app-secret-value",
+        "twilio-token-value",
+        "1:bot-token-value",
+        "webhook-secret-value",
+    }
