@@ -26,11 +26,27 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-class IdentitySource:
+class _KeptAsLongAsThePerson:
+    """A source with no retention of its own: its rows go when the person is erased."""
+
+    retention: dict[str, int] = {}
+
+    async def purge(
+        self,
+        session: AsyncSession,
+        *,
+        organisation_id: int,
+        policy: RetentionPolicy,
+        now: datetime,
+        dry_run: bool,
+    ) -> dict[str, int]:
+        return {}
+
+
+class IdentitySource(_KeptAsLongAsThePerson):
     """Names, language, site, free fields and tags; the row itself stays, blank, once erased."""
 
     name = "identity"
-    retention: dict[str, int] = {}
 
     def __init__(self) -> None:
         self.title, self.labels = section_texts(self.name)
@@ -81,27 +97,15 @@ class IdentitySource:
         await session.flush()
         return _rowcount(tags) + int(filled)
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        return {}
-
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-class ContactSource:
+class ContactSource(_KeptAsLongAsThePerson):
     """Phone numbers and chat ids: deleted on erasure, remembered only as keyed hashes."""
 
     name = "contacts"
-    retention: dict[str, int] = {}
 
     def __init__(self) -> None:
         self.title, self.labels = section_texts(self.name)
@@ -137,23 +141,11 @@ class ContactSource:
             session.expunge(contact)
         return len(contacts)
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        return {}
 
-
-class ConsentSource:
+class ConsentSource(_KeptAsLongAsThePerson):
     """Each opt-in and opt-out; on erasure, one anonymous marker replaces the history."""
 
     name = "consent"
-    retention: dict[str, int] = {}
 
     def __init__(self) -> None:
         self.title, self.labels = section_texts(self.name)
@@ -192,14 +184,3 @@ class ConsentSource:
             )
             await session.flush()
         return _rowcount(removed)
-
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        return {}
