@@ -12,7 +12,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lien import webhooks
-from lien.api import audit, beneficiaries, consent, health, inbox, privacy, simulator
+from lien.api import (
+    audit,
+    beneficiaries,
+    calendar,
+    consent,
+    enrollments,
+    events,
+    health,
+    inbox,
+    mail,
+    privacy,
+    simulator,
+)
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -56,7 +68,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (webhooks, beneficiaries, consent, simulator, inbox, audit, health):
+    domains = (calendar, events, enrollments, mail)
+    for module in (webhooks, beneficiaries, consent, simulator, inbox, audit, health, *domains):
         app.include_router(module.router)
     app.include_router(privacy.people)
     app.include_router(privacy.settings_router)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lien.cli_events import events_app, mail_app
 from lien.cli_privacy import privacy_app
 from lien.settings import Settings
 
@@ -23,6 +24,8 @@ telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(events_app, name="events")
+app.add_typer(mail_app, name="mail")
 app.add_typer(privacy_app, name="privacy")
 
 

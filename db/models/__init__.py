@@ -14,6 +14,16 @@ from db.models.core import (
     Site,
     StaffMember,
 )
+from db.models.notifications import (
+    Enrollment,
+    Event,
+    EventMenu,
+    MailNotice,
+    Occurrence,
+    OccurrenceChange,
+    Reminder,
+    Rsvp,
+)
 from db.models.privacy import ErasedContact, ProviderDeletion, RetentionCount
 
 __all__ = [
@@ -24,12 +34,20 @@ __all__ = [
     "ChannelState",
     "ConsentEvent",
     "ContactPoint",
+    "Enrollment",
     "ErasedContact",
+    "Event",
+    "EventMenu",
+    "MailNotice",
     "Message",
     "MessageEvent",
+    "Occurrence",
+    "OccurrenceChange",
     "Organisation",
     "ProviderDeletion",
+    "Reminder",
     "RetentionCount",
+    "Rsvp",
     "Site",
     "StaffMember",
 ]

@@ -16,7 +16,8 @@ from starlette.routing import BaseRoute
 
 from lien.auth import ROLES, MinimumRole, current_staff
 
-# Providers sign their calls (Twilio signature, Telegram secret token); monitoring reads health.
+# Providers sign their calls (Twilio signature, Telegram secret token); monitoring reads health;
+# a calendar app cannot send a token, so a site's feed address carries a keyed signature.
 PUBLIC_ROUTES = frozenset(
     {
         ("POST", "/webhooks/twilio"),
@@ -24,6 +25,7 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/webhooks/telegram"),
         ("GET", "/healthz"),
         ("GET", "/metrics"),
+        ("GET", "/calendar/{slug}.ics"),
     }
 )
 # FastAPI's own pages: the API's description, no data.

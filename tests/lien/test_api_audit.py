@@ -91,3 +91,18 @@ async def test_the_trail_is_filtered_by_person_staff_action_and_date_for_admins_
     assert naive.status_code == 422
     for role in (staff, await bearer(sessionmaker, role="volunteer", name="V")):
         assert (await client.get("/api/audit", headers=role)).status_code == 403
+
+
+async def test_the_activities_part_of_a_record_is_audited_as_a_view(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    admin = await bearer(sessionmaker, role="admin", name="Admin")
+    person = (await lien_app.client.post("/api/beneficiaries", json={}, headers=admin)).json()
+    shown = await lien_app.client.get(
+        f"/api/beneficiaries/{person['id']}/activities", headers=admin
+    )
+    assert shown.status_code == 200
+    trail = await lien_app.client.get(
+        "/api/audit", params={"action": "view", "beneficiary_id": person["id"]}, headers=admin
+    )
+    assert [e["details"] for e in trail.json()] == [{"part": "activities"}]

@@ -31,7 +31,7 @@ def test_db_upgrade_then_token_create_prints_the_token_last(tmp_path: Path) -> N
     upgraded = runner.invoke(app, ["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.output
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert f"révision {head}" in upgraded.output
+    assert f"Base à jour (révision {head})" in upgraded.output
     created = runner.invoke(
         app, ["token", "create", "--name", "Claire", "--role", "admin"], env=env
     )

@@ -1,7 +1,7 @@
 """privacy: audit, erased contacts, provider deletions, retention counts
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-21 05:46:29.989064
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import db.base
 
 revision: str = "0006"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
