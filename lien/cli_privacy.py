@@ -59,14 +59,18 @@ def purge(
     ] = False,
 ) -> None:
     """Appliquer maintenant les durées de conservation de chaque association."""
+    from gateway.privacy.labels import section_texts
+
     reports = asyncio.run(_purge(dry_run))
+    _title, labels = section_texts("retention")
     title = "Purge simulée : rien n'a été effacé" if dry_run else "Purge effectuée"
     table = Table(title=title)
     for column in ("Association", "Type de données", "Lignes"):
         table.add_column(column, justify="right" if column == "Lignes" else "left")
     for report in reports:
         for kind, count in report.counts.items():
-            table.add_row(report.organisation, kind, str(count))
+            shown = f"{labels[kind]} ({kind})" if kind in labels else kind
+            table.add_row(report.organisation, shown, str(count))
     console.print(table)
 
 
