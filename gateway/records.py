@@ -9,9 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
+from db.session import insert_ignore
+from gateway.audit import RECONTACT, record_audit
 from gateway.phones import normalize_phone
+from gateway.privacy.digest import digest_known
 
 PHONE_CHANNELS = frozenset({"sms", "simulator"})
+# Put on a person whose address had been erased: staff decide, nothing is silently recreated.
+RECONTACT_TAG = "recontact-after-erasure"
 
 
 class UnknownSite(LookupError):
@@ -23,6 +28,11 @@ def normalize_address(channel: str, address: str) -> str:
     if channel in PHONE_CHANNELS:
         return normalize_phone(address)
     return address.strip()
+
+
+def address_kind(channel: str) -> str:
+    """Return what an address is, across channels: one phone number is one address."""
+    return "phone" if channel in PHONE_CHANNELS else channel
 
 
 async def default_site(session: AsyncSession) -> Site:
@@ -97,6 +107,7 @@ async def add_contact(
     )
     session.add(contact)
     await session.flush()
+    await _flag_if_erased(session, contact)
     return contact
 
 
@@ -116,7 +127,26 @@ async def find_or_create_contact(
     contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
     session.add(contact)
     await session.flush()
+    await _flag_if_erased(session, contact)
     return contact, True
+
+
+async def _flag_if_erased(session: AsyncSession, contact: ContactPoint) -> None:
+    """Tag and audit a person reached again at an address whose owner was erased."""
+    if not await digest_known(session, kind=address_kind(contact.channel), address=contact.address):
+        return
+    await insert_ignore(
+        session,
+        BeneficiaryTag.__table__,  # type: ignore[arg-type]
+        {"beneficiary_id": contact.beneficiary_id, "tag": RECONTACT_TAG},
+    )
+    record_audit(
+        session,
+        staff_id=None,
+        action=RECONTACT,
+        beneficiary_id=contact.beneficiary_id,
+        details={"channel": contact.channel},
+    )
 
 
 async def find_or_create_sender(

@@ -13,13 +13,16 @@ from fastapi.responses import JSONResponse
 
 from lien import webhooks
 from lien.api import (
+    audit,
     beneficiaries,
     calendar,
+    consent,
     enrollments,
     events,
     health,
     inbox,
     mail,
+    privacy,
     simulator,
 )
 from lien.console import install_console
@@ -67,9 +70,11 @@ def create_app(
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
     domains = (calendar, events, enrollments, mail)
-    for module in (webhooks, beneficiaries, simulator, inbox, health, *domains):
+    for module in (webhooks, beneficiaries, consent, simulator, inbox, audit, health, *domains):
         app.include_router(module.router)
     install_console(app, settings)
+    app.include_router(privacy.people)
+    app.include_router(privacy.settings_router)
     return app
 
 

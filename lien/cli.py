@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lien.cli_events import events_app, mail_app
+from lien.cli_privacy import privacy_app
 from lien.cli_staff import staff_app
 from lien.settings import Settings
 
@@ -27,13 +28,14 @@ app.add_typer(telegram_app, name="telegram")
 app.add_typer(events_app, name="events")
 app.add_typer(mail_app, name="mail")
 app.add_typer(staff_app, name="staff")
+app.add_typer(privacy_app, name="privacy")
 
 
 def _settings(**overrides: object) -> Settings:
     from lien.logs import configure_logging
 
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=settings.secrets())
     return settings
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import utcnow
+from db.encryption import use_message_keys
 from db.migrate import upgrade
 from db.models import Message, Organisation
 from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
@@ -21,6 +22,8 @@ from gateway.channels.telegram import TelegramChannel
 from gateway.channels.twilio import TwilioChannel
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.inbound import InboundRouter, receive
+from gateway.privacy.digest import session_info
+from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
 from gateway.records import ensure_organisation
 from lien.settings import Settings
@@ -37,6 +40,9 @@ class PeriodicJob:
     name: str
     seconds: float
     func: PeriodicFunc
+    # Seconds from start to the first run; None waits one whole interval. A daily job
+    # of a process restarted more often than daily would otherwise never run.
+    first_run_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,17 @@ class Runtime:
     router: InboundRouter
     dispatcher: Dispatcher
     jobs: list[PeriodicJob] = field(default_factory=list)
+    privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
 
     @property
     def telegram(self) -> TelegramChannel | None:
         channel = self.channels.get("telegram")
         return channel if isinstance(channel, TelegramChannel) else None
+
+    @property
+    def twilio(self) -> TwilioChannel | None:
+        channel = self.channels.get("sms")
+        return channel if isinstance(channel, TwilioChannel) else None
 
     async def receive(self, inbound: InboundMessage) -> ReceiveSummary | None:
         """Log and route one inbound message in its own transaction; None for a repeat."""
@@ -138,12 +150,13 @@ async def start_runtime(
 ) -> Runtime:
     """Open the database (migrating it), start the channels, build the dispatcher."""
     engine = create_engine(settings.database_url)
+    use_message_keys(engine, settings.message_keys())
     if migrate:
         await upgrade(engine)
+    sessionmaker = create_sessionmaker(engine, info=session_info(settings.secret_key))
     if before_bootstrap is not None:
-        async with transaction(create_sessionmaker(engine)) as session:
+        async with transaction(sessionmaker) as session:
             await before_bootstrap(session)
-    sessionmaker = create_sessionmaker(engine)
     async with transaction(sessionmaker) as session:
         if await session.scalar(select(Organisation.id).limit(1)) is None:
             await ensure_organisation(

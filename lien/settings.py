@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from db.encryption import MessageKeys
 
 DEFAULT_SECRET = "change-me"  # noqa: S105
 
@@ -19,6 +22,8 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     timezone: str = "Europe/Paris"
     secret_key: str = DEFAULT_SECRET
+    # Fernet keys, comma-separated: the first encrypts message bodies, every one decrypts.
+    message_key: str | None = None
     log_level: str = "INFO"
 
     organisation_name: str = "Mon association"
@@ -52,6 +57,26 @@ class Settings(BaseSettings):
                 "LIEN_SECRET_KEY doit être défini en production (une longue valeur aléatoire)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _check_message_keys(self) -> Settings:
+        MessageKeys.parse(self.message_key)
+        return self
+
+    def message_keys(self) -> MessageKeys | None:
+        return MessageKeys.parse(self.message_key)
+
+    def secrets(self) -> list[str]:
+        """Return every configured secret, so that logs can be kept free of them."""
+        values = (
+            make_url(self.database_url).password,
+            self.secret_key,
+            self.twilio_auth_token,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            *(self.message_key or "").split(","),
+        )
+        return [v.strip() for v in values if v and v.strip() and v != DEFAULT_SECRET]
 
     @cached_property
     def base_url(self) -> str:

@@ -1,7 +1,8 @@
-"""Plug the domains into the gateway: inbound handlers and periodic jobs, in order."""
+"""Plug the domains into the gateway: inbound handlers, periodic jobs, personal-data sources."""
 
 from __future__ import annotations
 
+from lien.privacy_jobs import wire_privacy
 from lien.runtime import PeriodicJob, Runtime
 from notifications.inbound import handle as notifications_inbound
 from notifications.tasks import TICK_SECONDS
@@ -13,6 +14,9 @@ NOTIFICATIONS_ORDER = 10
 
 
 def wire_domains(runtime: Runtime) -> None:
-    """Register every domain's handlers and jobs on a freshly started runtime."""
+    """Register every domain's handlers, jobs and personal-data sources on a fresh runtime."""
+    # The core's personal-data sources first: a domain's source, registered after, is erased
+    # and purged before the core's (e.g. `runtime.privacy.register(TicketsSource())`).
+    wire_privacy(runtime)
     runtime.router.register("notifications", notifications_inbound, order=NOTIFICATIONS_ORDER)
     runtime.jobs.append(PeriodicJob("notifications", TICK_SECONDS, notifications_tick))

@@ -24,6 +24,7 @@ from db.models.notifications import (
     Reminder,
     Rsvp,
 )
+from db.models.privacy import ErasedContact, ProviderDeletion, RetentionCount
 
 __all__ = [
     "ApiToken",
@@ -34,6 +35,7 @@ __all__ = [
     "ConsentEvent",
     "ContactPoint",
     "Enrollment",
+    "ErasedContact",
     "Event",
     "EventMenu",
     "MailNotice",
@@ -42,7 +44,9 @@ __all__ = [
     "Occurrence",
     "OccurrenceChange",
     "Organisation",
+    "ProviderDeletion",
     "Reminder",
+    "RetentionCount",
     "Rsvp",
     "Site",
     "StaffMember",

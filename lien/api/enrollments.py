@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from db.base import utcnow
 from db.models import Enrollment
+from gateway.audit import VIEW, record_audit
 from lien.api.events import domain_errors, occurrence_out
 from lien.api.events_schemas import (
     AttendanceIn,
@@ -208,10 +209,17 @@ async def record_rsvp(
     summary="Activités d'une personne : inscriptions, réponses, présences, courriers",
 )
 async def activities(
-    beneficiary_id: int, session: SessionDep, _staff: CurrentStaff
+    beneficiary_id: int, session: SessionDep, staff: CurrentStaff
 ) -> PersonActivityOut:
     with domain_errors():
         found = await person_activity(session, beneficiary_id=beneficiary_id)
+    record_audit(
+        session,
+        staff_id=staff.id,
+        action=VIEW,
+        beneficiary_id=beneficiary_id,
+        details={"part": "activities"},
+    )
     return PersonActivityOut(
         lists=[ListEntryOut(**entry.__dict__) for entry in found.lists],
         sessions=[SessionEntryOut(**entry.__dict__) for entry in found.sessions],

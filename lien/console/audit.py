@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.base import utcnow
 from db.models import AuditEvent, StaffMember
+from gateway import audit as gateway_audit
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,9 @@ async def record_audit(
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Write one line of the audit trail in the caller's transaction."""
-    event = AuditEvent(
-        staff_member_id=staff.id,
-        action=action,
-        beneficiary_id=beneficiary_id,
-        details=details or {},
-        created_at=utcnow(),
+    event = gateway_audit.record_audit(
+        session, staff_id=staff.id, action=action, beneficiary_id=beneficiary_id, details=details
     )
-    session.add(event)
     await session.flush()
     return event
 

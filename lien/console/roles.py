@@ -65,17 +65,23 @@ async def console_staff(request: Request, session: SessionDep) -> StaffMember:
 ConsoleStaff = Annotated[StaffMember, Depends(console_staff)]
 
 
-def console_role(minimum: str) -> object:
-    """A dependency refusing signed-in staff whose role is below `minimum`."""
-    if minimum not in ROLES:
-        raise ValueError(f"unknown role: {minimum}")
+class ConsoleMinimumRole:
+    """Refuse signed-in staff below `minimum`; the access checks read `minimum` back."""
 
-    async def check(staff: ConsoleStaff) -> StaffMember:
-        if not allows(staff.role, minimum):
-            raise RoleRefused(minimum)
+    def __init__(self, minimum: str) -> None:
+        if minimum not in ROLES:
+            raise ValueError(f"unknown role: {minimum}")
+        self.minimum = minimum
+
+    async def __call__(self, staff: ConsoleStaff) -> StaffMember:
+        if not allows(staff.role, self.minimum):
+            raise RoleRefused(self.minimum)
         return staff
 
-    return Depends(check)
+
+def console_role(minimum: str) -> object:
+    """A dependency refusing signed-in staff whose role is below `minimum`."""
+    return Depends(ConsoleMinimumRole(minimum))
 
 
 # The three doors of the console, named after the lowest role that passes.

@@ -21,6 +21,7 @@ from lien.fakeprovider import (
 )
 from lien.runtime import Runtime
 from lien.settings import Settings
+from tests.conftest import TEST_SECRET
 
 PUBLIC_URL = "https://lien.example.org"
 
@@ -30,6 +31,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "public_url": PUBLIC_URL,
         "environment": "development",
+        "secret_key": TEST_SECRET,
         "twilio_account_sid": None,
         "twilio_auth_token": None,
         "telegram_bot_token": None,

@@ -308,7 +308,7 @@ async def test_a_person_enrols_by_message_through_the_running_gateway(
     lien_app: App, staff_headers: dict[str, str]
 ) -> None:
     assert "notifications" in lien_app.runtime.router.names
-    assert [job.name for job in lien_app.runtime.jobs] == ["notifications"]
+    assert "notifications" in [job.name for job in lien_app.runtime.jobs]
     client = lien_app.client
     created = await client.post(
         "/api/events", json={**soon(capacity=5), "site": "accueil"}, headers=staff_headers

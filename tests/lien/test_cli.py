@@ -21,7 +21,7 @@ def env_for(tmp_path: Path) -> dict[str, str]:
 def test_help_is_in_plain_french() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("serve", "worker", "db", "token", "chat", "telegram"):
+    for command in ("serve", "worker", "db", "token", "chat", "telegram", "privacy"):
         assert command in result.output
     assert "passerelle" in result.output
 

@@ -19,7 +19,7 @@ from lien.demo import DEMO_LOGINS, load_demo, load_demo_logins
 @pytest.fixture
 def cli_env(engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("LIEN_DATABASE_URL", database_url)
-    monkeypatch.setattr("lien.logs.configure_logging", lambda level="INFO": None)
+    monkeypatch.setattr("lien.logs.configure_logging", lambda level="INFO", **_: None)
     return database_url
 
 

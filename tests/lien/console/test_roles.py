@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import re
-from collections.abc import Iterator
 
 from fastapi.routing import APIRoute
 
 from db.session import SessionMaker
+from lien.api import access
 from lien.auth import ROLES
 from lien.console.routing import console_routes as all_console_routes
 from tests.lien.conftest import App
@@ -27,17 +26,8 @@ def concrete(route: APIRoute) -> str:
     return re.sub(r"\{[^}]+\}", "1", route.path_format)
 
 
-def _minimums(dependant: object) -> Iterator[str]:
-    for sub in getattr(dependant, "dependencies", []):
-        call = getattr(sub, "call", None)
-        if call is not None and call.__qualname__.startswith("console_role."):
-            yield inspect.getclosurevars(call).nonlocals["minimum"]
-        yield from _minimums(sub)
-
-
 def minimum_role(route: APIRoute) -> str:
-    found = list(_minimums(route.dependant))
-    return max(found, key=ROLES.index) if found else "volunteer"
+    return access.minimum_role(route) or "volunteer"
 
 
 async def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(lien_app: App) -> None:
