@@ -5,6 +5,7 @@ from __future__ import annotations
 from lien.privacy_jobs import wire_privacy
 from lien.runtime import PeriodicJob, Runtime
 from notifications.inbound import handle as notifications_inbound
+from notifications.privacy import ActivitiesSource
 from notifications.tasks import TICK_SECONDS
 from notifications.tasks import tick as notifications_tick
 
@@ -18,5 +19,6 @@ def wire_domains(runtime: Runtime) -> None:
     # The core's personal-data sources first: a domain's source, registered after, is erased
     # and purged before the core's (e.g. `runtime.privacy.register(TicketsSource())`).
     wire_privacy(runtime)
+    runtime.privacy.register(ActivitiesSource())
     runtime.router.register("notifications", notifications_inbound, order=NOTIFICATIONS_ORDER)
     runtime.jobs.append(PeriodicJob("notifications", TICK_SECONDS, notifications_tick))
