@@ -1,5 +1,6 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
+from db.models.bot import Conversation, DirectoryOverride, TicketNote, TriageTicket
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -21,9 +22,13 @@ __all__ = [
     "ChannelState",
     "ConsentEvent",
     "ContactPoint",
+    "Conversation",
+    "DirectoryOverride",
     "Message",
     "MessageEvent",
     "Organisation",
     "Site",
     "StaffMember",
+    "TicketNote",
+    "TriageTicket",
 ]
