@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.inbound import Accueil
 from db.base import utcnow
 from db.migrate import upgrade
 from db.models import Message
@@ -63,6 +64,7 @@ class Runtime:
     router: InboundRouter
     dispatcher: Dispatcher
     jobs: list[PeriodicJob] = field(default_factory=list)
+    accueil: Accueil | None = None
 
     @property
     def telegram(self) -> TelegramChannel | None:

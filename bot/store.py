@@ -1,0 +1,81 @@
+"""Each person's conversation, kept as one row with the engine's state as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversation import ConversationState
+from bot.engine import next_timeout
+from db.models import Conversation
+from db.session import insert_ignore
+
+
+async def lock_conversation(session: AsyncSession, beneficiary_id: int) -> Conversation | None:
+    """Return the person's conversation, locked so that two messages of theirs take turns."""
+    return await session.scalar(
+        select(Conversation).where(Conversation.beneficiary_id == beneficiary_id).with_for_update()
+    )
+
+
+async def begin_conversation(
+    session: AsyncSession,
+    *,
+    existing: Conversation | None,
+    beneficiary_id: int,
+    flow_id: str,
+    first_message_id: int | None,
+    now: datetime,
+) -> Conversation:
+    """Return the person's row ready for a new conversation, creating it the first time."""
+    conversation = existing
+    if conversation is None:
+        await insert_ignore(
+            session,
+            cast(Table, Conversation.__table__),
+            {
+                "beneficiary_id": beneficiary_id,
+                "flow_id": flow_id,
+                "status": "active",
+                "state": {},
+                "started_at": now,
+                "updated_at": now,
+            },
+        )
+        conversation = await lock_conversation(session, beneficiary_id)
+        if conversation is None:
+            raise RuntimeError("the conversation row vanished while it was being created")
+    conversation.flow_id = flow_id
+    conversation.first_message_id = first_message_id
+    conversation.started_at = now
+    return conversation
+
+
+def save_state(
+    conversation: Conversation,
+    state: ConversationState,
+    *,
+    contact_point_id: int | None,
+    now: datetime,
+) -> None:
+    """Keep where the conversation stands and when its next timeout falls due."""
+    conversation.flow_id = state.flow_id
+    conversation.state = state.to_json()
+    conversation.status = state.status
+    conversation.next_timeout_at = next_timeout(state)
+    if contact_point_id is not None:
+        conversation.contact_point_id = contact_point_id
+    conversation.updated_at = now
+
+
+def state_of(conversation: Conversation) -> ConversationState | None:
+    """Return the stored state, or None when the row holds no usable one."""
+    if not conversation.state:
+        return None
+    try:
+        return ConversationState.from_json(conversation.state)
+    except ValueError:
+        return None
