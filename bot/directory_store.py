@@ -86,16 +86,20 @@ def layered(base: Directory, edits: Mapping[str, Edit], *, strict: bool = False)
 
 
 def _edited(data: dict[str, Any], edit: Edit, fallback: Entry | None, *, strict: bool) -> Any:
+    where = f'entry "{data["id"]}"'
     try:
-        return _entry(data, edit)
+        entry = _entry(data, edit)
     except ValidationError as exc:
-        if strict:
-            where = f'entry "{data["id"]}"'
-            lines = describe_errors(exc, data)
-            raise DirectoryError([f"{where}: {line}" for line in lines]) from exc
-        # A new file may no longer fit an old edit: keep serving the file's version.
-        log.warning("directory edit ignored", extra={"entry": data["id"]})
-        return fallback
+        problems = [f"{where}: {line}" for line in describe_errors(exc, data)]
+    else:
+        problems = directory_problems(Directory(entries=[entry]))
+        if not problems:
+            return entry
+    if strict:
+        raise DirectoryError(problems)
+    # A new file may no longer fit an old edit: keep serving the file's version.
+    log.warning("directory edit ignored", extra={"entry": data["id"], "problems": problems})
+    return fallback
 
 
 async def load_edits(session: AsyncSession) -> dict[str, Edit]:

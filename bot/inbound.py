@@ -25,20 +25,14 @@ from db.base import utcnow
 from db.models import Conversation, TriageTicket
 from gateway.exchange import Origin
 from gateway.inbound import InboundContext
+from gateway.keywords import is_bot_start
 
 ACCUEIL = "accueil"
-START_COMMAND = "/start"
 OUT_OF_FLOW = "out_of_flow"
 # Someone writing several messages in a row gets one acknowledgement, not one each.
 ACKNOWLEDGE_AGAIN_AFTER = timedelta(hours=2)
 # The language every new record gets when the channel tells nothing better.
 DEFAULT_LANGUAGE = "fr"
-
-
-def is_start_command(text: str) -> bool:
-    """Tell whether the message is Telegram's /start (with or without a parameter)."""
-    first = text.strip().split(maxsplit=1)[0] if text.strip() else ""
-    return first.lower().split("@")[0] == START_COMMAND
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,7 @@ class Accueil:
         if (
             conversation is not None
             and conversation.status == "active"
-            and not is_start_command(ctx.text)
+            and not is_bot_start(ctx.text)
             and await self._carry_on(ctx, conversation, now)
         ):
             return True
@@ -76,7 +70,7 @@ class Accueil:
         return True
 
     def _starts(self, ctx: InboundContext) -> bool:
-        if ctx.is_new_person or is_start_command(ctx.text):
+        if ctx.is_new_person or is_bot_start(ctx.text):
             return True
         return self._jump_word(ctx.text)
 

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lien import webhooks
-from lien.api import beneficiaries, health, inbox, simulator
+from lien.api import beneficiaries, directory, health, inbox, simulator, tickets
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -34,7 +34,12 @@ def create_app(
         from lien.wiring import wire_domains
 
         runtime = await start_runtime(settings)
-        (wiring or wire_domains)(runtime)
+        try:
+            (wiring or wire_domains)(runtime)
+        except Exception:
+            # A broken flow or directory file: refuse to start, but close what was opened.
+            await stop_runtime(runtime)
+            raise
         app.state.runtime = runtime
         task = asyncio.create_task(runtime.dispatcher.run_forever()) if dispatch else None
         scheduler = start_scheduler(runtime) if schedule else None
@@ -56,7 +61,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (webhooks, beneficiaries, simulator, inbox, health):
+    for module in (webhooks, beneficiaries, simulator, inbox, tickets, directory, health):
         app.include_router(module.router)
     return app
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from lien.cli_flows import flows_app, refuse_broken_files
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(flows_app, name="flows")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -43,6 +45,7 @@ def serve(
     from lien.app import create_app
 
     settings = _settings(environment="demo") if demo else _settings()
+    refuse_broken_files(settings)
     if demo:
         asyncio.run(_prepare_demo(settings))
     typer.echo(f"Lien écoute sur http://{host}:{port}  (documentation de l'API : /docs)")
@@ -66,7 +69,9 @@ async def _prepare_demo(settings: Settings) -> None:
 @app.command()
 def worker() -> None:
     """Lancer seulement les envois et les tâches périodiques (plusieurs processus possibles)."""
-    asyncio.run(_worker(_settings()))
+    settings = _settings()
+    refuse_broken_files(settings)
+    asyncio.run(_worker(settings))
 
 
 async def _worker(settings: Settings) -> None:
@@ -139,7 +144,9 @@ def chat(
     ),
 ) -> None:
     """Discuter dans le terminal comme un bénéficiaire (canal simulateur, sans réseau)."""
-    asyncio.run(_chat(_settings(), sender))
+    settings = _settings()
+    refuse_broken_files(settings)
+    asyncio.run(_chat(settings, sender))
 
 
 async def _chat(settings: Settings, sender: str) -> None:
