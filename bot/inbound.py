@@ -18,7 +18,7 @@ from bot.directory import Directory
 from bot.engine import advance, flow_text, start
 from bot.flowdef import Flow
 from bot.matching import says_word
-from bot.service import Send, Turn, gateway_choices, step_with_directory
+from bot.service import FIRST_NAME, Send, Turn, gateway_choices, step_with_directory
 from bot.store import begin_conversation, lock_conversation, state_of
 from bot.tickets import PAUSING, attach_message, open_or_join, open_ticket_of
 from db.base import utcnow
@@ -137,6 +137,12 @@ class Accueil:
         """Start the flow; for MENU or LANGUE from someone known, go straight where it leads."""
         language = self._language(ctx)
         step = start(self.flow, lang=language, now=now, directory=directory)
+        if ctx.person.first_name:
+            # The record already knows it: "Merci {first_name}" reads right even if skipped.
+            fields = {FIRST_NAME: ctx.person.first_name, **step.state.fields}
+            step = Step(
+                step.state.model_copy(update={"fields": fields}), step.outputs, step.effects
+            )
         if ctx.is_new_person or not step.state.active or not self._jump_word(ctx.text):
             return step
         # The greeting and first questions were for newcomers: only the jump is said.

@@ -160,7 +160,7 @@ async def test_menu_from_someone_known_goes_straight_to_the_needs(
 
     (needs,) = await Visitor(session, router).say("MENU")
 
-    assert needs.startswith("Thank you. What do you need?")
+    assert needs.startswith("Thank you Awa. What do you need?")
     assert "7. Talk to someone" in needs
 
 
