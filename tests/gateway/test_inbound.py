@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ConsentEvent, ContactPoint, Message
+from db.models import Beneficiary, ConsentEvent, ContactPoint, Message
+from db.session import SessionMaker
 from gateway.channels.base import InboundMessage
 from gateway.exchange import Origin
 from gateway.inbound import INBOX, InboundContext, InboundRouter, receive
@@ -141,3 +144,25 @@ async def test_opening_the_bot_again_opts_that_chat_back_in_and_reaches_the_hand
     assert received is not None and received.handled_by == "record" and seen == ["/start"]
     contacts = (await session.execute(select(ContactPoint).order_by(ContactPoint.id))).scalars()
     assert [(c.channel, c.opted_out) for c in contacts] == [("sms", True), ("telegram", False)]
+
+
+async def test_two_first_messages_of_one_sender_at_once_make_one_person(
+    sessionmaker: SessionMaker,
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await create_site(session)
+    router = InboundRouter()
+
+    async def first_message(sid: str) -> int:
+        async with sessionmaker() as session, session.begin():
+            received = await receive(session, router, sms("Bonjour", sid=sid))
+            assert received is not None
+            await asyncio.sleep(0.05)  # the other message arrives meanwhile
+            return received.person.id
+
+    people = await asyncio.gather(first_message("SM1"), first_message("SM2"))
+
+    assert people[0] == people[1]
+    async with sessionmaker() as session:
+        assert len((await session.scalars(select(ContactPoint))).all()) == 1
+        assert len((await session.scalars(select(Beneficiary))).all()) == 1
