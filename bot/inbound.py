@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.conversation import ConversationOver, Output, Step
+from bot.conversation import ConversationOver, Step
 from bot.directory import Directory
 from bot.engine import advance, flow_text, start
 from bot.flowdef import Flow
 from bot.matching import says_word
-from bot.service import FIRST_NAME, Send, Turn, gateway_choices, step_with_directory
-from bot.store import begin_conversation, lock_conversation, state_of
-from bot.tickets import PAUSING, attach_message, open_or_join, open_ticket_of
+from bot.service import FIRST_NAME, Turn, step_with_directory
+from bot.store import begin_conversation, lock_person, state_of
+from bot.tickets import PAUSING, attach_message, open_or_join
 from db.base import utcnow
 from db.models import Conversation, TriageTicket
 from gateway.exchange import Origin
@@ -51,8 +51,7 @@ class Accueil:
     async def handle(self, ctx: InboundContext) -> bool:
         """Take an inbound message; always True: nothing a person writes goes unanswered."""
         now = utcnow()
-        conversation = await lock_conversation(ctx.session, ctx.person.id)
-        ticket = await open_ticket_of(ctx.session, ctx.person.id)
+        conversation, ticket = await lock_person(ctx.session, ctx.person.id)
         if ticket is not None and ticket.status in PAUSING:
             attach_message(ticket, contact_point_id=ctx.contact.id, now=now)
             return True
@@ -107,7 +106,7 @@ class Accueil:
             _close(conversation)
             return False
         turn = Turn(ctx.session, ctx.person, conversation, ctx.contact.id, now)
-        await turn.apply(step, send=_replier(ctx, flow.id))
+        ctx.replies += await turn.apply(step)
         return True
 
     async def _begin(
@@ -131,7 +130,7 @@ class Accueil:
             compute=lambda d: self._opening(ctx, d, now),
         )
         turn = Turn(ctx.session, ctx.person, conversation, ctx.contact.id, now, ticket)
-        await turn.apply(step, send=_replier(ctx, self.flow_id))
+        ctx.replies += await turn.apply(step)
 
     def _opening(self, ctx: InboundContext, directory: Directory, now: datetime) -> Step:
         """Start the flow; for MENU or LANGUE from someone known, go straight where it leads."""
@@ -171,12 +170,3 @@ def _close(conversation: Conversation) -> None:
     """Mark a conversation whose flow or state can no longer be followed as ended."""
     conversation.status = "ended"
     conversation.next_timeout_at = None
-
-
-def _replier(ctx: InboundContext, flow_id: str) -> Send:
-    async def send(output: Output) -> None:
-        await ctx.reply(
-            output.text, origin=Origin("flow", flow_id), choices=gateway_choices(output)
-        )
-
-    return send

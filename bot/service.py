@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -29,13 +30,15 @@ from bot.triage import Priority as Urgency
 from db.models import Beneficiary, BeneficiaryTag, Conversation, TriageTicket
 from db.session import insert_ignore
 from gateway.channels.base import Choice
+from gateway.exchange import Origin
+from gateway.outbox import OutgoingMessage, Priority, queue_messages
 
 # Answers saved on the record under their own column rather than in `fields`.
 FIRST_NAME = "first_name"
 FIRST_NAME_LENGTH = 100
 TAG_LENGTH = 64
 
-Send = Callable[[Output], Awaitable[object]]
+log = logging.getLogger(__name__)
 
 
 def gateway_choices(output: Output) -> tuple[Choice, ...]:
@@ -54,15 +57,37 @@ class Turn:
     now: datetime
     ticket: TriageTicket | None = None
 
-    async def apply(self, step: Step, *, send: Send) -> None:
-        """Send the step's messages, apply its effects and store the new state."""
-        for output in step.outputs:
-            await send(output)
+    async def apply(self, step: Step, *, respect_quiet_hours: bool = False) -> list[int]:
+        """Queue the step's messages, apply its effects, store the state; return the message ids."""
+        queued = await self._queue(step, respect_quiet_hours=respect_quiet_hours)
         for effect in step.effects:
             await self._effect(effect, step)
         save_state(
             self.conversation, step.state, contact_point_id=self.contact_point_id, now=self.now
         )
+        return queued
+
+    async def _queue(self, step: Step, *, respect_quiet_hours: bool) -> list[int]:
+        # One call for the whole step: a step often says two or three things in a row.
+        results = await queue_messages(
+            self.session,
+            [
+                OutgoingMessage(
+                    beneficiary_id=self.person.id,
+                    contact_point_id=self.contact_point_id,
+                    text=output.text,
+                    choices=gateway_choices(output),
+                    origin=Origin("flow", step.state.flow_id),
+                    priority=Priority.CONVERSATION,
+                    respect_quiet_hours=respect_quiet_hours,
+                )
+                for output in step.outputs
+            ],
+        )
+        for result in results:
+            if result.message_id is None:
+                log.info("flow message not queued", extra={"reason": result.skipped})
+        return [result.message_id for result in results if result.message_id is not None]
 
     async def _effect(self, effect: Effect, step: Step) -> None:
         if isinstance(effect, SetField):

@@ -5,13 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import ConversationState
 from bot.engine import next_timeout
-from db.models import Conversation
+from bot.tickets import OPEN_STATUSES
+from db.models import Beneficiary, Conversation, TriageTicket
 from db.session import insert_ignore
+
+
+async def lock_person(
+    session: AsyncSession, beneficiary_id: int
+) -> tuple[Conversation | None, TriageTicket | None]:
+    """Return the person's conversation and open ticket, with the person locked till commit.
+
+    Two messages of one person (SMS and Telegram at once) then take turns; one query, as it
+    runs for every message.
+    """
+    row = (
+        await session.execute(
+            select(Conversation, TriageTicket)
+            .select_from(Beneficiary)
+            .outerjoin(Conversation, Conversation.beneficiary_id == Beneficiary.id)
+            .outerjoin(
+                TriageTicket,
+                and_(
+                    TriageTicket.beneficiary_id == Beneficiary.id,
+                    TriageTicket.status.in_(OPEN_STATUSES),
+                ),
+            )
+            .where(Beneficiary.id == beneficiary_id)
+            .with_for_update(of=Beneficiary)
+        )
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])
 
 
 async def lock_conversation(session: AsyncSession, beneficiary_id: int) -> Conversation | None:
@@ -31,26 +59,27 @@ async def begin_conversation(
     now: datetime,
 ) -> Conversation:
     """Return the person's row ready for a new conversation, creating it the first time."""
-    conversation = existing
+    if existing is not None:
+        existing.flow_id = flow_id
+        existing.first_message_id = first_message_id
+        existing.started_at = now
+        return existing
+    await insert_ignore(
+        session,
+        cast(Table, Conversation.__table__),
+        {
+            "beneficiary_id": beneficiary_id,
+            "flow_id": flow_id,
+            "status": "active",
+            "state": {},
+            "first_message_id": first_message_id,
+            "started_at": now,
+            "updated_at": now,
+        },
+    )
+    conversation = await lock_conversation(session, beneficiary_id)
     if conversation is None:
-        await insert_ignore(
-            session,
-            cast(Table, Conversation.__table__),
-            {
-                "beneficiary_id": beneficiary_id,
-                "flow_id": flow_id,
-                "status": "active",
-                "state": {},
-                "started_at": now,
-                "updated_at": now,
-            },
-        )
-        conversation = await lock_conversation(session, beneficiary_id)
-        if conversation is None:
-            raise RuntimeError("the conversation row vanished while it was being created")
-    conversation.flow_id = flow_id
-    conversation.first_message_id = first_message_id
-    conversation.started_at = now
+        raise RuntimeError("the conversation row vanished while it was being created")
     return conversation
 
 

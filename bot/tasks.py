@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation import ConversationState, Output, Step
+from bot.conversation import ConversationState, Step
 from bot.directory import Directory
 from bot.engine import on_timeout
 from bot.flowdef import Flow
-from bot.service import Send, Turn, gateway_choices, step_with_directory
+from bot.service import Turn, step_with_directory
 from bot.store import state_of
 from bot.tickets import PAUSING
 from db.models import Beneficiary, Conversation, TriageTicket
-from gateway.exchange import Origin
-from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
 
-log = logging.getLogger(__name__)
 BATCH = 200
 
 
@@ -72,31 +68,10 @@ async def run_conversation_timeouts(
         )
         person = people[conversation.beneficiary_id]
         turn = Turn(session, person, conversation, conversation.contact_point_id, now)
-        await turn.apply(step, send=_sender(session, conversation))
+        # The person did not just write: what is said now waits for decent hours.
+        await turn.apply(step, respect_quiet_hours=True)
     return len(conversations)
 
 
 def _timed_out(flow: Flow, state: ConversationState, now: datetime) -> Callable[[Directory], Step]:
     return lambda directory: on_timeout(flow, state, now=now, directory=directory)
-
-
-def _sender(session: AsyncSession, conversation: Conversation) -> Send:
-    async def send(output: Output) -> None:
-        try:
-            await queue_message(
-                session,
-                OutgoingMessage(
-                    beneficiary_id=conversation.beneficiary_id,
-                    contact_point_id=conversation.contact_point_id,
-                    text=output.text,
-                    choices=gateway_choices(output),
-                    origin=Origin("flow", conversation.flow_id),
-                    priority=Priority.CONVERSATION,
-                    # The person did not just write: a reminder waits for decent hours.
-                    respect_quiet_hours=True,
-                ),
-            )
-        except NotReachable as exc:
-            log.info("timeout message not queued", extra={"reason": exc.reason})
-
-    return send
