@@ -183,7 +183,7 @@ async def test_a_message_out_of_any_flow_is_acknowledged_with_the_opening_hours(
     assert (ticket["source"], ticket["status"], ticket["need"]) == ("out_of_flow", "new", None)
 
 
-async def test_a_reply_to_someone_who_sent_stop_is_refused(
+async def test_after_stop_replies_are_refused_and_messages_reach_the_inbox(
     provider_app: App, fake_provider: FakeProviderServer, sessionmaker: SessionMaker
 ) -> None:
     headers = await bearer(sessionmaker)
@@ -201,4 +201,6 @@ async def test_a_reply_to_someone_who_sent_stop_is_refused(
     assert "START" in confirmation
     assert refused.status_code == 409
     assert "ne plus recevoir" in refused.json()["detail"]
-    assert await person.inbox() == []
+    assert await person.say("Vous êtes là ?") == []  # no automated answer after STOP
+    inbox = (await provider_app.client.get("/api/inbox", headers=headers)).json()
+    assert [item["body"] for item in inbox] == ["Vous êtes là ?"]  # a person of the team sees it
