@@ -49,7 +49,7 @@ class Accueil:
         return self.flows[self.flow_id]
 
     async def handle(self, ctx: InboundContext) -> bool:
-        """Take an inbound message; always True: nothing a person writes goes unanswered."""
+        """Take every message: for the team, the conversation, or the queue with an answer."""
         now = utcnow()
         conversation, ticket = await lock_person(ctx.session, ctx.person.id)
         if ticket is not None and ticket.status in PAUSING:
