@@ -36,7 +36,9 @@ async def lock_person(
                 ),
             )
             .where(Beneficiary.id == beneficiary_id)
-            .with_for_update(of=Beneficiary)
+            # NO KEY UPDATE, as the gateway's own update of the row: a plain FOR UPDATE would
+            # wait for the key-share lock another message's insert holds, while it waits for us.
+            .with_for_update(of=Beneficiary, key_share=True)
         )
     ).first()
     return (None, None) if row is None else (row[0], row[1])

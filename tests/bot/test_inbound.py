@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbound import Accueil
 from bot.tickets import open_or_join
 from db.base import utcnow
-from db.models import BeneficiaryTag, Message
-from gateway.inbound import InboundRouter
+from db.models import BeneficiaryTag, Message, TriageTicket
+from db.session import SessionMaker
+from gateway.inbound import InboundContext, InboundRouter
 from tests.bot.visitor import Visitor
 from tests.factories import create_person, create_site
 
@@ -221,3 +224,31 @@ async def test_a_long_story_and_emoji_are_saved_cut_to_size(
     assert replies[-1].startswith("Une personne de l'équipe va vous répondre")
     (ticket,) = await visitor.tickets()
     assert (ticket.need, ticket.reason) == ("talk", "asked_for_person")
+
+
+async def test_two_messages_of_one_person_at_once_take_turns(
+    sessionmaker: SessionMaker, accueil_service: Accueil
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await create_person(session, simulator="+33612345678")
+
+    async def slow_reader(ctx: InboundContext) -> bool:
+        await asyncio.sleep(0.05)  # the other message arrives while this one is held here
+        return False
+
+    router = InboundRouter()
+    router.register("slow", slow_reader, order=1)
+    router.register("accueil", accueil_service.handle, order=100)
+
+    async def write(text: str) -> None:
+        async with sessionmaker() as session, session.begin():
+            await Visitor(session, router).say(text)
+
+    await asyncio.gather(write("Bonjour"), write("Il y a quelqu'un ?"))
+    async with sessionmaker() as session:
+        handled = await session.scalars(
+            select(Message.handled_by).where(Message.direction == "in").order_by(Message.id)
+        )
+        assert list(handled) == ["accueil", "accueil"]
+        (ticket,) = (await session.scalars(select(TriageTicket))).all()
+        assert ticket.source == "out_of_flow"
