@@ -48,7 +48,7 @@ def gateway_choices(output: Output) -> tuple[Choice, ...]:
 
 @dataclass
 class Turn:
-    """One step being applied for one person: who, through which contact, since which message."""
+    """One step being applied for one person: who, through which of their contacts, and when."""
 
     session: AsyncSession
     person: Beneficiary
@@ -68,6 +68,8 @@ class Turn:
         return queued
 
     async def _queue(self, step: Step, *, respect_quiet_hours: bool) -> list[int]:
+        if not step.outputs:
+            return []
         # One call for the whole step: a step often says two or three things in a row.
         results = await queue_messages(
             self.session,
