@@ -152,12 +152,21 @@ class Dispatcher:
 
     async def _send_all(self, claimed: list[_Claimed]) -> list[tuple[_Claimed, SendResult]]:
         gate = asyncio.Semaphore(self.config.concurrency)
+        # One person's messages leave one after the other, in queue order: an answer and the
+        # next question of a conversation must not cross on the way. People go in parallel.
+        threads: dict[tuple[str, str], list[_Claimed]] = {}
+        for item in claimed:
+            threads.setdefault((item.channel, item.envelope.address), []).append(item)
 
-        async def one(item: _Claimed) -> tuple[_Claimed, SendResult]:
-            async with gate:
-                return item, await self.channels[item.channel].send(item.envelope)
+        async def thread(items: list[_Claimed]) -> list[tuple[_Claimed, SendResult]]:
+            results = []
+            for item in items:
+                async with gate:
+                    results.append((item, await self.channels[item.channel].send(item.envelope)))
+            return results
 
-        return list(await asyncio.gather(*(one(item) for item in claimed)))
+        sent = await asyncio.gather(*(thread(items) for items in threads.values()))
+        return [result for results in sent for result in results]
 
     async def _claim(self, now: datetime) -> tuple[list[_Claimed], int, bool]:
         async with transaction(self.sessionmaker) as session:

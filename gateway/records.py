@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -119,15 +120,23 @@ async def find_or_create_contact(
     contact = await find_contact(session, channel=channel, address=canonical)
     if contact is not None:
         return contact, False
-    person = await _person_with_same_phone(session, channel, canonical)
-    if person is None:
-        person = await create_beneficiary(
-            session, site=await default_site(session), language=language or "fr"
-        )
-    contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
-    session.add(contact)
-    await session.flush()
-    await _flag_if_erased(session, contact)
+    try:
+        async with session.begin_nested():
+            person = await _person_with_same_phone(session, channel, canonical)
+            if person is None:
+                person = await create_beneficiary(
+                    session, site=await default_site(session), language=language or "fr"
+                )
+            contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
+            session.add(contact)
+            await session.flush()
+            await _flag_if_erased(session, contact)
+    except IntegrityError:
+        # Two first messages of one sender at once: the other one created them, use theirs.
+        existing = await find_contact(session, channel=channel, address=canonical)
+        if existing is None:
+            raise
+        return existing, False
     return contact, True
 
 

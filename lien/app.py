@@ -17,6 +17,7 @@ from lien.api import (
     beneficiaries,
     calendar,
     consent,
+    directory,
     enrollments,
     events,
     health,
@@ -24,6 +25,7 @@ from lien.api import (
     mail,
     privacy,
     simulator,
+    tickets,
 )
 from lien.console import install_console
 from lien.runtime import Runtime, start_runtime, stop_runtime
@@ -47,7 +49,12 @@ def create_app(
         from lien.wiring import wire_domains
 
         runtime = await start_runtime(settings)
-        (wiring or wire_domains)(runtime)
+        try:
+            (wiring or wire_domains)(runtime)
+        except Exception:
+            # A broken flow or directory file: refuse to start, but close what was opened.
+            await stop_runtime(runtime)
+            raise
         app.state.runtime = runtime
         task = asyncio.create_task(runtime.dispatcher.run_forever()) if dispatch else None
         scheduler = start_scheduler(runtime) if schedule else None
@@ -69,7 +76,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    domains = (calendar, events, enrollments, mail)
+    domains = (calendar, events, enrollments, mail, tickets, directory)
     for module in (webhooks, beneficiaries, consent, simulator, inbox, audit, health, *domains):
         app.include_router(module.router)
     install_console(app, settings)

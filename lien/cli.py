@@ -10,6 +10,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lien.cli_events import events_app, mail_app
+from lien.cli_flows import flows_app, refuse_broken_files
 from lien.cli_privacy import privacy_app
 from lien.cli_staff import staff_app
 from lien.settings import Settings
@@ -29,6 +30,7 @@ app.add_typer(events_app, name="events")
 app.add_typer(mail_app, name="mail")
 app.add_typer(staff_app, name="staff")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(flows_app, name="flows")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -51,6 +53,7 @@ def serve(
     from lien.app import create_app
 
     settings = _settings(environment="demo") if demo else _settings()
+    refuse_broken_files(settings)
     if demo:
         asyncio.run(_prepare_demo(settings))
     typer.echo(
@@ -84,7 +87,9 @@ async def _prepare_demo(settings: Settings) -> None:
 @app.command()
 def worker() -> None:
     """Lancer seulement les envois et les tâches périodiques (plusieurs processus possibles)."""
-    asyncio.run(_worker(_settings()))
+    settings = _settings()
+    refuse_broken_files(settings)
+    asyncio.run(_worker(settings))
 
 
 async def _worker(settings: Settings) -> None:
@@ -157,7 +162,9 @@ def chat(
     ),
 ) -> None:
     """Discuter dans le terminal comme un bénéficiaire (canal simulateur, sans réseau)."""
-    asyncio.run(_chat(_settings(), sender))
+    settings = _settings()
+    refuse_broken_files(settings)
+    asyncio.run(_chat(settings, sender))
 
 
 async def _chat(settings: Settings, sender: str) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.inbound import Accueil
 from db.base import utcnow
 from db.encryption import use_message_keys
 from db.migrate import upgrade
@@ -71,6 +72,7 @@ class Runtime:
     dispatcher: Dispatcher
     jobs: list[PeriodicJob] = field(default_factory=list)
     privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
+    accueil: Accueil | None = None
 
     @property
     def telegram(self) -> TelegramChannel | None:

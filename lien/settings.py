@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
 
     organisation_name: str = "Mon association"
     site_name: str = "Accueil"
+    # The accueil conversation files and the directory of local services (shipped examples).
+    flows_dir: Path | None = None
+    directory_file: Path | None = None
 
     twilio_account_sid: str | None = Field(
         None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "LIEN_TWILIO_ACCOUNT_SID")

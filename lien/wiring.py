@@ -2,23 +2,57 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from bot.directory import DIRECTORY_FILE, load_directory
+from bot.flowdef import FlowError
+from bot.flowload import FLOWS_FOLDER, load_flows
+from bot.inbound import ACCUEIL, OUT_OF_FLOW, Accueil
+from bot.tasks import run_conversation_timeouts
 from lien.privacy_jobs import wire_privacy
 from lien.runtime import PeriodicJob, Runtime
+from lien.settings import Settings
 from notifications.inbound import handle as notifications_inbound
 from notifications.privacy import ActivitiesSource
 from notifications.tasks import TICK_SECONDS
 from notifications.tasks import tick as notifications_tick
 
 # A reply to a reminder ("OUI", "2") must reach the reminders before any conversation
-# that could read it otherwise; what nobody takes goes to the staff inbox.
+# that could read it otherwise.
 NOTIFICATIONS_ORDER = 10
+# The accueil answers every message it is offered (out of flow: a ticket and an
+# acknowledgement), so it comes after any handler that only takes some messages.
+ACCUEIL_ORDER = 100
+TIMEOUTS_EVERY_SECONDS = 60.0
+
+
+def load_accueil(settings: Settings) -> Accueil:
+    """Read the flows and the directory; raise FlowError or DirectoryError naming each mistake."""
+    folder = settings.flows_dir or FLOWS_FOLDER
+    flows = load_flows(folder)
+    if ACCUEIL not in flows:
+        raise FlowError([f'{folder}: no flow "{ACCUEIL}" (file {ACCUEIL}.yaml)'])
+    if OUT_OF_FLOW not in flows[ACCUEIL].texts:
+        raise FlowError([f'{ACCUEIL}.yaml: texts: missing "{OUT_OF_FLOW}"'])
+    directory = load_directory(settings.directory_file or DIRECTORY_FILE)
+    return Accueil(flows=flows, directory=directory)
 
 
 def wire_domains(runtime: Runtime) -> None:
     """Register every domain's handlers, jobs and personal-data sources on a fresh runtime."""
+    accueil = load_accueil(runtime.settings)
+    runtime.accueil = accueil
     # The core's personal-data sources first: a domain's source, registered after, is erased
-    # and purged before the core's (e.g. `runtime.privacy.register(TicketsSource())`).
+    # and purged before the core's.
     wire_privacy(runtime)
     runtime.privacy.register(ActivitiesSource())
     runtime.router.register("notifications", notifications_inbound, order=NOTIFICATIONS_ORDER)
     runtime.jobs.append(PeriodicJob("notifications", TICK_SECONDS, notifications_tick))
+    runtime.router.register(ACCUEIL, accueil.handle, order=ACCUEIL_ORDER)
+    runtime.jobs.append(
+        PeriodicJob(
+            "conversation_timeouts",
+            TIMEOUTS_EVERY_SECONDS,
+            partial(run_conversation_timeouts, flows=accueil.flows, directory=accueil.directory),
+        )
+    )

@@ -1,6 +1,7 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
 from db.models.audit import AuditEvent
+from db.models.bot import Conversation, DirectoryOverride, TicketNote, TriageTicket
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -34,6 +35,8 @@ __all__ = [
     "ChannelState",
     "ConsentEvent",
     "ContactPoint",
+    "Conversation",
+    "DirectoryOverride",
     "Enrollment",
     "ErasedContact",
     "Event",
@@ -50,4 +53,6 @@ __all__ = [
     "Rsvp",
     "Site",
     "StaffMember",
+    "TicketNote",
+    "TriageTicket",
 ]

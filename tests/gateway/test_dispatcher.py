@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ChannelState, ContactPoint, Message, MessageEvent
 from db.session import SessionMaker
-from gateway.channels.base import Outcome, SendResult
+from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
 from gateway.consent import OPT_OUT, record_consent
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.exchange import Origin
@@ -289,3 +290,37 @@ async def test_provider_stop_error_opts_the_person_out_everywhere(
     async with sessionmaker() as s:
         flags = (await s.execute(select(ContactPoint.opted_out))).scalars().all()
     assert flags == [True, True]
+
+
+class SlowFirstChannel(ScriptedChannel):
+    """A provider that takes longer over its first request; `arrived` is what it got, in order."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.arrived: list[OutboundEnvelope] = []
+        self.started = 0
+
+    async def send(self, envelope: OutboundEnvelope) -> SendResult:
+        self.started += 1
+        if self.started == 1:
+            await asyncio.sleep(0.05)
+        result = await super().send(envelope)
+        self.arrived.append(envelope)
+        return result
+
+
+async def test_one_persons_messages_leave_in_queue_order(
+    session: AsyncSession, sessionmaker: SessionMaker
+) -> None:
+    channel = SlowFirstChannel("sms")
+    person = await create_person(session)
+    other = await create_person(session, phone="+33698765432")
+    first = await queue(session, person=person, text="Appelez le 115")
+    await queue(session, person=other, text="Bonjour")
+    second = await queue(session, person=person, text="Avez-vous moins de 18 ans ?")
+
+    await dispatcher(sessionmaker, channel).run_once(now=OPEN)
+
+    to_person = [e.message_id for e in channel.arrived if e.address == "+33612345678"]
+    assert to_person == [first, second]
+    assert len(channel.arrived) == 3

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.session import SessionMaker
-from lien.app import create_app
+from lien.app import Wiring, create_app
 from lien.auth import create_token
 from lien.fakeprovider import (
     DEFAULT_TELEGRAM_TOKEN,
@@ -51,8 +51,13 @@ class App:
         return runtime
 
 
-async def started(settings: Settings) -> AsyncIterator[App]:
-    app = create_app(settings, dispatch=False, schedule=False)
+def without_domains(runtime: Runtime) -> None:
+    """Wire no domain: the gateway alone, for tests of the core."""
+    del runtime
+
+
+async def started(settings: Settings, *, wiring: Wiring | None = None) -> AsyncIterator[App]:
+    app = create_app(settings, dispatch=False, schedule=False, wiring=wiring)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:

@@ -17,6 +17,7 @@ from lien.app import create_app
 from lien.fakeprovider.server import bind_loopback
 from lien.runtime import Runtime
 from lien.settings import Settings
+from tests.lien.conftest import without_domains
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,7 +60,8 @@ class LiveServer:
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings: Settings = settings_for(self.url)
-        self.app = create_app(self.settings, schedule=False)
+        # The gateway alone: these stories follow the inbox, which the accueil would answer.
+        self.app = create_app(self.settings, schedule=False, wiring=without_domains)
         # Lists refresh every second here, so that tests wait less for what a person would see.
         self.app.state.console_poll_seconds = 1
         config = uvicorn.Config(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Message
 from db.session import SessionMaker
 from lien.fakeprovider import FakeProviderServer
-from tests.lien.conftest import App
+from tests.lien.conftest import App, make_settings, provider_settings, started, without_domains
 from tests.lien.console.conftest import csrf_of, signed_in_as
 from tests.lien.test_twilio import post_sms, sms_params
 
@@ -18,6 +21,23 @@ def stat(html: str, label: str) -> int:
     found = re.search(rf'stat-value">(\d+)</span>\s*<span class="stat-label">{label}<', html)
     assert found is not None, label
     return int(found.group(1))
+
+
+@pytest.fixture
+async def provider_app(
+    engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer
+) -> AsyncIterator[App]:
+    """The gateway alone: the inbox holds what no automation took, the accueil would take all."""
+    async for app in started(
+        provider_settings(database_url, fake_provider), wiring=without_domains
+    ):
+        yield app
+
+
+@pytest.fixture
+async def lien_app(engine: AsyncEngine, database_url: str) -> AsyncIterator[App]:
+    async for app in started(make_settings(database_url), wiring=without_domains):
+        yield app
 
 
 async def test_a_newcomer_sms_appears_in_the_inbox_and_a_reply_reaches_the_provider(
