@@ -27,7 +27,7 @@ from lien.console.i18n import (
     translations,
 )
 from lien.console.live import POLL_SECONDS
-from lien.console.nav import MAIN_MENU, links, route_name
+from lien.console.nav import MAIN_MENU, links, page_path, route_name
 from lien.console.roles import Viewer, allows
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -101,10 +101,20 @@ def environment(language: str) -> Environment:
         consent_source=_label(labels.CONSENT_SOURCES, language),
         audit_action=_label(labels.AUDIT_LABELS, language),
         field_label=_label(labels.FIELD_LABELS, language),
+        need=_label(labels.NEED_LABELS, language),
+        priority=_label(labels.PRIORITY_LABELS, language),
+        ticket_status=_label(labels.TICKET_STATUS_LABELS, language),
+        answer=_label(labels.ANSWER_LABELS, language),
+        enrollment=_label(labels.ENROLLMENT_LABELS, language),
+        session_status=_label(labels.SESSION_LABELS, language),
+        kind=_label(labels.KIND_LABELS, language),
+        entry_source=_label(labels.SOURCE_LABELS, language),
     )
     days = get_day_names("wide", locale=language)
     env.globals.update(
         status_tone=lambda s: labels.STATUS_TONES.get(s, "info"),
+        priority_tone=lambda p: labels.PRIORITY_TONES.get(p, "info"),
+        answer_tone=lambda a: labels.ANSWER_TONES.get(a, "info"),
         day_name=lambda day: days[day][:1].upper() + days[day][1:],
     )
     return env
@@ -145,6 +155,7 @@ def page_context(request: Request, *, section: str | None) -> dict[str, Any]:
         "flash": _take_flash(request),
         "timezone": runtime.settings.timezone if runtime else "Europe/Paris",
         "url": functools.partial(url_for, app),
+        "page_path": functools.partial(page_path, app),
         "static": lambda path: f"/static/{path}?v={STATIC_VERSION}",
         "can": lambda minimum: staff is not None and allows(staff.role, minimum),
         "here": request.url.path,

@@ -13,11 +13,13 @@ from lien.console.pages import (
     settings,
     simulator,
     staff,
+    triage,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
     dashboard.router,
+    triage.router,
     inbox.router,
     beneficiaries.router,
     record_edit.router,
