@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_day_names
+from babel.dates import format_date, format_datetime, get_day_names
 from fastapi import FastAPI
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -31,7 +31,7 @@ from lien.console.nav import MAIN_MENU, links, page_path, route_name
 from lien.console.roles import Viewer, allows
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC_VERSION = "2"  # bump when the CSS or JS changes, so browsers fetch the new files
+STATIC_VERSION = "3"  # bump when the CSS or JS changes, so browsers fetch the new files
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -76,6 +76,10 @@ def _when(language: str) -> Any:
     return when
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 @functools.cache
 def environment(language: str) -> Environment:
     """Return the template environment of a language, with its catalogue installed."""
@@ -109,6 +113,9 @@ def environment(language: str) -> Environment:
         session_status=_label(labels.SESSION_LABELS, language),
         kind=_label(labels.KIND_LABELS, language),
         entry_source=_label(labels.SOURCE_LABELS, language),
+        day=lambda value, pattern="d MMMM y": _upper_first(
+            format_date(value, pattern, locale=language)
+        ),
     )
     days = get_day_names("wide", locale=language)
     env.globals.update(
