@@ -7,9 +7,11 @@ from fastapi import APIRouter
 from lien.console.pages import (
     beneficiaries,
     dashboard,
+    directory,
     events,
     inbox,
     login,
+    record_actions,
     record_edit,
     sessions,
     settings,
@@ -27,7 +29,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     events.router,
     sessions.router,
     record_edit.router,
+    record_actions.router,
     simulator.router,
     settings.router,
     staff.router,
+    directory.router,
 )
