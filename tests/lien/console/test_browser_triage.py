@@ -4,6 +4,7 @@ staff take the ticket and answer; an event is created and a session cancelled.""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 import pytest
@@ -34,7 +35,11 @@ async def _walk_the_accueil(server: LiveServer, fake_provider: FakeProviderServe
             response = await client.post(url, data=params, headers=signed(url, params))
             assert response.status_code == 200
             # Each answer goes out before the next message, as on a phone.
-            await wait_until(lambda n=answered: len(fake_provider.state.twilio_messages()) > n)
+            await wait_until(partial(_more_than, fake_provider, answered))
+
+
+def _more_than(fake_provider: FakeProviderServer, count: int) -> bool:
+    return len(fake_provider.state.twilio_messages()) > count
 
 
 async def test_a_newcomer_without_shelter_tops_the_queue_and_staff_answer(

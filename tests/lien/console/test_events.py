@@ -19,7 +19,7 @@ def next_monday() -> date:
     return today + timedelta(days=7 - today.weekday())
 
 
-def weekly_form(token: str, **overrides: str) -> dict[str, object]:
+def weekly_form(token: str, **overrides: object) -> dict[str, object]:
     first = next_monday()
     return {
         "csrf_token": token,
