@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from db.models import AuditEvent, Beneficiary, Enrollment, MailNotice
+from db.models import AuditEvent, Beneficiary, Enrollment, Event, MailNotice
 from db.session import SessionMaker
 from gateway import audit
 from notifications.service import EventSpec, create_event
@@ -67,12 +67,12 @@ async def test_staff_mark_mail_and_enrol_from_the_record(
     shown = (await client.get(f"/beneficiaries/{person_id}")).text
     assert "déjà été prévenue aujourd&#39;hui" in shown and "2 plis" in shown
     async with sessionmaker() as session:
-        event_id = await session.scalar(select(Enrollment.event_id).limit(1))
-        assert event_id is None
+        assert await session.scalar(select(Enrollment.id).limit(1)) is None
         notice = await session.scalar(select(MailNotice))
         assert notice is not None and notice.marks == 2
+        event_id = await session.scalar(select(Event.id))
     enrolled = await client.post(
-        f"/beneficiaries/{person_id}/enrol", data={"event_id": "1", "csrf_token": token}
+        f"/beneficiaries/{person_id}/enrol", data={"event_id": str(event_id), "csrf_token": token}
     )
     assert enrolled.status_code == 303
     after = (await client.get(f"/beneficiaries/{person_id}")).text
