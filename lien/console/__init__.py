@@ -19,6 +19,7 @@ from lien.console.cookie_session import ConsoleSessionMiddleware
 from lien.console.errors import install_error_pages
 from lien.console.live import POLL_SECONDS
 from lien.console.pages import ROUTERS
+from lien.console.panels import add_domain_panels
 from lien.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -34,6 +35,7 @@ def install_console(
         secret_key=settings.secret_key,
         https_only=settings.base_url.startswith("https://"),
     )
+    add_domain_panels()
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -11,6 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import AuditEvent, StaffMember
 from gateway import audit as gateway_audit
 
+# Reading a record is audited too, but the record lists only what changed it.
+READS = (
+    gateway_audit.VIEW,
+    gateway_audit.VIEW_TIMELINE,
+    gateway_audit.VIEW_CONSENT,
+    gateway_audit.SEARCH,
+)
+
 
 @dataclass(frozen=True)
 class AuditLine:
@@ -41,7 +49,7 @@ async def audit_trail(
     rows = await session.execute(
         select(AuditEvent, StaffMember.name)
         .outerjoin(StaffMember, AuditEvent.staff_member_id == StaffMember.id)
-        .where(AuditEvent.beneficiary_id == beneficiary_id)
+        .where(AuditEvent.beneficiary_id == beneficiary_id, AuditEvent.action.not_in(READS))
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )

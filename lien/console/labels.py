@@ -59,6 +59,13 @@ AUDIT_LABELS = {
     "staff.activate": N_("Compte réactivé"),
     "staff.deactivate": N_("Compte désactivé"),
     "staff.unlock": N_("Compte débloqué"),
+    "edit": N_("Fiche modifiée"),
+    "create": N_("Fiche créée"),
+    "consent": N_("Consentement modifié"),
+    "export": N_("Données exportées"),
+    "erase": N_("Données effacées"),
+    "mail.arrived": N_("Courrier arrivé"),
+    "enrollment.create": N_("Inscription à une activité"),
 }
 FIELD_LABELS = {
     "first_name": N_("Prénom"),
@@ -82,4 +89,52 @@ STATUS_TONES = {
     "suppressed": "bad",
     "expired": "warn",
     "cancelled": "warn",
+}
+NEED_LABELS = {
+    "shelter": N_("Hébergement"),
+    "health": N_("Santé"),
+    "rights": N_("Droits et démarches"),
+    "french": N_("Cours de français"),
+    "food": N_("Alimentation"),
+    "work": N_("Emploi"),
+    "talk": N_("Écoute"),
+}
+PRIORITY_LABELS = {
+    "urgent": N_("urgent"),
+    "high": N_("prioritaire"),
+    "normal": N_("normal"),
+}
+PRIORITY_TONES = {"urgent": "bad", "high": "warn", "normal": "info"}
+TICKET_STATUS_LABELS = {
+    "new": N_("nouveau"),
+    "in_progress": N_("en cours"),
+    "waiting": N_("attend la personne"),
+    "resolved": N_("résolu"),
+}
+ANSWER_LABELS = {
+    "confirmed": N_("confirmé"),
+    "declined": N_("décliné"),
+    "no_answer": N_("sans réponse"),
+}
+ANSWER_TONES = {"confirmed": "ok", "declined": "bad", "no_answer": "wait"}
+ENROLLMENT_LABELS = {
+    "enrolled": N_("inscrit·e"),
+    "waitlisted": N_("liste d'attente"),
+    "withdrawn": N_("désinscrit·e"),
+}
+SESSION_LABELS = {
+    "scheduled": N_("prévue"),
+    "moved": N_("déplacée"),
+    "cancelled": N_("annulée"),
+}
+KIND_LABELS = {
+    "workshop": N_("Atelier"),
+    "distribution": N_("Distribution"),
+    "office_hours": N_("Permanence"),
+    "collective": N_("Action collective"),
+}
+SOURCE_LABELS = {
+    "file": N_("fichier"),
+    "edited": N_("fichier modifié par l'équipe"),
+    "staff": N_("ajoutée par l'équipe"),
 }

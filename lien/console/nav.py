@@ -45,7 +45,7 @@ MAIN_MENU: tuple[NavEntry, ...] = (
     NavEntry("triage", N_("Triage"), "volunteer"),
     NavEntry("inbox", N_("Messages reçus"), "volunteer"),
     NavEntry("beneficiaries", N_("Personnes"), "volunteer"),
-    NavEntry("events", N_("Événements"), "staff"),
+    NavEntry("events", N_("Événements"), "volunteer"),
     NavEntry("broadcasts", N_("Diffusions"), "staff"),
     NavEntry("user_file_import", N_("Import"), "staff"),
     NavEntry("simulator", N_("Simulateur"), "staff"),
@@ -55,7 +55,7 @@ MAIN_MENU: tuple[NavEntry, ...] = (
 SETTINGS_TABS: tuple[NavEntry, ...] = (
     NavEntry("settings", N_("Canaux et envois"), "admin"),
     NavEntry("staff_accounts", N_("Comptes du personnel"), "admin"),
-    NavEntry("directory", N_("Annuaire des services"), "admin"),
+    NavEntry("directory", N_("Annuaire des services"), "staff"),
 )
 
 

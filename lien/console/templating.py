@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_day_names
+from babel.dates import format_date, format_datetime, get_day_names
 from fastapi import FastAPI
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -27,11 +27,11 @@ from lien.console.i18n import (
     translations,
 )
 from lien.console.live import POLL_SECONDS
-from lien.console.nav import MAIN_MENU, links, route_name
+from lien.console.nav import MAIN_MENU, links, page_path, route_name
 from lien.console.roles import Viewer, allows
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC_VERSION = "2"  # bump when the CSS or JS changes, so browsers fetch the new files
+STATIC_VERSION = "3"  # bump when the CSS or JS changes, so browsers fetch the new files
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -76,6 +76,10 @@ def _when(language: str) -> Any:
     return when
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 @functools.cache
 def environment(language: str) -> Environment:
     """Return the template environment of a language, with its catalogue installed."""
@@ -101,10 +105,23 @@ def environment(language: str) -> Environment:
         consent_source=_label(labels.CONSENT_SOURCES, language),
         audit_action=_label(labels.AUDIT_LABELS, language),
         field_label=_label(labels.FIELD_LABELS, language),
+        need=_label(labels.NEED_LABELS, language),
+        priority=_label(labels.PRIORITY_LABELS, language),
+        ticket_status=_label(labels.TICKET_STATUS_LABELS, language),
+        answer=_label(labels.ANSWER_LABELS, language),
+        enrollment=_label(labels.ENROLLMENT_LABELS, language),
+        session_status=_label(labels.SESSION_LABELS, language),
+        kind=_label(labels.KIND_LABELS, language),
+        entry_source=_label(labels.SOURCE_LABELS, language),
+        day=lambda value, pattern="d MMMM y": _upper_first(
+            format_date(value, pattern, locale=language)
+        ),
     )
     days = get_day_names("wide", locale=language)
     env.globals.update(
         status_tone=lambda s: labels.STATUS_TONES.get(s, "info"),
+        priority_tone=lambda p: labels.PRIORITY_TONES.get(p, "info"),
+        answer_tone=lambda a: labels.ANSWER_TONES.get(a, "info"),
         day_name=lambda day: days[day][:1].upper() + days[day][1:],
     )
     return env
@@ -145,6 +162,7 @@ def page_context(request: Request, *, section: str | None) -> dict[str, Any]:
         "flash": _take_flash(request),
         "timezone": runtime.settings.timezone if runtime else "Europe/Paris",
         "url": functools.partial(url_for, app),
+        "page_path": functools.partial(page_path, app),
         "static": lambda path: f"/static/{path}?v={STATIC_VERSION}",
         "can": lambda minimum: staff is not None and allows(staff.role, minimum),
         "here": request.url.path,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import Beneficiary, StaffMember
+from gateway import audit
 from gateway.exchange import Origin
 from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
 from gateway.phones import InvalidPhoneNumber
@@ -110,6 +111,13 @@ async def record(
     request: Request, beneficiary_id: int, session: SessionDep, staff: VolunteerPage
 ) -> HTMLResponse:
     view = await record_or_404(session, beneficiary_id, staff)
+    audit.record_audit(
+        session,
+        staff_id=staff.id,
+        action=audit.VIEW,
+        beneficiary_id=beneficiary_id,
+        details={"via": "console"},
+    )
     context = _reply_context(view, {"text": "", "channel": ""}, {})
     return render(request, "record.html", context, section="beneficiaries")
 

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import StaffMember
 from db.session import SessionMaker
+from lien.app import Wiring
 from lien.console import signin
 from lien.console.accounts import create_staff_member
 from lien.fakeprovider import FakeProviderServer
-from tests.lien.conftest import App, provider_settings
+from tests.lien.conftest import App, provider_settings, without_domains
 from tests.lien.console.livesite import CHROMIUM_ARGS, DESKTOP, LiveServer, ensure_chromium
 
 PASSWORD = "correct horse battery"
@@ -126,8 +127,28 @@ async def desktop(browser: Browser) -> AsyncIterator[Page]:
 async def live_server(
     engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer
 ) -> AsyncIterator[LiveServer]:
-    """The app on a free loopback port, with SMS and Telegram pointed at the fake provider."""
-    server = LiveServer(lambda url: provider_settings(database_url, fake_provider, public_url=url))
+    """The whole app on a free loopback port, SMS and Telegram pointed at the fake provider."""
+    async for server in _serve(database_url, fake_provider, wiring=None):
+        yield server
+
+
+@pytest.fixture
+async def gateway_server(
+    engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer
+) -> AsyncIterator[LiveServer]:
+    """The gateway alone on a free port: what no automation takes stays in the inbox."""
+    async for server in _serve(database_url, fake_provider, wiring=without_domains):
+        yield server
+
+
+async def _serve(
+    database_url: str, provider: FakeProviderServer, *, wiring: Wiring | None
+) -> AsyncIterator[LiveServer]:
+    server = LiveServer(
+        lambda url: provider_settings(database_url, provider, public_url=url), wiring=wiring
+    )
     await asyncio.to_thread(server.start)
-    yield server
-    await asyncio.to_thread(server.stop)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)

@@ -13,11 +13,10 @@ from typing import Any
 import uvicorn
 from playwright.async_api import ViewportSize
 
-from lien.app import create_app
+from lien.app import Wiring, create_app
 from lien.fakeprovider.server import bind_loopback
 from lien.runtime import Runtime
 from lien.settings import Settings
-from tests.lien.conftest import without_domains
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,13 +54,13 @@ def ensure_chromium() -> Path:
 class LiveServer:
     """The whole app (dispatcher included) served by uvicorn in a thread of its own."""
 
-    def __init__(self, settings_for: Any) -> None:
+    def __init__(self, settings_for: Any, *, wiring: Wiring | None = None) -> None:
         self._sock = bind_loopback()
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings: Settings = settings_for(self.url)
-        # The gateway alone: these stories follow the inbox, which the accueil would answer.
-        self.app = create_app(self.settings, schedule=False, wiring=without_domains)
+        # The whole app by default; `without_domains` for stories of the inbox alone.
+        self.app = create_app(self.settings, schedule=False, wiring=wiring)
         # Lists refresh every second here, so that tests wait less for what a person would see.
         self.app.state.console_poll_seconds = 1
         config = uvicorn.Config(

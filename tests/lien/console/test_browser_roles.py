@@ -25,8 +25,16 @@ async def test_a_volunteer_signs_in_by_keyboard_and_cannot_open_pages_above_thei
     await page.keyboard.type(PASSWORD)
     await page.keyboard.press("Enter")
     menu = page.get_by_role("navigation", name="Menu principal")
-    await expect(menu.get_by_role("link")).to_have_text(["Accueil", "Messages reçus", "Personnes"])
-    for path in ("/settings", "/settings/staff", "/simulator"):
+    await expect(menu.get_by_role("link")).to_have_text(
+        ["Accueil", "Triage", "Messages reçus", "Personnes", "Événements"]
+    )
+    for path in (
+        "/settings",
+        "/settings/staff",
+        "/settings/directory",
+        "/simulator",
+        "/events/new",
+    ):
         await page.goto(live_server.url + path)
         await expect(page.get_by_role("heading", name="Accès refusé")).to_be_visible()
     await shoot(page, "refused-volunteer-desktop")

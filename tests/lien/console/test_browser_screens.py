@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from playwright.async_api import Browser, expect
 
 from db.session import SessionMaker
+from notifications.service import EventSpec, create_event
 from tests.factories import create_person
 from tests.lien.console.browsing import shoot, sign_in_page
 from tests.lien.console.conftest import add_member
 from tests.lien.console.livesite import DESKTOP, PHONE, LiveServer
+from tests.lien.test_api_tickets import seed
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +36,21 @@ async def test_the_main_pages_fit_the_screen(
         person = await create_person(
             session, first_name="Fatima", language="ar", simulator="+33612000041", tags=["famille"]
         )
+        event = await create_event(
+            session,
+            spec=EventSpec(
+                site_slug="nimes-accueil",
+                kind="workshop",
+                texts={"fr": {"title": "Atelier français"}},
+                dtstart_local=datetime.now().replace(microsecond=0) + timedelta(days=1),
+                duration=timedelta(hours=2),
+                rrule="FREQ=WEEKLY;COUNT=4",
+                place="Salle 2",
+            ),
+        )
+    ticket = await seed(
+        sessionmaker, phone="+33600000042", priority="urgent", need="shelter", site="lezignan"
+    )
     await sign_in_page(page, live_server, "admin@example.org")
     await page.goto(live_server.url + "/simulator")
     await page.get_by_label("Numéro de la personne simulée").fill("+33612000041")
@@ -44,6 +63,11 @@ async def test_the_main_pages_fit_the_screen(
         "record": f"/beneficiaries/{person.id}",
         "people": "/beneficiaries",
         "simulator": "/simulator",
+        "triage": "/triage",
+        "ticket": f"/triage/{ticket}",
+        "events": "/events",
+        "event": f"/events/{event.id}",
+        "directory": "/settings/directory",
         "settings": "/settings",
         "staff": "/settings/staff",
     }

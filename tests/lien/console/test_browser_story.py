@@ -1,4 +1,4 @@
-"""In Chromium against a real server: a newcomer's SMS shows up live, staff reply, forms explain."""
+"""In Chromium against a real server: the inbox (gateway alone) refreshes live, forms explain."""
 
 from __future__ import annotations
 
@@ -18,21 +18,21 @@ pytestmark = pytest.mark.browser
 
 
 async def test_a_newcomer_sms_appears_live_and_the_staff_reply_reaches_the_provider(
-    live_server: LiveServer,
+    gateway_server: LiveServer,
     desktop: Page,
     sessionmaker: SessionMaker,
     fake_provider: FakeProviderServer,
 ) -> None:
     page = desktop
     await add_member(sessionmaker, role="staff", name="Claire")
-    await page.goto(live_server.url + "/")
-    await expect(page).to_have_url(f"{live_server.url}/login?next=%2F")
+    await page.goto(gateway_server.url + "/")
+    await expect(page).to_have_url(f"{gateway_server.url}/login?next=%2F")
     await shoot(page, "login-desktop")
-    await sign_in_page(page, live_server, "staff@example.org")
+    await sign_in_page(page, gateway_server, "staff@example.org")
     await page.get_by_role("link", name="Messages reçus").click()
     await expect(page.get_by_text("Aucun message à traiter.")).to_be_visible()
 
-    url = live_server.url + "/webhooks/twilio"
+    url = gateway_server.url + "/webhooks/twilio"
     params = sms_params("Bonjour, je cherche un médecin ce soir")
     async with httpx.AsyncClient() as client:
         webhook = await client.post(url, data=params, headers=signed(url, params))

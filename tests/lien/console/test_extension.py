@@ -18,7 +18,7 @@ from lien.console.routing import console_router
 from lien.console.templating import environment, render
 from tests.factories import create_person
 from tests.lien.conftest import App
-from tests.lien.console.conftest import signed_in_as
+from tests.lien.console.conftest import sign_in, signed_in_as
 
 
 def menu_of(page: str) -> str:
@@ -29,21 +29,26 @@ async def test_a_menu_entry_shows_only_once_its_page_is_mounted(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
     await signed_in_as(lien_app, sessionmaker, "volunteer")
-    assert "Triage" not in menu_of((await lien_app.client.get("/")).text)
+    assert "Diffusions" not in menu_of((await lien_app.client.get("/")).text)
     router = console_router()
 
-    @router.get("/triage", name="console.triage")
-    async def triage(request: Request, _staff: VolunteerPage) -> HTMLResponse:
-        return render(request, "not_found.html", section="triage")
+    @router.get("/broadcasts", name="console.broadcasts")
+    async def broadcasts(request: Request, _staff: VolunteerPage) -> HTMLResponse:
+        return render(request, "not_found.html", section="broadcasts")
 
-    @router.get("/events", name="console.events")
-    async def events(request: Request, _staff: VolunteerPage) -> HTMLResponse:
-        return render(request, "not_found.html", section="events")
+    @router.get("/user-file-import", name="console.user_file_import")
+    async def user_file_import(request: Request, _staff: VolunteerPage) -> HTMLResponse:
+        return render(request, "not_found.html", section="user_file_import")
 
     lien_app.app.include_router(router)
-    menu = menu_of((await lien_app.client.get("/triage")).text)
-    assert '<a href="/triage" aria-current="page">Triage</a>' in menu
-    assert "/events" not in menu  # events are for staff and above
+    lien_app.client.cookies.clear()
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    menu = menu_of((await lien_app.client.get("/broadcasts")).text)
+    assert '<a href="/broadcasts" aria-current="page">Diffusions</a>' in menu
+    lien_app.client.cookies.clear()
+    await sign_in(lien_app.client, "volunteer@example.org")
+    menu = menu_of((await lien_app.client.get("/")).text)
+    assert "/broadcasts" not in menu  # broadcasts are for staff and above
 
 
 async def test_a_record_panel_added_by_a_domain_is_shown_to_the_roles_it_names(

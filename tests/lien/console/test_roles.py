@@ -59,9 +59,17 @@ async def test_a_volunteer_cannot_open_pages_above_their_role(
     client = lien_app.client
     token = csrf_of((await client.get("/")).text)
     above = [r for r in console_routes(lien_app) if minimum_role(r) != "volunteer"]
-    assert {"console.settings", "console.simulator", "console.record_edit"} <= {
-        r.name for r in above
-    }
+    assert {
+        "console.settings",
+        "console.simulator",
+        "console.record_edit",
+        "console.event_new",
+        "console.event_create",
+        "console.session_change_submit",
+        "console.directory",
+        "console.record_export",
+        "console.record_erase_submit",
+    } <= {r.name for r in above}
     for route in above:
         for method in route.methods or ():
             data = {"csrf_token": token} if method == "POST" else None
@@ -75,7 +83,8 @@ async def test_staff_can_do_everything_but_the_settings(
 ) -> None:
     await signed_in_as(lien_app, sessionmaker, "staff")
     admin_only = {r.name for r in console_routes(lien_app) if minimum_role(r) == "admin"}
-    assert {"console.settings", "console.staff_accounts"} <= admin_only
+    assert {"console.settings", "console.staff_accounts", "console.record_erase"} <= admin_only
+    assert "console.directory" not in admin_only
     assert (await lien_app.client.get("/settings")).status_code == 403
     assert (await lien_app.client.get("/simulator")).status_code == 200
 
@@ -92,6 +101,6 @@ async def test_each_role_sees_only_menu_entries_it_can_open(
         menus[role] = re.findall(r'href="([^"]+)"', nav)
         for href in menus[role]:
             assert (await lien_app.client.get(href)).status_code == 200, (role, href)
-    assert menus["volunteer"] == ["/", "/inbox", "/beneficiaries"]
+    assert menus["volunteer"] == ["/", "/triage", "/inbox", "/beneficiaries", "/events"]
     assert "/simulator" in menus["staff"] and "/settings" not in menus["staff"]
     assert "/settings" in menus["admin"]
