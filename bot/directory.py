@@ -113,13 +113,14 @@ def load_directory(path: Path = DIRECTORY_FILE) -> Directory:
     except ValidationError as exc:
         details = describe_errors(exc, raw)
         raise DirectoryError([f"{path.name}: {detail}" for detail in details]) from exc
-    problems = _problems(directory)
+    problems = directory_problems(directory)
     if problems:
         raise DirectoryError([f"{path.name}: {problem}" for problem in problems])
     return directory
 
 
-def _problems(directory: Directory) -> list[str]:
+def directory_problems(directory: Directory) -> list[str]:
+    """Return what is wrong in a directory beyond its format: ids, needs, languages, places."""
     problems = []
     seen: set[str] = set()
     for entry in directory.entries:

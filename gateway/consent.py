@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +13,27 @@ from db.models import ConsentEvent, ContactPoint
 
 OPT_IN = "opt_in"
 OPT_OUT = "opt_out"
+# The one anonymous event left in place of the history once a person's data is erased.
+ERASED = "erased"
+
+# Where a decision came from.
+KEYWORD = "keyword"
+STAFF = "staff"
+IMPORT = "import"
+PROVIDER_ERROR = "provider_error"
+SOURCES = frozenset({KEYWORD, STAFF, IMPORT, PROVIDER_ERROR})
+
+
+@dataclass(frozen=True)
+class ChannelConsent:
+    """The current state of one contact: may we write to it, since when, decided how."""
+
+    contact_point_id: int
+    channel: str
+    address: str
+    opted_in: bool
+    since: datetime | None
+    source: str | None
 
 
 async def _contacts(
@@ -60,3 +84,32 @@ async def consent_history(session: AsyncSession, beneficiary_id: int) -> list[Co
         .order_by(ConsentEvent.id)
     )
     return list(result.scalars())
+
+
+async def consent_state(session: AsyncSession, beneficiary_id: int) -> list[ChannelConsent]:
+    """Return the current state of each of a person's contacts, with the decision behind it."""
+    contacts = list(
+        await session.scalars(
+            select(ContactPoint)
+            .where(ContactPoint.beneficiary_id == beneficiary_id)
+            .order_by(ContactPoint.id)
+        )
+    )
+    last: dict[int, ConsentEvent] = {}
+    for event in await consent_history(session, beneficiary_id):
+        if event.contact_point_id is not None:
+            last[event.contact_point_id] = event
+    states = []
+    for contact in contacts:
+        decision = last.get(contact.id)
+        states.append(
+            ChannelConsent(
+                contact_point_id=contact.id,
+                channel=contact.channel,
+                address=contact.address,
+                opted_in=not contact.opted_out,
+                since=decision.created_at if decision is not None else contact.created_at,
+                source=decision.source if decision is not None else None,
+            )
+        )
+    return states

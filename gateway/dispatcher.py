@@ -118,7 +118,7 @@ class Dispatcher:
     async def _claim_and_launch(self, flight: Flight[Claimed]) -> float:
         """Claim what fits and start sending it; return how long until the next claim."""
         claim = await self._claim(utcnow(), limit=min(self.config.batch_size, flight.free))
-        flight.launch(claim.items, self._send_one)
+        flight.launch(claim.items, self._send_one, thread=_thread)
         if claim.wait is not None:
             return claim.wait
         return 0.0 if claim.decided or claim.items else self.config.poll_interval
@@ -166,12 +166,21 @@ class Dispatcher:
 
     async def _send_all(self, claimed: list[Claimed]) -> list[tuple[Claimed, SendResult]]:
         gate = asyncio.Semaphore(self.config.concurrency)
+        # One person's messages leave one after the other, in queue order: an answer and the
+        # next question of a conversation must not cross on the way. People go in parallel.
+        threads: dict[tuple[str, str], list[Claimed]] = {}
+        for item in claimed:
+            threads.setdefault((item.channel, item.envelope.address), []).append(item)
 
-        async def one(item: Claimed) -> tuple[Claimed, SendResult]:
-            async with gate:
-                return item, await self.channels[item.channel].send(item.envelope)
+        async def thread(items: list[Claimed]) -> list[tuple[Claimed, SendResult]]:
+            results = []
+            for item in items:
+                async with gate:
+                    results.append((item, await self.channels[item.channel].send(item.envelope)))
+            return results
 
-        return list(await asyncio.gather(*(one(item) for item in claimed)))
+        sent = await asyncio.gather(*(thread(items) for items in threads.values()))
+        return [result for results in sent for result in results]
 
     async def _claim(self, now: datetime, *, limit: int | None = None) -> Claim:
         async with transaction(self.sessionmaker) as session:
@@ -183,6 +192,11 @@ class Dispatcher:
                 now=now,
                 limit=limit or self.config.batch_size,
             )
+
+
+def _thread(item: Claimed) -> tuple[str, str]:
+    """Messages to one address on one channel leave in queue order."""
+    return item.channel, item.envelope.address
 
 
 async def _first(*events: asyncio.Event, seconds: float) -> None:

@@ -16,7 +16,7 @@ from gateway.catalogue import gateway_text
 from gateway.channels.base import Choice, InboundMessage, checked_inbound
 from gateway.consent import OPT_IN, OPT_OUT, record_consent
 from gateway.exchange import Origin, log_inbound
-from gateway.keywords import consent_keyword
+from gateway.keywords import consent_keyword, is_bot_start
 from gateway.outbox import OutgoingMessage, Priority, queue_message
 from gateway.records import find_or_create_sender
 
@@ -148,8 +148,18 @@ async def _dispatch(ctx: InboundContext, router: InboundRouter) -> str:
         await _apply_consent_keyword(ctx, keyword)
         return "keyword"
     if ctx.contact.opted_out:
-        # They asked us to stop: no automated answer, but a person on the team sees it.
-        return INBOX
+        if not is_bot_start(ctx.text):
+            # They asked us to stop: no automated answer, but a person on the team sees it.
+            return INBOX
+        # Someone who opens the bot again wants to talk on it: consent is back on that chat.
+        await record_consent(
+            ctx.session,
+            beneficiary_id=ctx.person.id,
+            kind=OPT_IN,
+            source="keyword",
+            contact=ctx.contact,
+            detail=f"{ctx.contact.channel}:/start",
+        )
     return await router.route(ctx)
 
 

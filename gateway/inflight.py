@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from functools import partial
 from typing import Generic, TypeVar
 
 from gateway.channels.base import Outcome, SendResult
@@ -27,6 +28,7 @@ class Flight(Generic[Item]):
         self.changed = asyncio.Event()
         self._gate = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._threads: dict[Hashable, asyncio.Task[None]] = {}
         self._finished: list[tuple[Item, SendResult]] = []
         self.first_finished_at = 0.0  # loop time of the oldest outcome not yet taken
 
@@ -47,11 +49,25 @@ class Flight(Generic[Item]):
         """Claim when half a batch (or half the window) fits, or when nothing is under way."""
         return self.free >= max(1, min(self.batch, self.window) // 2) or not self.busy
 
-    def launch(self, items: list[Item], send: Callable[[Item], Awaitable[SendResult]]) -> None:
+    def launch(
+        self,
+        items: list[Item],
+        send: Callable[[Item], Awaitable[SendResult]],
+        *,
+        thread: Callable[[Item], Hashable],
+    ) -> None:
+        """Start sending; items of one thread (one person on one channel) go one after another."""
         for item in items:
-            task = asyncio.create_task(self._send(item, send))
+            key = thread(item)
+            task = asyncio.create_task(self._send(item, send, after=self._threads.get(key)))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            self._threads[key] = task
+            task.add_done_callback(partial(self._thread_done, key))
+
+    def _thread_done(self, key: Hashable, task: asyncio.Task[None]) -> None:
+        if self._threads.get(key) is task:
+            del self._threads[key]
 
     def take_finished(self) -> list[tuple[Item, SendResult]]:
         finished, self._finished = self._finished, []
@@ -67,7 +83,17 @@ class Flight(Generic[Item]):
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _send(self, item: Item, send: Callable[[Item], Awaitable[SendResult]]) -> None:
+    async def _send(
+        self,
+        item: Item,
+        send: Callable[[Item], Awaitable[SendResult]],
+        *,
+        after: asyncio.Task[None] | None,
+    ) -> None:
+        if after is not None:
+            # An answer and the next question must not cross: wait for the previous message
+            # to this person, however it ended, before taking a slot.
+            await asyncio.wait([after])
         async with self._gate:
             try:
                 result = await send(item)

@@ -17,8 +17,17 @@ def fold(text: str) -> str:
     return _NOISE.sub(" ", bare).strip()
 
 
+def is_bot_start(text: str) -> bool:
+    """Tell whether the message is Telegram's /start, sent when someone opens the bot."""
+    command = text.strip().split(maxsplit=1)[0] if text.strip() else ""
+    return command.lower().split("@")[0] == "/start"
+
+
 def consent_keyword(text: str) -> str | None:
     """Return "stop" or "start" when the whole message is such a keyword."""
+    if is_bot_start(text):
+        # Opening the bot asks for a conversation, not for the opt-in confirmation.
+        return None
     word = fold(text).replace(" ", "")
     if word in STOP_WORDS:
         return "stop"

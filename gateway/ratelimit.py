@@ -134,7 +134,8 @@ class RateLimits:
         if not missing:
             return found
         for channel in missing:
-            # A new bucket holds one token, not a full burst: a run keeps its pace from the start.
-            values = {"channel": channel, "tokens": min(1.0, self.capacity(channel))}
+            # A new bucket is full, as one long unused would be: a first answer and the question
+            # after it leave together.
+            values = {"channel": channel, "tokens": self.capacity(channel)}
             await insert_ignore(session, RATES_TABLE, values | {"updated_at": now})
         return await self._locked(session, channels, now)

@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.base import Base, utcnow
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
 from db.session import insert_ignore
+from gateway.audit import RECONTACT, record_audit
 from gateway.phones import normalize_phone
+from gateway.privacy.digest import digest_known
 
 PHONE_CHANNELS = frozenset({"sms", "simulator"})
+# Put on a person whose address had been erased: staff decide, nothing is silently recreated.
+RECONTACT_TAG = "recontact-after-erasure"
 
 
 class UnknownSite(LookupError):
@@ -25,6 +30,11 @@ def normalize_address(channel: str, address: str) -> str:
     if channel in PHONE_CHANNELS:
         return normalize_phone(address)
     return address.strip()
+
+
+def address_kind(channel: str) -> str:
+    """Return what an address is, across channels: one phone number is one address."""
+    return "phone" if channel in PHONE_CHANNELS else channel
 
 
 async def default_site(session: AsyncSession) -> Site:
@@ -99,6 +109,7 @@ async def add_contact(
     )
     session.add(contact)
     await session.flush()
+    await _flag_if_erased(session, contact)
     return contact
 
 
@@ -110,15 +121,42 @@ async def find_or_create_contact(
     contact = await find_contact(session, channel=channel, address=canonical)
     if contact is not None:
         return contact, False
-    person = await _person_with_same_phone(session, channel, canonical)
-    if person is None:
-        person = await create_beneficiary(
-            session, site=await default_site(session), language=language or "fr"
-        )
-    contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
-    session.add(contact)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            person = await _person_with_same_phone(session, channel, canonical)
+            if person is None:
+                person = await create_beneficiary(
+                    session, site=await default_site(session), language=language or "fr"
+                )
+            contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
+            session.add(contact)
+            await session.flush()
+            await _flag_if_erased(session, contact)
+    except IntegrityError:
+        # Two first messages of one sender at once: the other one created them, use theirs.
+        existing = await find_contact(session, channel=channel, address=canonical)
+        if existing is None:
+            raise
+        return existing, False
     return contact, True
+
+
+async def _flag_if_erased(session: AsyncSession, contact: ContactPoint) -> None:
+    """Tag and audit a person reached again at an address whose owner was erased."""
+    if not await digest_known(session, kind=address_kind(contact.channel), address=contact.address):
+        return
+    await insert_ignore(
+        session,
+        BeneficiaryTag.__table__,  # type: ignore[arg-type]
+        {"beneficiary_id": contact.beneficiary_id, "tag": RECONTACT_TAG},
+    )
+    record_audit(
+        session,
+        staff_id=None,
+        action=RECONTACT,
+        beneficiary_id=contact.beneficiary_id,
+        details={"channel": contact.channel},
+    )
 
 
 async def find_or_create_sender(

@@ -1,4 +1,4 @@
-"""The FastAPI application: webhooks, staff API, health; channels and jobs in its lifespan."""
+"""The FastAPI application: webhooks, staff API, console; channels and jobs in its lifespan."""
 
 from __future__ import annotations
 
@@ -12,7 +12,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lien import webhooks
-from lien.api import beneficiaries, health, inbox, outbox, simulator
+from lien.api import (
+    audit,
+    beneficiaries,
+    calendar,
+    consent,
+    directory,
+    enrollments,
+    events,
+    health,
+    inbox,
+    mail,
+    outbox,
+    privacy,
+    simulator,
+    tickets,
+)
+from lien.console import install_console
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -34,7 +50,12 @@ def create_app(
         from lien.wiring import wire_domains
 
         runtime = await start_runtime(settings)
-        (wiring or wire_domains)(runtime)
+        try:
+            (wiring or wire_domains)(runtime)
+        except Exception:
+            # A broken flow or directory file: refuse to start, but close what was opened.
+            await stop_runtime(runtime)
+            raise
         app.state.runtime = runtime
         task = asyncio.create_task(runtime.dispatcher.run_forever()) if dispatch else None
         scheduler = start_scheduler(runtime) if schedule else None
@@ -56,8 +77,22 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (webhooks, beneficiaries, simulator, inbox, outbox, health):
+    domains = (calendar, events, enrollments, mail, tickets, directory)
+    for module in (
+        webhooks,
+        beneficiaries,
+        consent,
+        simulator,
+        inbox,
+        outbox,
+        audit,
+        health,
+        *domains,
+    ):
         app.include_router(module.router)
+    install_console(app, settings)
+    app.include_router(privacy.people)
+    app.include_router(privacy.settings_router)
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import select
@@ -63,12 +63,26 @@ async def current_staff(request: Request, session: SessionDep) -> StaffMember:
 CurrentStaff = Annotated[StaffMember, Depends(current_staff)]
 
 
-def require_role(minimum: str) -> object:
-    """A dependency refusing staff whose role is below `minimum`."""
+class MinimumRole:
+    """A dependency refusing staff whose role is below `minimum`; routes can be inspected for it."""
 
-    async def check(staff: CurrentStaff) -> StaffMember:
-        if ROLES.index(staff.role) < ROLES.index(minimum):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"rôle « {minimum} » requis")
+    def __init__(self, minimum: str) -> None:
+        if minimum not in ROLES:
+            raise ValueError(f"rôle inconnu : {minimum}")
+        self.minimum = minimum
+
+    async def __call__(self, staff: CurrentStaff) -> StaffMember:
+        if ROLES.index(staff.role) < ROLES.index(self.minimum):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"rôle « {self.minimum} » requis")
         return staff
 
-    return Depends(check)
+
+def require_role(minimum: str) -> Any:
+    """A dependency refusing staff whose role is below `minimum`."""
+    return Depends(MinimumRole(minimum))
+
+
+# Staff or admin, never a volunteer: exports, consent changes.
+StaffOnly = Annotated[StaffMember, require_role("staff")]
+# Admins only: erasure, the audit trail, retention settings.
+AdminOnly = Annotated[StaffMember, require_role("admin")]

@@ -7,8 +7,13 @@ import contextlib
 from typing import Annotated
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from lien.cli_events import events_app, mail_app
+from lien.cli_flows import flows_app, refuse_broken_files
 from lien.cli_outbox import outbox_app
+from lien.cli_privacy import privacy_app
+from lien.cli_staff import staff_app
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -23,13 +28,18 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(events_app, name="events")
+app.add_typer(mail_app, name="mail")
+app.add_typer(staff_app, name="staff")
+app.add_typer(privacy_app, name="privacy")
+app.add_typer(flows_app, name="flows")
 
 
 def _settings(**overrides: object) -> Settings:
     from lien.logs import configure_logging
 
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=settings.secrets())
     return settings
 
 
@@ -45,30 +55,43 @@ def serve(
     from lien.app import create_app
 
     settings = _settings(environment="demo") if demo else _settings()
+    refuse_broken_files(settings)
     if demo:
         asyncio.run(_prepare_demo(settings))
-    typer.echo(f"Lien écoute sur http://{host}:{port}  (documentation de l'API : /docs)")
+    typer.echo(
+        f"Lien écoute sur http://{host}:{port}  (console : /, documentation de l'API : /docs)"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 
 
 async def _prepare_demo(settings: Settings) -> None:
-    from lien.demo import load_demo
+    from lien.demo import DemoLogin, load_demo, load_demo_logins
     from lien.runtime import start_runtime, stop_runtime
 
-    runtime = await start_runtime(settings)
-    try:
-        async with runtime.sessionmaker() as session, session.begin():
-            token = await load_demo(session)
-    finally:
-        await stop_runtime(runtime)
+    tokens: list[str] = []
+    logins: list[DemoLogin] = []
+
+    async def demo(session: AsyncSession) -> None:
+        tokens.append(await load_demo(session))
+        logins.extend(await load_demo_logins(session))
+
+    # Demo organisations first: unknown senders then reach the Nîmes reception point.
+    runtime = await start_runtime(settings, before_bootstrap=demo)
+    await stop_runtime(runtime)
+    token = tokens[0]
     typer.echo("Données de démonstration chargées (AMI Nîmes, AMI Aude — Lézignan).")
     typer.echo(f"Jeton administrateur de démonstration : {token}")
+    typer.echo("Connexions de démonstration à la console :")
+    for login in logins:
+        typer.echo(f"  {login.role:<10} {login.email:<24} mot de passe : {login.password}")
 
 
 @app.command()
 def worker() -> None:
     """Lancer seulement les envois et les tâches périodiques (plusieurs processus possibles)."""
-    asyncio.run(_worker(_settings()))
+    settings = _settings()
+    refuse_broken_files(settings)
+    asyncio.run(_worker(settings))
 
 
 async def _worker(settings: Settings) -> None:
@@ -141,7 +164,9 @@ def chat(
     ),
 ) -> None:
     """Discuter dans le terminal comme un bénéficiaire (canal simulateur, sans réseau)."""
-    asyncio.run(_chat(_settings(), sender))
+    settings = _settings()
+    refuse_broken_files(settings)
+    asyncio.run(_chat(settings, sender))
 
 
 async def _chat(settings: Settings, sender: str) -> None:

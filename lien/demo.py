@@ -1,13 +1,17 @@
-"""Demo data: two associations, a few people, and a token to try the API with."""
+"""Demo data: two associations, a few people, console logins and a token to try the API with."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Organisation
+from db.models import Organisation, StaffMember
 from gateway.records import add_contact, create_beneficiary, ensure_organisation, find_contact
 from lien.auth import create_token
+from lien.console.accounts import create_staff_member, set_password
+from lien.console.signin import find_by_email
 
 DEMO_PEOPLE = [
     # (site slug, first name, language, phone, tags)
@@ -49,5 +53,38 @@ async def load_demo(session: AsyncSession) -> str:
     return await create_token(session, name="demo-admin", role="admin")
 
 
-async def demo_organisations(session: AsyncSession) -> list[str]:
-    return list((await session.execute(select(Organisation.name))).scalars())
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    password: str
+
+
+# Known passwords, printed at start: the demo holds no real person's data.
+DEMO_LOGINS = (
+    ("admin", "admin@example.org", "Camille (admin démo)", "lien-demo-admin"),
+    ("staff", "equipe@example.org", "Claire (équipe démo)", "lien-demo-equipe"),
+    ("volunteer", "benevole@example.org", "Karim (bénévole démo)", "lien-demo-benevole"),
+)
+
+
+async def load_demo_logins(session: AsyncSession) -> list[DemoLogin]:
+    """Create the demo console accounts, or give them back their role and password."""
+    site_org = await session.scalar(select(Organisation.id).where(Organisation.slug == "ami-nimes"))
+    logins = []
+    for role, email, name, password in DEMO_LOGINS:
+        member: StaffMember | None = await find_by_email(session, email)
+        if member is None:
+            await create_staff_member(
+                session,
+                email=email,
+                name=name,
+                role=role,
+                password=password,
+                organisation_id=site_org,
+            )
+        else:
+            member.role, member.active = role, True
+            await set_password(session, member, password)
+        logins.append(DemoLogin(role, email, password))
+    return logins

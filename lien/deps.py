@@ -26,4 +26,6 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     runtime.dispatcher.wake()
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# Committed when the endpoint returns, before the answer leaves: a browser following a
+# redirect after a form (or a client reading back what it just wrote) sees the change.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

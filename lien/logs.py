@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 _PHONE = re.compile(r"\+?\d[\d .-]{7,}\d")
@@ -22,24 +23,52 @@ def mask_phones(text: str) -> str:
 
 
 class StructuredFormatter(logging.Formatter):
+    """One JSON object per line; configured secrets and phone numbers never leave it."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so that a secret containing another is hidden whole.
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def clean(self, text: str) -> str:
+        # Secrets before phones: masking digits first could split a token and leave its rest.
+        for secret in self._secrets:
+            text = text.replace(secret, "[secret]")
+        return mask_phones(text)
+
     def format(self, record: logging.LogRecord) -> str:
         event: dict[str, Any] = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": mask_phones(record.getMessage()),
+            "event": self.clean(record.getMessage()),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
-                event[key] = mask_phones(str(value)) if isinstance(value, str) else value
+                event[key] = self.clean(str(value)) if isinstance(value, str) else value
         if record.exc_info:
-            event["error"] = mask_phones(self.formatException(record.exc_info))
+            event["error"] = self.clean(self.formatException(record.exc_info))
         return json.dumps(event, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(StructuredFormatter())
+class _CurrentStderr(logging.StreamHandler[Any]):
+    """Write to whatever sys.stderr is now, not to the stream that was there at setup."""
+
+    _chosen: Any = None
+
+    @property
+    def stream(self) -> Any:
+        return self._chosen if self._chosen is not None else sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        # StreamHandler's constructor hands over sys.stderr itself: follow it instead.
+        self._chosen = None if value is sys.stderr else value
+
+
+def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
+    handler = _CurrentStderr()
+    handler.setFormatter(StructuredFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -11,9 +11,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.inbound import Accueil
 from db.base import utcnow
+from db.encryption import use_message_keys
 from db.migrate import upgrade
-from db.models import Message
+from db.models import Message, Organisation
 from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
 from gateway.channels.base import Channel, InboundMessage
 from gateway.channels.simulator import SimulatorChannel
@@ -21,12 +23,15 @@ from gateway.channels.telegram import TelegramChannel
 from gateway.channels.twilio import TwilioChannel
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.inbound import InboundRouter, receive
+from gateway.privacy.digest import session_info
+from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
 from gateway.records import ensure_organisation
 from lien.settings import Settings
 
 log = logging.getLogger(__name__)
 PeriodicFunc = Callable[[AsyncSession, datetime], Awaitable[object]]
+Bootstrap = Callable[[AsyncSession], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class PeriodicJob:
     name: str
     seconds: float
     func: PeriodicFunc
+    # Seconds from start to the first run; None waits one whole interval. A daily job
+    # of a process restarted more often than daily would otherwise never run.
+    first_run_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -73,11 +81,18 @@ class Runtime:
     dispatcher: Dispatcher
     jobs: list[PeriodicJob] = field(default_factory=list)
     tasks: list[PeriodicTask] = field(default_factory=list)
+    privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
+    accueil: Accueil | None = None
 
     @property
     def telegram(self) -> TelegramChannel | None:
         channel = self.channels.get("telegram")
         return channel if isinstance(channel, TelegramChannel) else None
+
+    @property
+    def twilio(self) -> TwilioChannel | None:
+        channel = self.channels.get("sms")
+        return channel if isinstance(channel, TwilioChannel) else None
 
     async def receive(self, inbound: InboundMessage) -> ReceiveSummary | None:
         """Log and route one inbound message in its own transaction; None for a repeat."""
@@ -148,20 +163,27 @@ def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, st
     return channels, disabled
 
 
-async def start_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+async def start_runtime(
+    settings: Settings, *, migrate: bool = True, before_bootstrap: Bootstrap | None = None
+) -> Runtime:
     """Open the database (migrating it), start the channels, build the dispatcher."""
     engine = create_engine(settings.database_url)
+    use_message_keys(engine, settings.message_keys())
     if migrate:
         await upgrade(engine)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = create_sessionmaker(engine, info=session_info(settings.secret_key))
+    if before_bootstrap is not None:
+        async with transaction(sessionmaker) as session:
+            await before_bootstrap(session)
     async with transaction(sessionmaker) as session:
-        await ensure_organisation(
-            session,
-            slug="default",
-            name=settings.organisation_name,
-            site_slug="accueil",
-            site_name=settings.site_name,
-        )
+        if await session.scalar(select(Organisation.id).limit(1)) is None:
+            await ensure_organisation(
+                session,
+                slug="default",
+                name=settings.organisation_name,
+                site_slug="accueil",
+                site_name=settings.site_name,
+            )
     channels, disabled = build_channels(settings)
     for name, channel in list(channels.items()):
         try:

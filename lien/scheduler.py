@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from db.base import utcnow
 from lien.runtime import Runtime
 
 
 def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=runtime.settings.timezone)
     for job in runtime.jobs:
+        first = {}
+        if job.first_run_after is not None:
+            first["next_run_time"] = utcnow() + timedelta(seconds=job.first_run_after)
         scheduler.add_job(
             runtime.run_job,
             "interval",
@@ -19,6 +25,7 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
+            **first,
         )
     for task in runtime.tasks:
         scheduler.add_job(

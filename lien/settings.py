@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from db.encryption import MessageKeys
 
 DEFAULT_SECRET = "change-me"  # noqa: S105
 
@@ -19,10 +23,15 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     timezone: str = "Europe/Paris"
     secret_key: str = DEFAULT_SECRET
+    # Fernet keys, comma-separated: the first encrypts message bodies, every one decrypts.
+    message_key: str | None = None
     log_level: str = "INFO"
 
     organisation_name: str = "Mon association"
     site_name: str = "Accueil"
+    # The accueil conversation files and the directory of local services (shipped examples).
+    flows_dir: Path | None = None
+    directory_file: Path | None = None
 
     twilio_account_sid: str | None = Field(
         None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "LIEN_TWILIO_ACCOUNT_SID")
@@ -56,6 +65,26 @@ class Settings(BaseSettings):
                 "LIEN_SECRET_KEY doit être défini en production (une longue valeur aléatoire)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _check_message_keys(self) -> Settings:
+        MessageKeys.parse(self.message_key)
+        return self
+
+    def message_keys(self) -> MessageKeys | None:
+        return MessageKeys.parse(self.message_key)
+
+    def secrets(self) -> list[str]:
+        """Return every configured secret, so that logs can be kept free of them."""
+        values = (
+            make_url(self.database_url).password,
+            self.secret_key,
+            self.twilio_auth_token,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            *(self.message_key or "").split(","),
+        )
+        return [v.strip() for v in values if v and v.strip() and v != DEFAULT_SECRET]
 
     @cached_property
     def base_url(self) -> str:

@@ -1,52 +1,60 @@
-"""Plug the domains into the gateway: inbound handlers and periodic jobs, in order."""
+"""Plug the domains into the gateway: inbound handlers, periodic jobs, personal-data sources."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from bot.directory import DIRECTORY_FILE, load_directory
+from bot.flowdef import FlowError
+from bot.flowload import FLOWS_FOLDER, load_flows
+from bot.inbound import ACCUEIL, OUT_OF_FLOW, Accueil
+from bot.tasks import run_conversation_timeouts
+from lien.outbox_jobs import wire_outbox
+from lien.privacy_jobs import wire_privacy
+from lien.runtime import PeriodicJob, Runtime
+from lien.settings import Settings
+from notifications.inbound import handle as notifications_inbound
+from notifications.privacy import ActivitiesSource
+from notifications.tasks import TICK_SECONDS
+from notifications.tasks import tick as notifications_tick
 
-from db.base import utcnow
-from gateway.channels.twilio import TwilioChannel
-from gateway.reconcile import reconcile_unknown, settle_unconfirmed
-from lien.runtime import PeriodicFunc, PeriodicJob, PeriodicTask, Runtime
-
-# Often enough that a closed send shows within the hour, rarely enough to cost nothing.
-SETTLE_EVERY_SECONDS = 15 * 60
-# Twilio is asked about sends of unknown outcome every five minutes, once they are five
-# minutes old: by then a status report would have come, had it been going to.
-RECONCILE_EVERY_SECONDS = 5 * 60
+# A reply to a reminder ("OUI", "2") must reach the reminders before any conversation
+# that could read it otherwise.
+NOTIFICATIONS_ORDER = 10
+# The accueil answers every message it is offered (out of flow: a ticket and an
+# acknowledgement), so it comes after any handler that only takes some messages.
+ACCUEIL_ORDER = 100
+TIMEOUTS_EVERY_SECONDS = 60.0
 
 
-def settle_job(hours: float) -> PeriodicFunc:
-    """Close, after `hours`, the sends whose outcome no provider report can tell any more."""
-
-    async def settle(session: AsyncSession, now: datetime) -> int:
-        return await settle_unconfirmed(session, now, after=timedelta(hours=hours))
-
-    return settle
-
-
-def reconcile_task(runtime: Runtime) -> PeriodicTask | None:
-    """Ask Twilio what became of unknown SMS sends, when SMS is on."""
-    sms = runtime.channels.get("sms")
-    if not isinstance(sms, TwilioChannel):
-        return None
-
-    async def reconcile() -> object:
-        return await reconcile_unknown(runtime.sessionmaker, lookups={"sms": sms}, now=utcnow())
-
-    return PeriodicTask("outbox-reconcile", RECONCILE_EVERY_SECONDS, reconcile)
+def load_accueil(settings: Settings) -> Accueil:
+    """Read the flows and the directory; raise FlowError or DirectoryError naming each mistake."""
+    folder = settings.flows_dir or FLOWS_FOLDER
+    flows = load_flows(folder)
+    if ACCUEIL not in flows:
+        raise FlowError([f'{folder}: no flow "{ACCUEIL}" (file {ACCUEIL}.yaml)'])
+    if OUT_OF_FLOW not in flows[ACCUEIL].texts:
+        raise FlowError([f'{ACCUEIL}.yaml: texts: missing "{OUT_OF_FLOW}"'])
+    directory = load_directory(settings.directory_file or DIRECTORY_FILE)
+    return Accueil(flows=flows, directory=directory)
 
 
 def wire_domains(runtime: Runtime) -> None:
-    """Register every domain's handlers and jobs on a freshly started runtime."""
+    """Register every domain's handlers, jobs and personal-data sources on a fresh runtime."""
+    accueil = load_accueil(runtime.settings)
+    runtime.accueil = accueil
+    # The core's personal-data sources first: a domain's source, registered after, is erased
+    # and purged before the core's.
+    wire_privacy(runtime)
+    wire_outbox(runtime)
+    runtime.privacy.register(ActivitiesSource())
+    runtime.router.register("notifications", notifications_inbound, order=NOTIFICATIONS_ORDER)
+    runtime.jobs.append(PeriodicJob("notifications", TICK_SECONDS, notifications_tick))
+    runtime.router.register(ACCUEIL, accueil.handle, order=ACCUEIL_ORDER)
     runtime.jobs.append(
         PeriodicJob(
-            "outbox-settle",
-            SETTLE_EVERY_SECONDS,
-            settle_job(runtime.settings.unknown_settle_hours),
+            "conversation_timeouts",
+            TIMEOUTS_EVERY_SECONDS,
+            partial(run_conversation_timeouts, flows=accueil.flows, directory=accueil.directory),
         )
     )
-    if (task := reconcile_task(runtime)) is not None:
-        runtime.tasks.append(task)

@@ -13,8 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from db.base import Base
 from db.migrate import upgrade
 from db.session import SessionMaker, create_engine, create_sessionmaker
+from gateway.privacy.digest import session_info
 
 pytest_plugins = ["tests.factories", "tests.providers"]
+# The application secret of every test app: sessions opened by tests hash erased addresses
+# with the same key as the app they talk to.
+TEST_SECRET = "test-secret-key-for-erased-addresses"
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +48,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def sessionmaker(engine: AsyncEngine) -> SessionMaker:
-    return create_sessionmaker(engine)
+    return create_sessionmaker(engine, info=session_info(TEST_SECRET))
 
 
 @pytest.fixture(autouse=True)

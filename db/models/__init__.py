@@ -1,5 +1,7 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
+from db.models.audit import AuditEvent
+from db.models.bot import Conversation, DirectoryOverride, TicketNote, TriageTicket
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -14,18 +16,45 @@ from db.models.core import (
     Site,
     StaffMember,
 )
+from db.models.notifications import (
+    Enrollment,
+    Event,
+    EventMenu,
+    MailNotice,
+    Occurrence,
+    OccurrenceChange,
+    Reminder,
+    Rsvp,
+)
+from db.models.privacy import ErasedContact, ProviderDeletion, RetentionCount
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Beneficiary",
     "BeneficiaryTag",
     "ChannelRate",
     "ChannelState",
     "ConsentEvent",
     "ContactPoint",
+    "Conversation",
+    "DirectoryOverride",
+    "Enrollment",
+    "ErasedContact",
+    "Event",
+    "EventMenu",
+    "MailNotice",
     "Message",
     "MessageEvent",
+    "Occurrence",
+    "OccurrenceChange",
     "Organisation",
+    "ProviderDeletion",
+    "Reminder",
+    "RetentionCount",
+    "Rsvp",
     "Site",
     "StaffMember",
+    "TicketNote",
+    "TriageTicket",
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, Timestamped, utcnow
+from db.encryption import EncryptedText
 
 
 class Organisation(Timestamped, Base):
@@ -45,6 +46,8 @@ class Beneficiary(Timestamped, Base):
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_contact_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set when the person's data was erased: the row stays, empty, for anonymous statistics.
+    erased_at: Mapped[datetime | None]
 
     contact_points: Mapped[list[ContactPoint]] = relationship(
         back_populates="beneficiary", lazy="raise", order_by="ContactPoint.id"
@@ -114,7 +117,7 @@ class Message(Base):
     )
     channel: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(3))
-    body: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(EncryptedText)
     choices: Mapped[list[Any] | None]
     status: Mapped[str] = mapped_column(String(16))
     origin_kind: Mapped[str] = mapped_column(String(16))
@@ -185,6 +188,9 @@ class StaffMember(Timestamped, Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # Console sign-in: failures since the last success, and the end of a lock-out.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
 
 class ApiToken(Timestamped, Base):

@@ -66,6 +66,14 @@ class StatusLookup(Protocol):
 
 
 @dataclass(frozen=True)
+class Removal:
+    """What the provider said to deleting a message it stores: done (or already gone), or later."""
+
+    done: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A message a person sent, already read from the channel's own format."""
 

@@ -20,6 +20,7 @@ from gateway.channels.base import (
     OutboundEnvelope,
     Outcome,
     ProviderReport,
+    Removal,
     SendResult,
 )
 
@@ -115,6 +116,21 @@ class TwilioChannel:
         except (aiohttp.ClientError, OSError) as exc:
             return SendResult(Outcome.UNKNOWN, reason=f"connexion coupée : {type(exc).__name__}")
         return SendResult(Outcome.SENT, provider_id=created.sid)
+
+    async def delete_message(self, sid: str) -> Removal:
+        """Delete a message (body included) that Twilio stores, sent or received."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self.client.messages(sid).delete_async()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return Removal(done=True, reason="déjà absent chez Twilio")
+            return Removal(done=False, reason=f"Twilio {exc.status} {exc.code or ''}".strip())
+        except TimeoutError:
+            return Removal(done=False, reason="délai dépassé")
+        except (aiohttp.ClientError, OSError) as exc:
+            return Removal(done=False, reason=f"connexion impossible : {type(exc).__name__}")
+        return Removal(done=True)
 
     async def lookup(self, provider_id: str) -> ProviderReport | None:
         """Ask Twilio what became of a message; None if Twilio does not know it."""

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from db.base import MAX_ROW_ID
 from db.models import Beneficiary, Message
+from gateway.audit import CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
 from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
 from gateway.phones import InvalidPhoneNumber
@@ -55,6 +56,7 @@ def to_out(person: Beneficiary) -> BeneficiaryOut:
         contacts=[ContactOut.model_validate(c) for c in person.contact_points],
         last_contact_at=person.last_contact_at,
         created_at=person.created_at,
+        erased_at=person.erased_at,
     )
 
 
@@ -68,7 +70,7 @@ async def _load(session: SessionDep, beneficiary_id: int) -> Beneficiary:
 @router.get("", response_model=list[BeneficiaryOut], summary="Chercher des bénéficiaires")
 async def search(
     session: SessionDep,
-    _staff: CurrentStaff,
+    staff: CurrentStaff,
     phone: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
@@ -78,13 +80,21 @@ async def search(
             people = await find_by_phone(session, phone)
         except InvalidPhoneNumber as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-        return [to_out(p) for p in people]
-    ids = (
-        await session.execute(
-            select(Beneficiary.id).order_by(Beneficiary.id).limit(limit).offset(offset)
-        )
-    ).scalars()
-    return [to_out(await _load(session, i)) for i in ids]
+        found = [to_out(p) for p in people]
+    else:
+        ids = (
+            await session.execute(
+                select(Beneficiary.id).order_by(Beneficiary.id).limit(limit).offset(offset)
+            )
+        ).scalars()
+        found = [to_out(await _load(session, i)) for i in ids]
+    record_audit(
+        session,
+        staff_id=staff.id,
+        action=SEARCH,
+        details={"by": "phone" if phone is not None else "list", "results": len(found)},
+    )
+    return found
 
 
 @router.post(
@@ -93,7 +103,7 @@ async def search(
     status_code=status.HTTP_201_CREATED,
     summary="Créer un bénéficiaire",
 )
-async def create(body: BeneficiaryIn, session: SessionDep, _staff: CurrentStaff) -> BeneficiaryOut:
+async def create(body: BeneficiaryIn, session: SessionDep, staff: CurrentStaff) -> BeneficiaryOut:
     try:
         site = await site_by_slug(session, body.site) if body.site else await default_site(session)
         contacts = [("sms", body.phone)] if body.phone else []
@@ -120,23 +130,34 @@ async def create(body: BeneficiaryIn, session: SessionDep, _staff: CurrentStaff)
     )
     for channel, address in contacts:
         await add_contact(session, person, channel=channel, address=address)
+    record_audit(session, staff_id=staff.id, action=CREATE, beneficiary_id=person.id)
     session.expunge(person)
     return to_out(await _load(session, person.id))
 
 
 @router.get("/{beneficiary_id}", response_model=BeneficiaryOut, summary="Fiche d'un bénéficiaire")
 async def read(
-    beneficiary_id: BeneficiaryId, session: SessionDep, _staff: CurrentStaff
+    beneficiary_id: BeneficiaryId, session: SessionDep, staff: CurrentStaff
 ) -> BeneficiaryOut:
-    return to_out(await _load(session, beneficiary_id))
+    person = await _load(session, beneficiary_id)
+    record_audit(session, staff_id=staff.id, action=VIEW, beneficiary_id=beneficiary_id)
+    return to_out(person)
 
 
 @router.patch("/{beneficiary_id}", response_model=BeneficiaryOut, summary="Modifier une fiche")
 async def patch(
-    beneficiary_id: BeneficiaryId, body: BeneficiaryPatch, session: SessionDep, _staff: CurrentStaff
+    beneficiary_id: BeneficiaryId, body: BeneficiaryPatch, session: SessionDep, staff: CurrentStaff
 ) -> BeneficiaryOut:
     person = await _load(session, beneficiary_id)
     changes = body.model_dump(exclude_unset=True)
+    # Which fields changed, never their values: the trail must not copy the record.
+    record_audit(
+        session,
+        staff_id=staff.id,
+        action=EDIT,
+        beneficiary_id=beneficiary_id,
+        details={"fields": sorted(changes)},
+    )
     if "site" in changes:
         try:
             person.site_id = (await site_by_slug(session, changes.pop("site"))).id
@@ -155,9 +176,10 @@ async def patch(
     "/{beneficiary_id}/messages", response_model=list[MessageOut], summary="Historique des échanges"
 )
 async def timeline(
-    beneficiary_id: BeneficiaryId, session: SessionDep, _staff: CurrentStaff
+    beneficiary_id: BeneficiaryId, session: SessionDep, staff: CurrentStaff
 ) -> list[MessageOut]:
     await _load(session, beneficiary_id)
+    record_audit(session, staff_id=staff.id, action=VIEW_TIMELINE, beneficiary_id=beneficiary_id)
     messages = list(
         (
             await session.execute(

@@ -43,6 +43,7 @@ class BeneficiaryOut(BaseModel):
     contacts: list[ContactOut]
     last_contact_at: datetime | None
     created_at: datetime
+    erased_at: datetime | None = None
 
 
 class BeneficiaryIn(BaseModel):

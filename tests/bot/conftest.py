@@ -1,4 +1,4 @@
-"""Shared fixtures: the shipped accueil flow and directory, and conversations played in memory."""
+"""Shared fixtures: the shipped flow and directory; conversations in memory and in the database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 from bot.directory import Directory, load_directory
 from bot.flowdef import Flow
 from bot.flowload import load_flows
+from bot.inbound import Accueil
 from bot.rehearsal import Rehearsal
+from gateway.inbound import InboundRouter
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,16 @@ def chat(accueil: Flow, directory: Directory, now: datetime) -> Callable[..., Re
         return Rehearsal(accueil, directory=directory, now=now, lang=lang)
 
     return begin
+
+
+@pytest.fixture(scope="session")
+def accueil_service(directory: Directory) -> Accueil:
+    return Accueil(flows=load_flows(), directory=directory)
+
+
+@pytest.fixture
+def router(accueil_service: Accueil) -> InboundRouter:
+    """The gateway's inbound routing with the accueil as its only handler."""
+    routes = InboundRouter()
+    routes.register("accueil", accueil_service.handle, order=100)
+    return routes

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ChannelState, ContactPoint, Message, MessageEvent
 from db.session import SessionMaker
-from gateway.channels.base import Outcome, SendResult
+from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
 from gateway.consent import OPT_OUT, record_consent
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.exchange import Origin
@@ -258,8 +259,8 @@ async def test_the_rate_limit_caps_a_pass(
     person = await create_person(session)
     for _ in range(12):
         await queue(session, person=person)
-    done = await dispatcher(sessionmaker, scripted_sms, rates={"sms": 50}).run_once(now=OPEN)
-    assert done.sent == 1  # a fresh bucket holds one token: no opening burst
+    done = await dispatcher(sessionmaker, scripted_sms, rates={"sms": 1}).run_once(now=OPEN)
+    assert done.sent == 1  # at 1/s a full bucket holds one token
     assert done.waiting_for_rate
 
 
@@ -269,16 +270,16 @@ async def test_two_workers_keep_one_rate_between_them(
     person = await create_person(session)
     for _ in range(30):
         await queue(session, person=person)
-    first = dispatcher(sessionmaker, scripted_sms, rates={"sms": 50})
-    second = dispatcher(sessionmaker, scripted_sms, rates={"sms": 50})
+    first = dispatcher(sessionmaker, scripted_sms, rates={"sms": 10})
+    second = dispatcher(sessionmaker, scripted_sms, rates={"sms": 10})
     sent = 0
     for tick in range(5):  # half a second, the two workers taking turns every 0.1 s
         at = OPEN + timedelta(seconds=tick / 10)
         sent += (await first.run_once(now=at)).sent + (await second.run_once(now=at)).sent
-    assert sent == 1 + 4 * 5  # one token to start, then 50/s: five every tenth of a second
+    assert sent == 10 + 4 * 1  # a full bucket (a second's worth), then one every tenth
     waiting = await second.run_once(now=OPEN + timedelta(seconds=0.41))
     assert (waiting.sent, waiting.waiting_for_rate) == (0, True)
-    assert waiting.wait == pytest.approx(0.24)  # until a quarter of a burst (12.5) is there
+    assert waiting.wait == pytest.approx(0.24)  # until a quarter of a burst (2.5) is there
 
 
 async def test_a_blocked_telegram_bot_falls_back_to_sms(
@@ -308,3 +309,37 @@ async def test_provider_stop_error_opts_the_person_out_everywhere(
     async with sessionmaker() as s:
         flags = (await s.execute(select(ContactPoint.opted_out))).scalars().all()
     assert flags == [True, True]
+
+
+class SlowFirstChannel(ScriptedChannel):
+    """A provider that takes longer over its first request; `arrived` is what it got, in order."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.arrived: list[OutboundEnvelope] = []
+        self.started = 0
+
+    async def send(self, envelope: OutboundEnvelope) -> SendResult:
+        self.started += 1
+        if self.started == 1:
+            await asyncio.sleep(0.05)
+        result = await super().send(envelope)
+        self.arrived.append(envelope)
+        return result
+
+
+async def test_one_persons_messages_leave_in_queue_order(
+    session: AsyncSession, sessionmaker: SessionMaker
+) -> None:
+    channel = SlowFirstChannel("sms")
+    person = await create_person(session)
+    other = await create_person(session, phone="+33698765432")
+    first = await queue(session, person=person, text="Appelez le 115")
+    await queue(session, person=other, text="Bonjour")
+    second = await queue(session, person=person, text="Avez-vous moins de 18 ans ?")
+
+    await dispatcher(sessionmaker, channel).run_once(now=OPEN)
+
+    to_person = [e.message_id for e in channel.arrived if e.address == "+33612345678"]
+    assert to_person == [first, second]
+    assert len(channel.arrived) == 3

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ConsentEvent, ContactPoint, Message
+from db.models import Beneficiary, ConsentEvent, ContactPoint, Message
+from db.session import SessionMaker
 from gateway.channels.base import InboundMessage
 from gateway.exchange import Origin
 from gateway.inbound import INBOX, InboundContext, InboundRouter, receive
-from gateway.keywords import consent_keyword
+from gateway.keywords import consent_keyword, is_bot_start
 from tests.factories import create_person, create_site
 
 
@@ -112,3 +115,54 @@ async def test_an_opted_out_person_writing_gets_no_automated_answer(
     await receive(session, router, sms("STOP", sid="SM1"))
     received = await receive(session, router, sms("encore moi", sid="SM2"))
     assert received is not None and received.handled_by == INBOX and received.replies == []
+
+
+def test_telegram_start_command_is_not_a_consent_keyword() -> None:
+    assert [consent_keyword(t) for t in ("/start", "/start ref42", "/START@lien_bot")] == [None] * 3
+    assert is_bot_start("/start ref42") and not is_bot_start("start")
+
+
+async def test_opening_the_bot_again_opts_that_chat_back_in_and_reaches_the_handlers(
+    session: AsyncSession,
+) -> None:
+    await create_person(session, telegram="4242")
+    router = InboundRouter()
+    seen: list[str] = []
+
+    async def record(ctx: InboundContext) -> bool:
+        seen.append(ctx.text)
+        return True
+
+    router.register("record", record, order=1)
+    await receive(session, router, sms("STOP", sid="SM1"))
+    received = await receive(
+        session,
+        router,
+        InboundMessage(channel="telegram", address="4242", text="/start", provider_id="7"),
+    )
+
+    assert received is not None and received.handled_by == "record" and seen == ["/start"]
+    contacts = (await session.execute(select(ContactPoint).order_by(ContactPoint.id))).scalars()
+    assert [(c.channel, c.opted_out) for c in contacts] == [("sms", True), ("telegram", False)]
+
+
+async def test_two_first_messages_of_one_sender_at_once_make_one_person(
+    sessionmaker: SessionMaker,
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await create_site(session)
+    router = InboundRouter()
+
+    async def first_message(sid: str) -> int:
+        async with sessionmaker() as session, session.begin():
+            received = await receive(session, router, sms("Bonjour", sid=sid))
+            assert received is not None
+            await asyncio.sleep(0.05)  # the other message arrives meanwhile
+            return received.person.id
+
+    people = await asyncio.gather(first_message("SM1"), first_message("SM2"))
+
+    assert people[0] == people[1]
+    async with sessionmaker() as session:
+        assert len((await session.scalars(select(ContactPoint))).all()) == 1
+        assert len((await session.scalars(select(Beneficiary))).all()) == 1

@@ -45,7 +45,7 @@ async def grant(sessionmaker: SessionMaker, limits: RateLimits, wanted: int, at:
 
 async def test_workers_draw_from_one_bucket(sessionmaker: SessionMaker) -> None:
     first, second = RateLimits({"sms": 50}), RateLimits({"sms": 50})
-    assert await grant(sessionmaker, first, 100, 0) == 1  # a new bucket: one token, no burst
+    assert await grant(sessionmaker, first, 100, 0) == 50  # a new bucket is full: a second's worth
     assert await grant(sessionmaker, second, 100, 0) == 0
     assert await grant(sessionmaker, second, 3, 0.06) == 3
     assert await grant(sessionmaker, first, 100, 0.06) == 0
@@ -54,12 +54,12 @@ async def test_workers_draw_from_one_bucket(sessionmaker: SessionMaker) -> None:
 
 async def test_tokens_taken_by_a_rolled_back_claim_come_back(sessionmaker: SessionMaker) -> None:
     limits = RateLimits({"sms": 50})
-    await grant(sessionmaker, limits, 0, 0)  # nothing wanted: no bucket yet
+    assert await grant(sessionmaker, limits, 10, 0) == 10
     with pytest.raises(RuntimeError):
         async with transaction(sessionmaker) as session:
-            assert (await limits.grant(session, {"sms": 1}, now=T0)).counts == {"sms": 1}
+            assert (await limits.grant(session, {"sms": 40}, now=T0)).counts == {"sms": 40}
             raise RuntimeError("the claim failed")
-    assert await grant(sessionmaker, limits, 5, 0) == 1
+    assert await grant(sessionmaker, limits, 100, 0) == 40
 
 
 async def test_unlimited_channels_get_all_they_want_and_no_bucket(
@@ -77,8 +77,8 @@ async def test_a_starved_channel_is_named_with_the_wait_for_a_quarter_burst(
 ) -> None:
     limits = RateLimits({"sms": 100, "telegram": 30})
     async with transaction(sessionmaker) as session:
-        result = await limits.grant(session, {"sms": 50, "telegram": 1}, now=T0)
-    assert result.counts == {"sms": 1, "telegram": 1}
+        result = await limits.grant(session, {"sms": 150, "telegram": 31}, now=T0)
+    assert result.counts == {"sms": 100, "telegram": 30}
     assert result.wait == pytest.approx(0.25)  # a quarter of a burst: 25 SMS at 100/s
     async with transaction(sessionmaker) as session:
         starved = await limits.waiting(session, ["sms", "telegram", "simulator"], now=later(0.002))

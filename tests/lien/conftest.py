@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.session import SessionMaker
-from lien.app import create_app
+from lien.app import Wiring, create_app
 from lien.auth import create_token
 from lien.fakeprovider import (
     DEFAULT_TELEGRAM_TOKEN,
@@ -21,6 +21,7 @@ from lien.fakeprovider import (
 )
 from lien.runtime import Runtime
 from lien.settings import Settings
+from tests.conftest import TEST_SECRET
 
 PUBLIC_URL = "https://lien.example.org"
 
@@ -30,6 +31,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "public_url": PUBLIC_URL,
         "environment": "development",
+        "secret_key": TEST_SECRET,
         "twilio_account_sid": None,
         "twilio_auth_token": None,
         "telegram_bot_token": None,
@@ -49,8 +51,13 @@ class App:
         return runtime
 
 
-async def started(settings: Settings) -> AsyncIterator[App]:
-    app = create_app(settings, dispatch=False, schedule=False)
+def without_domains(runtime: Runtime) -> None:
+    """Wire no domain: the gateway alone, for tests of the core."""
+    del runtime
+
+
+async def started(settings: Settings, *, wiring: Wiring | None = None) -> AsyncIterator[App]:
+    app = create_app(settings, dispatch=False, schedule=False, wiring=wiring)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:

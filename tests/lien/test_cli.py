@@ -4,8 +4,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
+from db.migrate import alembic_config
 from lien.cli import app
 from lien.logs import StructuredFormatter, mask_phones
 
@@ -27,7 +29,7 @@ def env_for(tmp_path: Path) -> dict[str, str]:
 def test_help_is_in_plain_french() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("serve", "worker", "db", "token", "chat", "telegram"):
+    for command in ("serve", "worker", "db", "token", "chat", "telegram", "privacy"):
         assert command in result.output
     assert "passerelle" in result.output
 
@@ -36,7 +38,8 @@ def test_db_upgrade_then_token_create_prints_the_token_last(tmp_path: Path) -> N
     env = env_for(tmp_path)
     upgraded = runner.invoke(app, ["db", "upgrade"], env=env)
     assert upgraded.exit_code == 0, upgraded.output
-    assert f"révision {head_revision()}" in upgraded.output
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f"Base à jour (révision {head})" in upgraded.output
     created = runner.invoke(
         app, ["token", "create", "--name", "Claire", "--role", "admin"], env=env
     )

@@ -274,7 +274,8 @@ async def test_latency_delays_every_answer(twilio: Any, provider: FakeProviderSe
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.1):
             await send_sms(twilio, to="+33611111111")
-    # The server still answers the abandoned call; let it, so that no later test sees it.
+    # The provider still completes the call the client gave up on; let it land in this test
+    # rather than in whichever test runs a second later.
     await eventually(lambda: provider.state.calls_to("+33611111111") == 1)
 
 

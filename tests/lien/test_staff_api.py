@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import ContactPoint
 from db.session import SessionMaker
 from gateway.consent import OPT_OUT, record_consent
-from tests.lien.conftest import App
+from tests.lien.conftest import App, make_settings, started, without_domains
+
+
+@pytest.fixture
+async def lien_app(engine: AsyncEngine, database_url: str) -> AsyncIterator[App]:
+    """The gateway without domains: what nobody handles lands in the inbox."""
+    async for app in started(make_settings(database_url), wiring=without_domains):
+        yield app
 
 
 async def test_every_api_route_refuses_a_caller_without_token(lien_app: App) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Beneficiary, ChannelState, ContactPoint, Message
 from db.session import SessionMaker
@@ -13,7 +16,24 @@ from gateway.channels.base import Choice
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
 from lien.fakeprovider import FakeProviderServer, Fault
-from tests.lien.conftest import TELEGRAM_SECRET, App
+from tests.lien.conftest import (
+    TELEGRAM_SECRET,
+    App,
+    provider_settings,
+    started,
+    without_domains,
+)
+
+
+@pytest.fixture
+async def provider_app(
+    engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer
+) -> AsyncIterator[App]:
+    """The gateway without domains: every call the fake provider records is this test's own."""
+    settings = provider_settings(database_url, fake_provider)
+    async for app in started(settings, wiring=without_domains):
+        yield app
+
 
 SECRET = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
 

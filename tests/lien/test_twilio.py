@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from twilio.request_validator import RequestValidator
 
 from db.models import ContactPoint, Message
 from db.session import SessionMaker
 from lien.fakeprovider import DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
-from tests.lien.conftest import PUBLIC_URL, App, bearer
+from tests.lien.conftest import (
+    PUBLIC_URL,
+    App,
+    bearer,
+    provider_settings,
+    started,
+    without_domains,
+)
 
 INBOUND = f"{PUBLIC_URL}/webhooks/twilio"
+
+
+@pytest.fixture
+async def provider_app(
+    engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer
+) -> AsyncIterator[App]:
+    """The gateway without domains: every call the fake provider records is this test's own."""
+    settings = provider_settings(database_url, fake_provider)
+    async for app in started(settings, wiring=without_domains):
+        yield app
 
 
 def signed(url: str, params: dict[str, str]) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """shared channel rates
 
 Revision ID: 0007
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 05:47:10.137889
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import db.base
 
 revision: str = "0007"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

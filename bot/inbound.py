@@ -1,0 +1,172 @@
+"""The accueil's inbound handler: staff first, then the conversation, else the triage queue.
+
+Every message it is offered is taken, and answered unless a person of the team is on it:
+- the person has a ticket in progress or waiting for them: the message joins it, no automation;
+- a conversation is under way: it moves on;
+- /start, a MENU or LANGUE word, or the first message of someone new: a conversation starts;
+- anything else opens or joins a ticket, acknowledged with the reception's opening hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.conversation import ConversationOver, Step
+from bot.directory import Directory
+from bot.engine import advance, flow_text, start
+from bot.flowdef import Flow
+from bot.matching import says_word
+from bot.service import FIRST_NAME, Turn, step_with_directory
+from bot.store import begin_conversation, lock_person, state_of
+from bot.tickets import PAUSING, attach_message, open_or_join
+from db.base import utcnow
+from db.models import Conversation, TriageTicket
+from gateway.exchange import Origin
+from gateway.inbound import InboundContext
+from gateway.keywords import is_bot_start
+
+ACCUEIL = "accueil"
+OUT_OF_FLOW = "out_of_flow"
+# Someone writing several messages in a row gets one acknowledgement, not one each.
+ACKNOWLEDGE_AGAIN_AFTER = timedelta(hours=2)
+# The language every new record gets when the channel tells nothing better.
+DEFAULT_LANGUAGE = "fr"
+
+
+@dataclass(frozen=True)
+class Accueil:
+    """The accueil flow and the directory it sends, as loaded at startup."""
+
+    flows: Mapping[str, Flow]
+    directory: Directory
+    flow_id: str = ACCUEIL
+
+    @property
+    def flow(self) -> Flow:
+        """Return the flow a new conversation follows."""
+        return self.flows[self.flow_id]
+
+    async def handle(self, ctx: InboundContext) -> bool:
+        """Take every message: for the team, the conversation, or the queue with an answer."""
+        now = utcnow()
+        conversation, ticket = await lock_person(ctx.session, ctx.person.id)
+        if ticket is not None and ticket.status in PAUSING:
+            attach_message(ticket, contact_point_id=ctx.contact.id, now=now)
+            return True
+        if (
+            conversation is not None
+            and conversation.status == "active"
+            and not is_bot_start(ctx.text)
+            and await self._carry_on(ctx, conversation, now)
+        ):
+            return True
+        if self._starts(ctx):
+            await self._begin(ctx, conversation, ticket, now)
+            return True
+        await self._out_of_flow(ctx, now)
+        return True
+
+    def _starts(self, ctx: InboundContext) -> bool:
+        if ctx.is_new_person or is_bot_start(ctx.text):
+            return True
+        return self._jump_word(ctx.text)
+
+    def _jump_word(self, text: str) -> bool:
+        """Tell whether the text is an anytime word leading somewhere in the flow (MENU, LANGUE)."""
+        return any(
+            says_word(text, keyword)
+            for entry in self.flow.anytime
+            if entry.goto
+            for keyword in entry.keywords
+        )
+
+    def _language(self, ctx: InboundContext) -> str | None:
+        """Return the person's language if known: a new record only knows its channel's hint."""
+        language = ctx.person.language
+        return None if ctx.is_new_person and language == DEFAULT_LANGUAGE else language
+
+    async def _carry_on(
+        self, ctx: InboundContext, conversation: Conversation, now: datetime
+    ) -> bool:
+        """Advance the conversation; False when it turns out to be over."""
+        flow = self.flows.get(conversation.flow_id)
+        state = state_of(conversation)
+        if flow is None or state is None:
+            _close(conversation)
+            return False
+        try:
+            step = await step_with_directory(
+                ctx.session,
+                base=self.directory,
+                compute=lambda d: advance(flow, state, ctx.text, now=now, directory=d),
+            )
+        except ConversationOver:
+            _close(conversation)
+            return False
+        turn = Turn(ctx.session, ctx.person, conversation, ctx.contact.id, now)
+        ctx.replies += await turn.apply(step)
+        return True
+
+    async def _begin(
+        self,
+        ctx: InboundContext,
+        existing: Conversation | None,
+        ticket: TriageTicket | None,
+        now: datetime,
+    ) -> None:
+        conversation = await begin_conversation(
+            ctx.session,
+            existing=existing,
+            beneficiary_id=ctx.person.id,
+            flow_id=self.flow_id,
+            first_message_id=ctx.message.id,
+            now=now,
+        )
+        step = await step_with_directory(
+            ctx.session,
+            base=self.directory,
+            compute=lambda d: self._opening(ctx, d, now),
+        )
+        turn = Turn(ctx.session, ctx.person, conversation, ctx.contact.id, now, ticket)
+        ctx.replies += await turn.apply(step)
+
+    def _opening(self, ctx: InboundContext, directory: Directory, now: datetime) -> Step:
+        """Start the flow; for MENU or LANGUE from someone known, go straight where it leads."""
+        language = self._language(ctx)
+        step = start(self.flow, lang=language, now=now, directory=directory)
+        if ctx.person.first_name:
+            # The record already knows it: "Merci {first_name}" reads right even if skipped.
+            fields = {FIRST_NAME: ctx.person.first_name, **step.state.fields}
+            step = Step(
+                step.state.model_copy(update={"fields": fields}), step.outputs, step.effects
+            )
+        if ctx.is_new_person or not step.state.active or not self._jump_word(ctx.text):
+            return step
+        # The greeting and first questions were for newcomers: only the jump is said.
+        jump = advance(self.flow, step.state, ctx.text, now=now, directory=directory)
+        return Step(jump.state, jump.outputs, [*step.effects, *jump.effects])
+
+    async def _out_of_flow(self, ctx: InboundContext, now: datetime) -> None:
+        ticket, created = await open_or_join(
+            ctx.session,
+            person=ctx.person,
+            need=None,
+            priority="normal",
+            source=OUT_OF_FLOW,
+            contact_point_id=ctx.contact.id,
+            first_message_id=ctx.message.id,
+            now=now,
+        )
+        last = ticket.acknowledged_at
+        if created or last is None or now - last >= ACKNOWLEDGE_AGAIN_AFTER:
+            text = flow_text(self.flow, OUT_OF_FLOW, lang=ctx.person.language)
+            await ctx.reply(text, origin=Origin("flow", self.flow_id))
+            ticket.acknowledged_at = now
+
+
+def _close(conversation: Conversation) -> None:
+    """Mark a conversation whose flow or state can no longer be followed as ended."""
+    conversation.status = "ended"
+    conversation.next_timeout_at = None

@@ -1,0 +1,137 @@
+"""Consent per channel: the current state of each contact and the proof of every change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Beneficiary, ContactPoint
+from gateway.audit import CONSENT, VIEW_CONSENT, record_audit
+from gateway.consent import STAFF, consent_history, consent_state, record_consent
+from lien.auth import CurrentStaff, StaffOnly
+from lien.deps import SessionDep
+
+router = APIRouter(prefix="/api/beneficiaries", tags=["consent"])
+
+
+class ChannelConsentOut(BaseModel):
+    contact_point_id: int
+    channel: str
+    address: str
+    opted_in: bool
+    since: datetime | None
+    source: str | None
+
+
+class ConsentEventOut(BaseModel):
+    at: datetime
+    channel: str
+    decision: str
+    source: str
+    detail: str | None
+
+
+class ConsentOut(BaseModel):
+    channels: list[ChannelConsentOut]
+    history: list[ConsentEventOut]
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: Literal["opt_in", "opt_out"]
+    channel: str | None = Field(
+        None, pattern=r"^(sms|telegram|simulator)$", description="un canal ; tous sinon"
+    )
+
+
+async def _person(session: AsyncSession, beneficiary_id: int) -> Beneficiary:
+    person = await session.get(Beneficiary, beneficiary_id)
+    if person is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="bénéficiaire introuvable")
+    return person
+
+
+async def _consent(session: AsyncSession, beneficiary_id: int) -> ConsentOut:
+    states = await consent_state(session, beneficiary_id)
+    history = await consent_history(session, beneficiary_id)
+    return ConsentOut(
+        channels=[
+            ChannelConsentOut(
+                contact_point_id=s.contact_point_id,
+                channel=s.channel,
+                address=s.address,
+                opted_in=s.opted_in,
+                since=s.since,
+                source=s.source,
+            )
+            for s in states
+        ],
+        history=[
+            ConsentEventOut(
+                at=e.created_at,
+                channel=e.channel,
+                decision=e.kind,
+                source=e.source,
+                detail=e.detail,
+            )
+            for e in history
+        ],
+    )
+
+
+@router.get(
+    "/{beneficiary_id}/consent",
+    response_model=ConsentOut,
+    summary="Consentement : état par canal et historique",
+)
+async def read_consent(beneficiary_id: int, session: SessionDep, staff: CurrentStaff) -> ConsentOut:
+    await _person(session, beneficiary_id)
+    record_audit(session, staff_id=staff.id, action=VIEW_CONSENT, beneficiary_id=beneficiary_id)
+    return await _consent(session, beneficiary_id)
+
+
+@router.post(
+    "/{beneficiary_id}/consent",
+    response_model=ConsentOut,
+    summary="Enregistrer un accord ou un refus exprimé auprès de l'équipe",
+)
+async def change_consent(
+    beneficiary_id: int, body: ConsentIn, session: SessionDep, staff: StaffOnly
+) -> ConsentOut:
+    await _person(session, beneficiary_id)
+    targets: list[ContactPoint | None] = [None]  # None: every contact of the person
+    if body.channel is not None:
+        found = await session.scalars(
+            select(ContactPoint).where(
+                ContactPoint.beneficiary_id == beneficiary_id, ContactPoint.channel == body.channel
+            )
+        )
+        targets = list(found)
+        if not targets:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"aucun moyen de contact sur le canal {body.channel}",
+            )
+    changed: list[ContactPoint] = []
+    for contact in targets:
+        changed += await record_consent(
+            session,
+            beneficiary_id=beneficiary_id,
+            kind=body.decision,
+            source=STAFF,
+            contact=contact,
+            detail=f"staff:{staff.id}",
+        )
+    record_audit(
+        session,
+        staff_id=staff.id,
+        action=CONSENT,
+        beneficiary_id=beneficiary_id,
+        details={"decision": body.decision, "channels": sorted({c.channel for c in changed})},
+    )
+    return await _consent(session, beneficiary_id)

@@ -1,0 +1,295 @@
+"""The triage queue for staff: who needs the team first, and what the team does about it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, cast
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.tickets import (
+    OPEN_STATUSES,
+    TicketConflict,
+    TicketFilter,
+    TicketStatus,
+    add_note,
+    assign,
+    change_status,
+    conversation_of,
+    list_tickets,
+    notes_of,
+    reply,
+)
+from bot.triage import NEEDS, Priority, higher_priority
+from db.base import utcnow
+from db.models import Beneficiary, Message, StaffMember, TicketNote, TriageTicket
+from gateway.outbox import NotReachable
+from gateway.records import UnknownSite, site_by_slug
+from lien.api.schemas import QueuedOut, StaffMessageIn
+from lien.auth import CurrentStaff
+from lien.deps import SessionDep
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+NEED_PATTERN = "^(" + "|".join(NEEDS) + ")$"
+
+
+class TicketOut(BaseModel):
+    id: int
+    beneficiary_id: int
+    first_name: str | None
+    site_id: int | None
+    need: str | None
+    priority: str
+    language: str
+    status: str
+    source: str
+    reason: str | None
+    assignee_id: int | None
+    directory_entries: list[str]
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None
+    resolved_at: datetime | None
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    staff_member_id: int | None
+    text: str
+    created_at: datetime
+
+
+class ExchangeOut(BaseModel):
+    id: int
+    direction: str
+    channel: str
+    body: str | None
+    status: str
+    origin: str
+    created_at: datetime
+
+
+class TicketDetail(TicketOut):
+    notes: list[NoteOut]
+    conversation: list[ExchangeOut]
+
+
+class TicketPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: TicketStatus | None = None
+    priority: Priority | None = Field(None, description="Ne fait que monter, sauf avec force")
+    need: str | None = Field(None, pattern=NEED_PATTERN)
+    force_priority: bool = False
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_member_id: int | None = Field(None, description="Vide : à moi")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+def _out(ticket: TriageTicket, first_name: str | None) -> TicketOut:
+    return TicketOut(
+        id=ticket.id,
+        beneficiary_id=ticket.beneficiary_id,
+        first_name=first_name,
+        site_id=ticket.site_id,
+        need=ticket.need,
+        priority=ticket.priority,
+        language=ticket.language,
+        status=ticket.status,
+        source=ticket.source,
+        reason=ticket.reason,
+        assignee_id=ticket.assignee_id,
+        directory_entries=[str(entry) for entry in ticket.directory_entries],
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        last_message_at=ticket.last_message_at,
+        resolved_at=ticket.resolved_at,
+    )
+
+
+async def _first_names(session: AsyncSession, ids: set[int]) -> dict[int, str | None]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Beneficiary.id, Beneficiary.first_name).where(Beneficiary.id.in_(ids))
+    )
+    return {person_id: first_name for person_id, first_name in rows.all()}
+
+
+async def _load(session: AsyncSession, ticket_id: int) -> TriageTicket:
+    ticket = await session.scalar(
+        select(TriageTicket).where(TriageTicket.id == ticket_id).with_for_update()
+    )
+    if ticket is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="ticket introuvable")
+    return ticket
+
+
+async def _summary(session: AsyncSession, ticket: TriageTicket) -> TicketOut:
+    names = await _first_names(session, {ticket.beneficiary_id})
+    return _out(ticket, names.get(ticket.beneficiary_id))
+
+
+async def _detail(session: AsyncSession, ticket: TriageTicket) -> TicketDetail:
+    messages = await conversation_of(session, ticket)
+    return TicketDetail(
+        **(await _summary(session, ticket)).model_dump(),
+        notes=[NoteOut.model_validate(note) for note in await notes_of(session, ticket.id)],
+        conversation=[
+            ExchangeOut(
+                id=m.id,
+                direction=m.direction,
+                channel=m.channel,
+                body=m.body,
+                status=m.status,
+                origin=m.origin_kind,
+                created_at=m.created_at,
+            )
+            for m in messages
+        ],
+    )
+
+
+def _assignee(raw: str | None, staff: StaffMember) -> TicketFilter:
+    if raw is None:
+        return TicketFilter()
+    if raw == "me":
+        return TicketFilter(assignee_id=staff.id)
+    if raw == "none":
+        return TicketFilter(unassigned=True)
+    if raw.isdigit():
+        return TicketFilter(assignee_id=int(raw))
+    raise HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail="assignee : « me », « none » ou l'identifiant d'un membre de l'équipe",
+    )
+
+
+@router.get("", response_model=list[TicketOut], summary="File de tri : les plus urgents d'abord")
+async def queue(
+    session: SessionDep,
+    staff: CurrentStaff,
+    status_: Annotated[list[TicketStatus] | None, Query(alias="status")] = None,
+    site: Annotated[str | None, Query(max_length=64, description="Site (slug)")] = None,
+    need: Annotated[str | None, Query(pattern=NEED_PATTERN)] = None,
+    language: Annotated[str | None, Query(pattern=r"^[a-z]{2,3}$")] = None,
+    assignee: Annotated[str | None, Query(description="me, none ou un identifiant")] = None,
+    beneficiary_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TicketOut]:
+    by_assignee = _assignee(assignee, staff)
+    try:
+        site_id = (await site_by_slug(session, site)).id if site else None
+    except UnknownSite as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    wanted = TicketFilter(
+        statuses=tuple(status_) if status_ else OPEN_STATUSES,
+        site_id=site_id,
+        need=need,
+        language=language,
+        assignee_id=by_assignee.assignee_id,
+        unassigned=by_assignee.unassigned,
+        beneficiary_id=beneficiary_id,
+    )
+    tickets = await list_tickets(session, wanted=wanted, limit=limit, offset=offset)
+    names = await _first_names(session, {ticket.beneficiary_id for ticket in tickets})
+    return [_out(ticket, names.get(ticket.beneficiary_id)) for ticket in tickets]
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail, summary="Un ticket et l'échange")
+async def read(ticket_id: int, session: SessionDep, _staff: CurrentStaff) -> TicketDetail:
+    return await _detail(session, await _load(session, ticket_id))
+
+
+@router.post("/{ticket_id}/assign", response_model=TicketOut, summary="Prendre ou confier")
+async def take(
+    ticket_id: int, session: SessionDep, staff: CurrentStaff, body: AssignIn | None = None
+) -> TicketOut:
+    ticket = await _load(session, ticket_id)
+    member_id = body.staff_member_id if body and body.staff_member_id else staff.id
+    member = await session.get(StaffMember, member_id)
+    if member is None or not member.active:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="membre inconnu")
+    assign(ticket, staff_member_id=member.id, now=utcnow())
+    return await _summary(session, ticket)
+
+
+@router.delete("/{ticket_id}/assign", response_model=TicketOut, summary="Rendre à l'équipe")
+async def release(ticket_id: int, session: SessionDep, _staff: CurrentStaff) -> TicketOut:
+    ticket = await _load(session, ticket_id)
+    assign(ticket, staff_member_id=None, now=utcnow())
+    return await _summary(session, ticket)
+
+
+@router.patch("/{ticket_id}", response_model=TicketOut, summary="Statut, urgence, besoin")
+async def patch(
+    ticket_id: int, body: TicketPatch, session: SessionDep, _staff: CurrentStaff
+) -> TicketOut:
+    ticket = await _load(session, ticket_id)
+    now = utcnow()
+    if body.status is not None:
+        try:
+            await change_status(session, ticket=ticket, status=body.status, now=now)
+        except TicketConflict as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    if body.priority is not None:
+        current = cast(Priority, ticket.priority)
+        forced = body.force_priority
+        ticket.priority = body.priority if forced else higher_priority(current, body.priority)
+    if body.need is not None:
+        ticket.need = body.need
+    ticket.updated_at = now
+    return await _summary(session, ticket)
+
+
+@router.post(
+    "/{ticket_id}/notes",
+    response_model=NoteOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Note privée de l'équipe",
+)
+async def note(ticket_id: int, body: NoteIn, session: SessionDep, staff: CurrentStaff) -> NoteOut:
+    ticket = await _load(session, ticket_id)
+    written: TicketNote = await add_note(
+        session, ticket=ticket, staff_member_id=staff.id, text=body.text, now=utcnow()
+    )
+    return NoteOut.model_validate(written)
+
+
+@router.post(
+    "/{ticket_id}/replies",
+    response_model=QueuedOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Répondre à la personne",
+)
+async def answer(
+    ticket_id: int, body: StaffMessageIn, session: SessionDep, staff: CurrentStaff
+) -> QueuedOut:
+    ticket = await _load(session, ticket_id)
+    try:
+        message_id = await reply(
+            session,
+            ticket=ticket,
+            staff_member_id=staff.id,
+            text=body.text,
+            channel=body.channel,
+            now=utcnow(),
+        )
+    except NotReachable as exc:
+        code = status.HTTP_409_CONFLICT if exc.opted_out else status.HTTP_422_UNPROCESSABLE_CONTENT
+        raise HTTPException(code, detail=exc.reason) from exc
+    if message_id is None:  # no dedup key is given: cannot happen
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="message déjà en file")
+    message = await session.get_one(Message, message_id)
+    return QueuedOut(id=message.id, status=message.status, channel=message.channel)

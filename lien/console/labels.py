@@ -1,0 +1,140 @@
+"""Names people read for the codes stored in the tables (statuses, channels, roles…)."""
+
+from __future__ import annotations
+
+from lien.console.i18n import N_
+
+ROLE_LABELS = {
+    "admin": N_("Administration"),
+    "staff": N_("Équipe"),
+    "volunteer": N_("Bénévole"),
+}
+CHANNEL_LABELS = {
+    "sms": N_("SMS"),
+    "telegram": N_("Telegram"),
+    "simulator": N_("Simulateur"),
+}
+STATUS_LABELS = {
+    "queued": N_("en file d'attente"),
+    "sending": N_("en cours d'envoi"),
+    "unknown": N_("envoi incertain"),
+    "sent": N_("envoyé"),
+    "delivered": N_("remis"),
+    "read": N_("lu"),
+    "undelivered": N_("non remis"),
+    "failed": N_("échec"),
+    "suppressed": N_("bloqué (STOP)"),
+    "expired": N_("expiré"),
+    "cancelled": N_("annulé"),
+    "received": N_("reçu"),
+}
+ORIGIN_LABELS = {
+    "person": N_("la personne"),
+    "staff": N_("l'équipe"),
+    "keyword": N_("mot-clé"),
+    "flow": N_("accueil automatique"),
+    "reminder": N_("rappel"),
+    "broadcast": N_("diffusion"),
+    "consent": N_("consentement"),
+}
+# Who took an inbound message: the gateway's own names; domains add theirs as they come.
+HANDLER_LABELS = {
+    "inbox": N_("l'équipe (messages reçus)"),
+    "keyword": N_("mot-clé STOP ou START"),
+}
+CONSENT_LABELS = {
+    "opt_in": N_("accepte les messages"),
+    "opt_out": N_("refuse les messages"),
+}
+CONSENT_SOURCES = {
+    "keyword": N_("mot-clé envoyé par la personne"),
+    "staff": N_("saisi par l'équipe"),
+    "provider_error": N_("signalé par l'opérateur"),
+    "import": N_("fichier importé"),
+}
+AUDIT_LABELS = {
+    "beneficiary.update": N_("Fiche modifiée"),
+    "settings.sending_window": N_("Fenêtre d'envoi modifiée"),
+    "staff.create": N_("Compte créé"),
+    "staff.activate": N_("Compte réactivé"),
+    "staff.deactivate": N_("Compte désactivé"),
+    "staff.unlock": N_("Compte débloqué"),
+    "edit": N_("Fiche modifiée"),
+    "create": N_("Fiche créée"),
+    "consent": N_("Consentement modifié"),
+    "export": N_("Données exportées"),
+    "erase": N_("Données effacées"),
+    "mail.arrived": N_("Courrier arrivé"),
+    "enrollment.create": N_("Inscription à une activité"),
+}
+FIELD_LABELS = {
+    "first_name": N_("Prénom"),
+    "last_name": N_("Nom"),
+    "language": N_("Langue"),
+    "site": N_("Site"),
+    "preferred_channel": N_("Canal préféré"),
+    "tags": N_("Étiquettes"),
+}
+# Tones for the status badges: they pair a colour with the text, never a colour alone.
+STATUS_TONES = {
+    "delivered": "ok",
+    "read": "ok",
+    "sent": "ok",
+    "received": "info",
+    "queued": "wait",
+    "sending": "wait",
+    "unknown": "warn",
+    "undelivered": "bad",
+    "failed": "bad",
+    "suppressed": "bad",
+    "expired": "warn",
+    "cancelled": "warn",
+}
+NEED_LABELS = {
+    "shelter": N_("Hébergement"),
+    "health": N_("Santé"),
+    "rights": N_("Droits et démarches"),
+    "french": N_("Cours de français"),
+    "food": N_("Alimentation"),
+    "work": N_("Emploi"),
+    "talk": N_("Écoute"),
+}
+PRIORITY_LABELS = {
+    "urgent": N_("urgent"),
+    "high": N_("prioritaire"),
+    "normal": N_("normal"),
+}
+PRIORITY_TONES = {"urgent": "bad", "high": "warn", "normal": "info"}
+TICKET_STATUS_LABELS = {
+    "new": N_("nouveau"),
+    "in_progress": N_("en cours"),
+    "waiting": N_("attend la personne"),
+    "resolved": N_("résolu"),
+}
+ANSWER_LABELS = {
+    "confirmed": N_("confirmé"),
+    "declined": N_("décliné"),
+    "no_answer": N_("sans réponse"),
+}
+ANSWER_TONES = {"confirmed": "ok", "declined": "bad", "no_answer": "wait"}
+ENROLLMENT_LABELS = {
+    "enrolled": N_("inscrit·e"),
+    "waitlisted": N_("liste d'attente"),
+    "withdrawn": N_("désinscrit·e"),
+}
+SESSION_LABELS = {
+    "scheduled": N_("prévue"),
+    "moved": N_("déplacée"),
+    "cancelled": N_("annulée"),
+}
+KIND_LABELS = {
+    "workshop": N_("Atelier"),
+    "distribution": N_("Distribution"),
+    "office_hours": N_("Permanence"),
+    "collective": N_("Action collective"),
+}
+SOURCE_LABELS = {
+    "file": N_("fichier"),
+    "edited": N_("fichier modifié par l'équipe"),
+    "staff": N_("ajoutée par l'équipe"),
+}

@@ -1,0 +1,161 @@
+"""Finding a person, their record beside the conversation, and replying to them."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from db.models import Beneficiary, StaffMember
+from gateway import audit
+from gateway.exchange import Origin
+from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
+from gateway.phones import InvalidPhoneNumber
+from gateway.records import find_by_phone
+from lien.console.errors import PageNotFound
+from lien.console.forms import FormReader
+from lien.console.i18n import N_, Problem
+from lien.console.live import unchanged, version
+from lien.console.record_view import RecordView, TimelineItem, load_record, load_timeline
+from lien.console.roles import VolunteerPage
+from lien.console.routing import console_router, see_other
+from lien.console.templating import flash, render
+from lien.deps import SessionDep
+
+router = console_router()
+SEARCH_LIMIT = 50
+MAX_REPLY = 1600
+_PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()]{6,}$")
+
+OPTED_OUT = Problem(
+    N_("Cette personne a demandé à ne plus recevoir de messages (STOP) : rien n'est envoyé.")
+)
+NO_CONTACT = Problem(N_("Aucun moyen de contact sur ce canal."))
+BAD_PHONE = Problem(N_("Numéro de téléphone illisible : vérifiez les chiffres."))
+
+
+async def _search(session: AsyncSession, text: str) -> list[Beneficiary]:
+    if _PHONE_LIKE.match(text):
+        return await find_by_phone(session, text)
+    query = select(Beneficiary).options(
+        selectinload(Beneficiary.contact_points), selectinload(Beneficiary.tags)
+    )
+    for word in text.split()[:5]:
+        pattern = f"%{word}%"
+        query = query.where(
+            or_(Beneficiary.first_name.ilike(pattern), Beneficiary.last_name.ilike(pattern))
+        )
+    if not text.strip():
+        query = query.order_by(Beneficiary.last_contact_at.desc().nulls_last())
+    rows = await session.execute(query.order_by(Beneficiary.id.desc()).limit(SEARCH_LIMIT))
+    return list(rows.scalars())
+
+
+@router.get("/beneficiaries", name="console.beneficiaries")
+async def search(
+    request: Request,
+    session: SessionDep,
+    _staff: VolunteerPage,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    errors: dict[str, Problem] = {}
+    try:
+        people = await _search(session, q.strip())
+    except InvalidPhoneNumber:
+        people, errors = [], {"q": BAD_PHONE}
+    context = {"people": people, "q": q, "errors": errors}
+    status_code = 422 if errors else 200
+    return render(
+        request, "beneficiaries.html", context, section="beneficiaries", status_code=status_code
+    )
+
+
+async def record_or_404(
+    session: AsyncSession, beneficiary_id: int, staff: StaffMember
+) -> RecordView:
+    view = await load_record(session, beneficiary_id, role=staff.role)
+    if view is None:
+        raise PageNotFound
+    return view
+
+
+def timeline_context(person_id: int, timeline: list[TimelineItem]) -> dict[str, Any]:
+    """Return what the self-refreshing timeline fragment needs."""
+    shown = (f"{i.message.id}:{i.message.status}:{len(i.history)}" for i in timeline)
+    return {
+        "timeline": timeline,
+        "person_id": person_id,
+        "version": version(shown),
+    }
+
+
+def _reply_context(
+    view: RecordView, values: dict[str, str], errors: dict[str, Problem]
+) -> dict[str, Any]:
+    return {
+        "view": view,
+        "person": view.person,
+        "values": values,
+        "errors": errors,
+        **timeline_context(view.person.id, view.timeline),
+    }
+
+
+@router.get("/beneficiaries/{beneficiary_id}", name="console.record")
+async def record(
+    request: Request, beneficiary_id: int, session: SessionDep, staff: VolunteerPage
+) -> HTMLResponse:
+    view = await record_or_404(session, beneficiary_id, staff)
+    audit.record_audit(
+        session,
+        staff_id=staff.id,
+        action=audit.VIEW,
+        beneficiary_id=beneficiary_id,
+        details={"via": "console"},
+    )
+    context = _reply_context(view, {"text": "", "channel": ""}, {})
+    return render(request, "record.html", context, section="beneficiaries")
+
+
+@router.get("/beneficiaries/{beneficiary_id}/timeline", name="console.record_timeline")
+async def timeline(
+    request: Request, beneficiary_id: int, session: SessionDep, _staff: VolunteerPage
+) -> Response:
+    context = timeline_context(beneficiary_id, await load_timeline(session, beneficiary_id))
+    same = unchanged(request, str(context["version"]))
+    return same or render(request, "_timeline.html", context, section="beneficiaries")
+
+
+@router.post("/beneficiaries/{beneficiary_id}/reply", name="console.record_reply")
+async def reply(
+    request: Request, beneficiary_id: int, session: SessionDep, staff: VolunteerPage
+) -> Response:
+    view = await record_or_404(session, beneficiary_id, staff)
+    form = FormReader(await request.form())
+    text = form.text("text", required=True, max_length=MAX_REPLY)
+    channels = {c.channel for c in view.person.contact_points}
+    channel = form.choice("channel", channels)
+    if form.ok:
+        try:
+            await queue_message(
+                session,
+                OutgoingMessage(
+                    beneficiary_id=beneficiary_id,
+                    text=text,
+                    channel=channel or None,
+                    origin=Origin("staff", str(staff.id)),
+                    priority=Priority.CONVERSATION,
+                ),
+            )
+        except NotReachable as refused:
+            form.refuse("text", OPTED_OUT if refused.opted_out else NO_CONTACT)
+        else:
+            flash(request, Problem(N_("Réponse mise en file d'envoi.")))
+            return see_other(f"/beneficiaries/{beneficiary_id}#conversation")
+    context = _reply_context(view, form.values, form.errors)
+    return render(request, "record.html", context, section="beneficiaries", status_code=422)

@@ -1,0 +1,98 @@
+"""Chat as a beneficiary through the simulator channel, to try the answers without a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Message
+from gateway.inbound import INBOX
+from gateway.phones import InvalidPhoneNumber, normalize_phone
+from gateway.records import find_contact
+from lien.api.simulator import simulate
+from lien.console.forms import FormReader
+from lien.console.i18n import N_, Problem
+from lien.console.live import unchanged, version
+from lien.console.roles import StaffPage
+from lien.console.routing import console_router, see_other
+from lien.console.templating import flash, render
+from lien.deps import RuntimeDep, SessionDep
+
+router = console_router()
+DEFAULT_SENDER = "+33600000000"
+THREAD_LIMIT = 50
+MAX_TEXT = 1600
+BAD_PHONE = Problem(N_("Numéro de téléphone illisible : vérifiez les chiffres."))
+LEFT_FOR_TEAM = Problem(
+    N_("Pas de réponse automatique : le message attend l'équipe dans « Messages reçus ».")
+)
+
+
+def _sender(request: Request) -> str:
+    stored = request.session.get("sim_from")
+    return stored if isinstance(stored, str) else DEFAULT_SENDER
+
+
+async def _thread(session: AsyncSession, sender: str) -> tuple[list[Message], int | None]:
+    contact = await find_contact(session, channel="simulator", address=sender)
+    if contact is None:
+        return [], None
+    rows = await session.execute(
+        select(Message)
+        .where(Message.beneficiary_id == contact.beneficiary_id, Message.channel == "simulator")
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(THREAD_LIMIT)
+    )
+    return list(reversed(rows.scalars().all())), contact.beneficiary_id
+
+
+async def _context(session: AsyncSession, sender: str) -> dict[str, Any]:
+    messages, person_id = await _thread(session, sender)
+    return {
+        "messages": messages,
+        "person_id": person_id,
+        "sender": sender,
+        "version": version(f"{sender}:{m.id}:{m.status}" for m in messages),
+    }
+
+
+@router.get("/simulator", name="console.simulator")
+async def simulator(request: Request, session: SessionDep, _staff: StaffPage) -> HTMLResponse:
+    context = await _context(session, _sender(request))
+    context.update(values={"sender": _sender(request), "text": ""}, errors={})
+    return render(request, "simulator.html", context, section="simulator")
+
+
+@router.get("/simulator/thread", name="console.simulator_thread")
+async def simulator_thread(request: Request, session: SessionDep, _staff: StaffPage) -> Response:
+    context = await _context(session, _sender(request))
+    same = unchanged(request, str(context["version"]))
+    return same or render(request, "_sim_thread.html", context, section="simulator")
+
+
+@router.post("/simulator", name="console.simulator_send")
+async def simulator_send(
+    request: Request, session: SessionDep, runtime: RuntimeDep, _staff: StaffPage
+) -> Response:
+    form = FormReader(await request.form())
+    raw_sender = form.text("sender", required=True, max_length=40)
+    text = form.text("text", required=True, max_length=MAX_TEXT)
+    sender = ""
+    if raw_sender:
+        try:
+            sender = normalize_phone(raw_sender)
+        except InvalidPhoneNumber:
+            form.refuse("sender", BAD_PHONE)
+    if not form.ok:
+        context = await _context(session, sender or _sender(request))
+        context.update(values=form.values, errors=form.errors)
+        return render(request, "simulator.html", context, section="simulator", status_code=422)
+    summary = await simulate(runtime, session, sender=sender, text=text)
+    request.session["sim_from"] = sender
+    if summary.handled_by == INBOX:
+        flash(request, LEFT_FOR_TEAM)
+    return see_other("/simulator#thread")

@@ -1,0 +1,259 @@
+"""The triage queue: who needs the team first, one ticket with its exchange, and the answers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.tickets import (
+    STATUSES,
+    TicketConflict,
+    TicketStatus,
+    add_note,
+    assign,
+    change_status,
+    reply,
+)
+from bot.triage import NEEDS
+from db.base import utcnow
+from db.models import Site, StaffMember, TriageTicket
+from gateway import audit
+from gateway.outbox import NotReachable
+from lien.console.errors import PageNotFound
+from lien.console.forms import FormReader
+from lien.console.i18n import N_, Problem
+from lien.console.live import unchanged
+from lien.console.pages.beneficiaries import NO_CONTACT, OPTED_OUT, record_or_404
+from lien.console.roles import VolunteerPage
+from lien.console.routing import console_router, see_other
+from lien.console.templating import flash, render
+from lien.console.triage_view import (
+    NOBODY,
+    clean_filters,
+    exchange_version,
+    queue_lines,
+    queue_version,
+    ticket_exchange,
+    ticket_filter,
+)
+from lien.deps import SessionDep
+
+router = console_router()
+MAX_REPLY = 1600
+MAX_NOTE = 4000
+Filter = Annotated[str, Query(max_length=32)]
+
+
+async def _sites(session: AsyncSession) -> list[Site]:
+    return list((await session.execute(select(Site).order_by(Site.name))).scalars())
+
+
+async def _queue_context(
+    session: AsyncSession,
+    staff: StaffMember,
+    *,
+    site: str,
+    need: str,
+    language: str,
+    assignee: str,
+    status: str,
+) -> dict[str, Any]:
+    sites = await _sites(session)
+    filters = clean_filters(
+        site=site, need=need, language=language, assignee=assignee, status=status, sites=sites
+    )
+    lines = await queue_lines(
+        session, wanted=ticket_filter(filters, viewer_id=staff.id, sites=sites)
+    )
+    members = await session.execute(
+        select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.name)
+    )
+    return {
+        "lines": lines,
+        "version": queue_version(lines),
+        "filters": filters,
+        "sites": sites,
+        "needs": NEEDS,
+        "statuses": STATUSES,
+        "members": list(members.scalars()),
+        "nobody": NOBODY,
+    }
+
+
+@router.get("/triage", name="console.triage")
+async def triage(
+    request: Request,
+    session: SessionDep,
+    staff: VolunteerPage,
+    site: Filter = "",
+    need: Filter = "",
+    language: Filter = "",
+    assignee: Filter = "",
+    status: Filter = "",
+) -> HTMLResponse:
+    context = await _queue_context(
+        session, staff, site=site, need=need, language=language, assignee=assignee, status=status
+    )
+    return render(request, "triage.html", context, section="triage")
+
+
+@router.get("/triage/rows", name="console.triage_rows")
+async def triage_rows(
+    request: Request,
+    session: SessionDep,
+    staff: VolunteerPage,
+    site: Filter = "",
+    need: Filter = "",
+    language: Filter = "",
+    assignee: Filter = "",
+    status: Filter = "",
+) -> Response:
+    context = await _queue_context(
+        session, staff, site=site, need=need, language=language, assignee=assignee, status=status
+    )
+    same = unchanged(request, str(context["version"]))
+    return same or render(request, "_triage_rows.html", context, section="triage")
+
+
+async def _ticket(session: AsyncSession, ticket_id: int, *, lock: bool = False) -> TriageTicket:
+    query = select(TriageTicket).where(TriageTicket.id == ticket_id)
+    ticket = await session.scalar(query.with_for_update() if lock else query)
+    if ticket is None:
+        raise PageNotFound
+    return ticket
+
+
+async def _exchange_context(session: AsyncSession, ticket: TriageTicket) -> dict[str, Any]:
+    messages, notes = await ticket_exchange(session, ticket)
+    return {
+        "ticket": ticket,
+        "messages": messages,
+        "notes": notes,
+        "version": exchange_version(ticket, messages, notes),
+    }
+
+
+async def _ticket_page(
+    request: Request,
+    session: AsyncSession,
+    staff: StaffMember,
+    ticket: TriageTicket,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, Problem] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    view = await record_or_404(session, ticket.beneficiary_id, staff)
+    assignee = await session.get(StaffMember, ticket.assignee_id) if ticket.assignee_id else None
+    context = {
+        **await _exchange_context(session, ticket),
+        "view": view,
+        "person": view.person,
+        "assignee": assignee,
+        "statuses": STATUSES,
+        "values": values or {"text": "", "note": "", "status": ticket.status},
+        "errors": errors or {},
+    }
+    return render(request, "ticket.html", context, section="triage", status_code=status_code)
+
+
+@router.get("/triage/{ticket_id}", name="console.ticket")
+async def ticket_page(
+    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+) -> HTMLResponse:
+    ticket = await _ticket(session, ticket_id)
+    audit.record_audit(
+        session,
+        staff_id=staff.id,
+        action=audit.VIEW,
+        beneficiary_id=ticket.beneficiary_id,
+        details={"via": "console", "part": "ticket", "ticket_id": ticket.id},
+    )
+    return await _ticket_page(request, session, staff, ticket)
+
+
+@router.get("/triage/{ticket_id}/exchange", name="console.ticket_exchange")
+async def ticket_exchange_rows(
+    request: Request, ticket_id: int, session: SessionDep, _staff: VolunteerPage
+) -> Response:
+    context = await _exchange_context(session, await _ticket(session, ticket_id))
+    same = unchanged(request, str(context["version"]))
+    return same or render(request, "_ticket_exchange.html", context, section="triage")
+
+
+@router.post("/triage/{ticket_id}/assign", name="console.ticket_assign")
+async def take(
+    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+) -> Response:
+    ticket = await _ticket(session, ticket_id, lock=True)
+    assign(ticket, staff_member_id=staff.id, now=utcnow())
+    flash(request, Problem(N_("Ticket pris en charge.")))
+    return see_other(f"/triage/{ticket.id}")
+
+
+@router.post("/triage/{ticket_id}/reply", name="console.ticket_reply")
+async def answer(
+    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+) -> Response:
+    ticket = await _ticket(session, ticket_id, lock=True)
+    form = FormReader(await request.form())
+    text = form.text("text", required=True, max_length=MAX_REPLY)
+    if form.ok:
+        try:
+            await reply(session, ticket=ticket, staff_member_id=staff.id, text=text, now=utcnow())
+        except NotReachable as refused:
+            form.refuse("text", OPTED_OUT if refused.opted_out else NO_CONTACT)
+        else:
+            flash(request, Problem(N_("Réponse mise en file d'envoi.")))
+            return see_other(f"/triage/{ticket.id}#exchange")
+    values = {"text": text, "note": "", "status": ticket.status}
+    return await _ticket_page(
+        request, session, staff, ticket, values=values, errors=form.errors, status_code=422
+    )
+
+
+@router.post("/triage/{ticket_id}/notes", name="console.ticket_note")
+async def note(
+    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+) -> Response:
+    ticket = await _ticket(session, ticket_id, lock=True)
+    form = FormReader(await request.form())
+    text = form.text("note", required=True, max_length=MAX_NOTE)
+    if not form.ok:
+        values = {"text": "", "note": text, "status": ticket.status}
+        return await _ticket_page(
+            request, session, staff, ticket, values=values, errors=form.errors, status_code=422
+        )
+    await add_note(session, ticket=ticket, staff_member_id=staff.id, text=text, now=utcnow())
+    flash(request, Problem(N_("Note ajoutée.")))
+    return see_other(f"/triage/{ticket.id}#notes")
+
+
+@router.post("/triage/{ticket_id}/status", name="console.ticket_status")
+async def move(
+    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+) -> Response:
+    ticket = await _ticket(session, ticket_id, lock=True)
+    form = FormReader(await request.form())
+    status = form.choice("status", STATUSES, required=True)
+    if form.ok:
+        try:
+            await change_status(
+                session, ticket=ticket, status=cast(TicketStatus, status), now=utcnow()
+            )
+        except TicketConflict:
+            form.refuse(
+                "status",
+                Problem(N_("Impossible de rouvrir : la personne a déjà un autre ticket ouvert.")),
+            )
+        else:
+            flash(request, Problem(N_("Statut du ticket mis à jour.")))
+            return see_other(f"/triage/{ticket.id}")
+    values = {"text": "", "note": "", "status": status}
+    return await _ticket_page(
+        request, session, staff, ticket, values=values, errors=form.errors, status_code=422
+    )

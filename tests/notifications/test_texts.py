@@ -1,0 +1,48 @@
+import pytest
+
+from gateway.catalogue import load_catalogue
+from gateway.encoding import analyze_sms
+from notifications.texts import CATALOGUE, Answer, read_answer, template_problems
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("OUI", Answer(yes=True)),
+        ("oui merci !", Answer(yes=True)),
+        ("Non.", Answer(yes=False)),
+        ("no thanks", Answer(yes=False)),
+        ("نعم", Answer(yes=True)),
+        ("لا", Answer(yes=False)),
+        ("1", Answer(yes=True, number=1)),
+        ("2", Answer(yes=False, number=2)),
+        ("7", Answer(number=7)),
+        ("Ateliers", Answer(activities=True)),
+        ("ACTIVITÉS", Answer(activities=True)),
+        ("non je ne pourrai pas venir mardi", None),
+        ("y a-t-il un atelier ?", None),
+        ("bonjour", None),
+        ("", None),
+    ],
+)
+def test_short_answers_are_read_in_every_language(message: str, expected: Answer | None) -> None:
+    assert read_answer(message) == expected
+
+
+def test_every_text_exists_in_french_english_and_arabic() -> None:
+    catalogue = load_catalogue(CATALOGUE)
+    assert all({"fr", "en", "ar"} <= set(texts) for texts in catalogue.values())
+
+
+def test_french_texts_stay_in_the_cheap_sms_alphabet() -> None:
+    catalogue = load_catalogue(CATALOGUE)
+    costly = [
+        key for key, texts in catalogue.items() if analyze_sms(texts["fr"]).encoding != "GSM-7"
+    ]
+    assert costly == []
+
+
+def test_templates_may_only_use_known_placeholders() -> None:
+    assert template_problems("{title} {when} {place} {text}") == []
+    assert "nom" in template_problems("Bonjour {nom}")[0]
+    assert template_problems("{title") == ["accolades mal fermées dans le modèle de rappel"]
