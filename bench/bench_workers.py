@@ -192,8 +192,9 @@ async def run(*, quick: bool, database_url: str | None) -> None:
         drift = (steady - configured) / configured * 100
         print(
             f"global rate limit {configured:.0f}/s, {describe(paced)}\n"
-            f"  pace over the middle 80 % of calls {steady:.1f}/s ({drift:+.2f} %, goal within "
-            f"2 %); busiest second {busiest_second(paced.moments)} calls",
+            f"  pace from the 20th to the 90th percentile of calls {steady:.1f}/s "
+            f"({drift:+.2f} %, goal within 2 %); busiest second "
+            f"{busiest_second(paced.moments)} calls",
             flush=True,
         )
     finally:

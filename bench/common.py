@@ -146,8 +146,11 @@ async def queue_all(url: str, count: int, *, text: str = "Rappel : atelier demai
 
 
 def steady_rate(moments: Sequence[float]) -> float:
-    """The pace of sorted call times over their middle 80 %, away from the start and the end."""
-    first, last = len(moments) // 10, len(moments) - 1 - len(moments) // 10
+    """The pace of sorted call times from the 20th to the 90th percentile.
+
+    Away from the start, where a full bucket lets a burst go, and from the last calls.
+    """
+    first, last = len(moments) // 5, len(moments) - 1 - len(moments) // 10
     return (last - first) / (moments[last] - moments[first])
 
 

@@ -20,10 +20,10 @@ from db.base import Base
 from db.models import ChannelRate
 from db.session import insert_ignore
 
-# A second's worth of tokens at most. A pass sends its batch and waits for the slowest answer
-# before it claims again; a burst shorter than a pass would overflow while the worker waits,
-# and a 10/s channel with 300 ms answers would send 3/s.
-BURST_SECONDS = 1.0
+# A quarter of a second's worth of tokens at most: a small burst, yet more than a worker needs
+# between two claims (it claims again once a quarter of it is there, and a slow provider
+# answer holds no claim back), so no token is lost while the others wait.
+BURST_SECONDS = 0.25
 # Wait for a quarter of a burst rather than for each token: an idle worker then looks at the
 # database a few times a second, not hundreds, and the bucket cannot overflow meanwhile.
 CHUNK = 0.25

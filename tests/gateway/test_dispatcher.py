@@ -270,16 +270,16 @@ async def test_two_workers_keep_one_rate_between_them(
     person = await create_person(session)
     for _ in range(30):
         await queue(session, person=person)
-    first = dispatcher(sessionmaker, scripted_sms, rates={"sms": 10})
-    second = dispatcher(sessionmaker, scripted_sms, rates={"sms": 10})
+    first = dispatcher(sessionmaker, scripted_sms, rates={"sms": 40})
+    second = dispatcher(sessionmaker, scripted_sms, rates={"sms": 40})
     sent = 0
     for tick in range(5):  # half a second, the two workers taking turns every 0.1 s
         at = OPEN + timedelta(seconds=tick / 10)
         sent += (await first.run_once(now=at)).sent + (await second.run_once(now=at)).sent
-    assert sent == 10 + 4 * 1  # a full bucket (a second's worth), then one every tenth
+    assert sent == 10 + 4 * 4  # a full bucket (a quarter second's worth), then 4 every tenth
     waiting = await second.run_once(now=OPEN + timedelta(seconds=0.41))
     assert (waiting.sent, waiting.waiting_for_rate) == (0, True)
-    assert waiting.wait == pytest.approx(0.24)  # until a quarter of a burst (2.5) is there
+    assert waiting.wait == pytest.approx(0.0525)  # until a quarter of a burst (2.5) is there
 
 
 async def test_a_blocked_telegram_bot_falls_back_to_sms(

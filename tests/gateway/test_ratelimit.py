@@ -45,15 +45,15 @@ async def grant(sessionmaker: SessionMaker, limits: RateLimits, wanted: int, at:
 
 async def test_workers_draw_from_one_bucket(sessionmaker: SessionMaker) -> None:
     first, second = RateLimits({"sms": 50}), RateLimits({"sms": 50})
-    assert await grant(sessionmaker, first, 100, 0) == 50  # a new bucket is full: a second's worth
+    assert await grant(sessionmaker, first, 100, 0) == 12  # a new bucket is full: 12.5 tokens
     assert await grant(sessionmaker, second, 100, 0) == 0
     assert await grant(sessionmaker, second, 3, 0.06) == 3
     assert await grant(sessionmaker, first, 100, 0.06) == 0
-    assert await grant(sessionmaker, first, 100, 5.0) == 50  # the burst is a second's worth
+    assert await grant(sessionmaker, first, 100, 5.0) == 12  # the burst: a quarter second's worth
 
 
 async def test_tokens_taken_by_a_rolled_back_claim_come_back(sessionmaker: SessionMaker) -> None:
-    limits = RateLimits({"sms": 50})
+    limits = RateLimits({"sms": 200})
     assert await grant(sessionmaker, limits, 10, 0) == 10
     with pytest.raises(RuntimeError):
         async with transaction(sessionmaker) as session:
@@ -75,15 +75,15 @@ async def test_unlimited_channels_get_all_they_want_and_no_bucket(
 async def test_a_starved_channel_is_named_with_the_wait_for_a_quarter_burst(
     sessionmaker: SessionMaker,
 ) -> None:
-    limits = RateLimits({"sms": 100, "telegram": 30})
+    limits = RateLimits({"sms": 100, "telegram": 40})
     async with transaction(sessionmaker) as session:
-        result = await limits.grant(session, {"sms": 150, "telegram": 31}, now=T0)
-    assert result.counts == {"sms": 100, "telegram": 30}
-    assert result.wait == pytest.approx(0.25)  # a quarter of a burst: 25 SMS at 100/s
+        result = await limits.grant(session, {"sms": 150, "telegram": 11}, now=T0)
+    assert result.counts == {"sms": 25, "telegram": 10}
+    assert result.wait == pytest.approx(0.0625)  # a quarter of a burst: 6.25 SMS at 100/s
     async with transaction(sessionmaker) as session:
         starved = await limits.waiting(session, ["sms", "telegram", "simulator"], now=later(0.002))
     assert set(starved.counts) == {"sms", "telegram"}
-    assert starved.wait == pytest.approx(0.248)
+    assert starved.wait == pytest.approx(0.0605)
 
 
 async def test_a_grant_sees_what_another_worker_took_after_a_first_look(
@@ -91,7 +91,7 @@ async def test_a_grant_sees_what_another_worker_took_after_a_first_look(
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("on SQLite the first look already holds the write lock")
-    limits = RateLimits({"sms": 50})
+    limits = RateLimits({"sms": 200})
     assert await grant(sessionmaker, limits, 1, 0) == 1
     async with sessionmaker() as slow, slow.begin():
         assert (await limits.waiting(slow, ["sms"], now=later(1))).counts == {}  # 50 there
