@@ -1,5 +1,6 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
+from db.models.broadcast import Broadcast, BroadcastRecipient, BroadcastReply, BroadcastText
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -18,6 +19,10 @@ __all__ = [
     "ApiToken",
     "Beneficiary",
     "BeneficiaryTag",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastReply",
+    "BroadcastText",
     "ChannelState",
     "ConsentEvent",
     "ContactPoint",
