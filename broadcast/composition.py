@@ -34,7 +34,7 @@ def check_texts(texts: Mapping[str, str]) -> dict[str, str]:
         raise Invalid("french_text_required")
     for language, body in clean.items():
         if not body:
-            raise Invalid("empty_text", language=language)
+            raise Invalid("empty_text", lang=language)
         placeholders_of(body, language=language)
     return clean
 
@@ -48,7 +48,7 @@ def placeholders_of(text: str, *, language: str = FALLBACK_LANGUAGE) -> set[str]
         if name not in PLACEHOLDERS or spec or conversion:
             known = ", ".join("{" + p + "}" for p in ("prénom", "site"))
             raise Invalid(
-                "unknown_placeholder", placeholder="{" + name + "}", language=language, known=known
+                "unknown_placeholder", placeholder="{" + name + "}", lang=language, known=known
             )
         found.add(name)
     return found
@@ -97,4 +97,4 @@ def _pieces(
     try:
         yield from _FORMATTER.parse(text)
     except ValueError as exc:
-        raise Invalid("broken_placeholder", language=language) from exc
+        raise Invalid("broken_placeholder", lang=language) from exc

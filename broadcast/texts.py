@@ -10,7 +10,7 @@ from gateway.catalogue import load_catalogue, render
 TEXTS = Path(__file__).parent / "texts.yaml"
 
 
-def broadcast_text(key: str, language: str | None = None, **params: Any) -> str:
+def broadcast_text(key: str, language: str | None = None, /, **params: Any) -> str:
     """Return a text of the catalogue in a language (French if missing), filled in."""
     return render(load_catalogue(TEXTS)[key], language, **params)
 

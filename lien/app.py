@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from lien import webhooks
-from lien.api import beneficiaries, health, inbox, simulator
+from lien.api import beneficiaries, broadcasts, health, imports, inbox, simulator
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -56,7 +56,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (webhooks, beneficiaries, simulator, inbox, health):
+    for module in (webhooks, beneficiaries, simulator, inbox, broadcasts, imports, health):
         app.include_router(module.router)
     return app
 
