@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from lien.cli_broadcast import broadcast_app
+from lien.cli_import import import_app
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -21,6 +23,8 @@ telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(import_app, name="import")
 
 
 def _settings(**overrides: object) -> Settings:
