@@ -17,6 +17,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -27,6 +28,7 @@ from sqlalchemy.orm import aliased
 from broadcast.audience import Audience, best_channel
 from db.models import Beneficiary, BroadcastRecipient, BroadcastReply, ContactPoint, Message, Site
 
+ORIGIN_KIND = "broadcast"
 PENDING = "pending"
 QUEUED = "queued"
 OPTED_OUT = "opted_out"
@@ -126,15 +128,29 @@ async def update_recipients(session: AsyncSession, changes: Sequence[dict[str, A
         await session.execute(update(BroadcastRecipient), group)
 
 
-async def cancel_pending(session: AsyncSession, *, broadcast_id: int) -> int:
+async def cancel_pending(
+    session: AsyncSession, *, broadcast_id: int, detail: str | None = None
+) -> int:
     """Mark cancelled every recipient not queued yet."""
     result = await session.execute(
         update(BroadcastRecipient)
         .where(BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.state == PENDING)
-        .values(state=CANCELLED)
+        .values(state=CANCELLED, detail=detail)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def due_messages(session: AsyncSession, *, now: datetime) -> int:
+    """Count the broadcast messages waiting in the outbox that could leave now."""
+    count = await session.scalar(
+        select(func.count(Message.id)).where(
+            Message.status == "queued",
+            Message.origin_kind == ORIGIN_KIND,
+            or_(Message.not_before.is_(None), Message.not_before <= now),
+        )
+    )
+    return count or 0
 
 
 async def has_pending(session: AsyncSession, *, broadcast_id: int) -> bool:

@@ -28,7 +28,7 @@ CANCELLED = "cancelled"
 CANCELLABLE = frozenset({DRAFT, PENDING_APPROVAL, SCHEDULED, SENDING})
 # Organisation setting: above this many recipients, a second staff member must approve.
 APPROVAL_SETTING = "broadcast_approval_above"
-ORIGIN_KIND = "broadcast"
+ORIGIN_KIND = repository.ORIGIN_KIND
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from broadcast.audience import AudienceSources
 from broadcast.composition import Personal, compose
 from broadcast.service import (
     DONE,
-    ORIGIN_KIND,
     SCHEDULED,
     SENDING,
     audience_filter_of,
@@ -31,14 +30,19 @@ from broadcast.service import (
     texts_of,
 )
 from broadcast.texts import BroadcastError, broadcast_text
-from db.models import Broadcast
+from db.models import Broadcast, Organisation
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, Priority, queue_messages
+from gateway.policy import window_from_settings
+from gateway.quiet_hours import SendingWindow, is_open
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 1000
 # Chunks per tick: on SQLite a tick holds the only write lock, so it stays short.
 MAX_CHUNKS = 2
+# Broadcast messages due in the outbox, all broadcasts together, beyond which nothing more is
+# queued: the dispatcher's claim stays cheap and a cancel has little to undo.
+MAX_BACKLOG = 2000
 
 
 @dataclass
@@ -58,10 +62,12 @@ async def run_due_broadcasts(
     sources: AudienceSources | None = None,
     chunk_size: int = CHUNK_SIZE,
     max_chunks: int = MAX_CHUNKS,
+    max_backlog: int = MAX_BACKLOG,
 ) -> FanOut:
-    """Materialise due broadcasts, queue up to `max_chunks` chunks, close finished ones."""
+    """Materialise due broadcasts, queue what the dispatcher can take soon, close finished ones."""
     done = FanOut()
     budget = max_chunks
+    room = max_backlog - await repository.due_messages(session, now=now)
     due = await session.scalars(
         select(Broadcast)
         .where(
@@ -73,16 +79,29 @@ async def run_due_broadcasts(
         # Another worker busy with a broadcast keeps it; this one takes the next.
         .with_for_update(of=Broadcast, skip_locked=True)
     )
+    windows = _Windows(session)
     for broadcast in list(due):
         if broadcast.status == SCHEDULED and not await _materialise(
             session, broadcast, now=now, sources=sources or AudienceSources(), done=done
         ):
             continue
-        while broadcast.fanned_out_at is None and budget > 0:
-            if not await _queue_chunk(session, broadcast, chunk_size=chunk_size, done=done):
-                broadcast.fanned_out_at = now
-                break
-            budget -= 1
+        if broadcast.fanned_out_at is None and _expired(broadcast, now):
+            await repository.cancel_pending(
+                session, broadcast_id=broadcast.id, detail=broadcast_text("expired")
+            )
+            broadcast.fanned_out_at = now
+        # Outside the sending window the messages would only wait in the outbox: they are
+        # queued when it opens, as the dispatcher can take them.
+        if broadcast.urgent or await windows.open(broadcast.organisation_id, now):
+            while broadcast.fanned_out_at is None and budget > 0 and room > 0:
+                before = done.queued
+                if not await _queue_chunk(
+                    session, broadcast, chunk_size=min(chunk_size, room), done=done
+                ):
+                    broadcast.fanned_out_at = now
+                    break
+                room -= done.queued - before
+                budget -= 1
         if broadcast.fanned_out_at is not None and not await repository.messages_in_flight(
             session, broadcast_id=broadcast.id
         ):
@@ -91,6 +110,26 @@ async def run_due_broadcasts(
             done.finished.append(broadcast.id)
     await session.flush()
     return done
+
+
+def _expired(broadcast: Broadcast, now: datetime) -> bool:
+    return broadcast.expires_at is not None and broadcast.expires_at <= now
+
+
+class _Windows:
+    """The organisations' sending windows, read once per tick."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.known: dict[int, SendingWindow] = {}
+
+    async def open(self, organisation_id: int, now: datetime) -> bool:
+        if organisation_id not in self.known:
+            settings = await self.session.scalar(
+                select(Organisation.settings).where(Organisation.id == organisation_id)
+            )
+            self.known[organisation_id] = window_from_settings(settings or {})
+        return is_open(self.known[organisation_id], now)
 
 
 async def _materialise(
@@ -193,7 +232,7 @@ def _message(
     return OutgoingMessage(
         beneficiary_id=person.beneficiary_id,
         text=text,
-        origin=Origin(ORIGIN_KIND, str(broadcast.id)),
+        origin=Origin(repository.ORIGIN_KIND, str(broadcast.id)),
         channel=person.channel,
         priority=Priority.URGENT_ALERT if broadcast.urgent else Priority.BROADCAST,
         respect_quiet_hours=not broadcast.urgent,

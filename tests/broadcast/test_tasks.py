@@ -123,13 +123,50 @@ async def test_quiet_hours_hold_a_normal_broadcast_but_not_an_urgent_one(
     await dispatcher(sessionmaker, scripted_sms).run_once(now=SUNDAY)
     assert [c.address for c in scripted_sms.calls] == ["+33612345602"]
     async with sessionmaker() as s:
-        held = await s.scalar(select(Message).where(Message.beneficiary_id == normal_person.id))
         rushed = await s.scalar(select(Message).where(Message.beneficiary_id == urgent_person.id))
-    assert held is not None and rushed is not None
-    assert (held.status, held.not_before) == ("queued", MONDAY_OPENING)
-    assert (rushed.priority, held.priority) == (20, 0)
+        held = await s.scalar(select(Message).where(Message.beneficiary_id == normal_person.id))
+        waiting = await s.scalar(
+            select(BroadcastRecipient.state).where(
+                BroadcastRecipient.beneficiary_id == normal_person.id
+            )
+        )
+    assert rushed is not None and (rushed.priority, rushed.respect_quiet_hours) == (20, False)
+    assert held is None and waiting == "pending"  # queued when the window opens
+    await tick(sessionmaker, MONDAY_OPENING)
     await dispatcher(sessionmaker, scripted_sms).run_once(now=MONDAY_OPENING)
     assert [c.address for c in scripted_sms.calls] == ["+33612345602", "+33612345601"]
+    async with sessionmaker() as s:
+        sent = await s.scalar(select(Message).where(Message.beneficiary_id == normal_person.id))
+    assert sent is not None and (sent.priority, sent.respect_quiet_hours) == (0, True)
+
+
+async def test_no_more_is_queued_than_the_dispatcher_can_take_soon(
+    session: AsyncSession, sessionmaker: SessionMaker, scripted_sms: ScriptedChannel
+) -> None:
+    site = await five_people(session)
+    await sent_broadcast(session, site)
+    assert (await tick(sessionmaker, max_backlog=2)).queued == 2
+    assert (await tick(sessionmaker, max_backlog=2)).queued == 0
+    worker = dispatcher(sessionmaker, scripted_sms)
+    worker.config = DispatcherConfig(batch_size=1)
+    await worker.run_once(now=OPEN)
+    assert (await tick(sessionmaker, max_backlog=2)).queued == 1
+
+
+async def test_an_expired_broadcast_stops_queueing(
+    session: AsyncSession, sessionmaker: SessionMaker
+) -> None:
+    site = await five_people(session)
+    sent = await sent_broadcast(session, site)
+    async with sessionmaker() as s, s.begin():
+        row = await s.get_one(Broadcast, sent.id)
+        row.expires_at = OPEN + timedelta(minutes=5)
+    await tick(sessionmaker, OPEN, chunk_size=2, max_chunks=1)
+    later = await tick(sessionmaker, OPEN + timedelta(minutes=10))
+    assert later.queued == 0
+    async with sessionmaker() as s:
+        progress = await broadcast_progress(s, broadcast_id=sent.id)
+    assert (progress.counts["queued"], progress.counts["cancelled"]) == (2, 3)
 
 
 async def test_cancel_stops_what_has_not_left(
