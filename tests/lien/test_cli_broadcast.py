@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,10 +62,12 @@ def test_audience_preview_send_status_cancel_export(lien: CliRunner, tmp_path: P
         lien, "broadcast", "send", "--org", "default", "--title", "Fermeture",
         "--text", text, "--urgent", "--yes",
     )  # fmt: skip
-    assert "Diffusion n° 1 « Fermeture » : scheduled (urgente)" in sent
-    assert "scheduled" in run(lien, "broadcast", "status", "1")
-    assert "cancelled" in run(lien, "broadcast", "cancel", "1")
-    run(lien, "broadcast", "export", "1", "--output", str(tmp_path / "suivi.csv"))
+    found_id = re.search(r"Diffusion n° (\d+) « Fermeture » : scheduled \(urgente\)", sent)
+    assert found_id is not None, sent
+    broadcast_id = found_id.group(1)
+    assert "scheduled" in run(lien, "broadcast", "status", broadcast_id)
+    assert "cancelled" in run(lien, "broadcast", "cancel", broadcast_id)
+    run(lien, "broadcast", "export", broadcast_id, "--output", str(tmp_path / "suivi.csv"))
     exported = (tmp_path / "suivi.csv").read_text(encoding="utf-8-sig")
     assert exported.startswith("bénéficiaire;prénom;nom;")
     assert "jamais" in run(lien, "broadcast", "approval", "--org", "default")
