@@ -76,14 +76,14 @@ async def export_csv(
             writer.writerow(
                 [
                     row.beneficiary_id,
-                    row.first_name or "",
-                    row.last_name or "",
+                    _cell(row.first_name),
+                    _cell(row.last_name),
                     row.language,
-                    row.site or "",
+                    _cell(row.site),
                     row.channel or "",
                     row.address or "",
                     broadcast_text(f"status_{row.bucket}", language),
-                    row.detail or "",
+                    _cell(row.detail),
                     _local(row.sent_at, zone),
                     _local(row.delivered_at, zone),
                     row.replies,
@@ -91,6 +91,12 @@ async def export_csv(
             )
         yield buffer.getvalue()
         after = rows[-1].beneficiary_id
+
+
+def _cell(text: str | None) -> str:
+    # A name typed as "=HYPERLINK(…)" must stay text when staff open the file in a spreadsheet.
+    value = text or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _local(at: datetime | None, zone: ZoneInfo) -> str:

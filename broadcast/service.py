@@ -172,8 +172,9 @@ async def submit_broadcast(
     now: datetime,
     sources: AudienceSources,
     organisation_id: int | None = None,
+    send_at: datetime | None = None,
 ) -> Broadcast:
-    """Send a draft: scheduled, or waiting for a second person above the organisation's size."""
+    """Send a draft, at `send_at` or its own time: scheduled, or waiting for a second person."""
     broadcast = await load_broadcast(
         session, broadcast_id=broadcast_id, organisation_id=organisation_id, lock=True
     )
@@ -187,6 +188,10 @@ async def submit_broadcast(
     broadcast.recipient_count = count
     broadcast.submitted_at = now
     broadcast.created_by = broadcast.created_by or by
+    if send_at is not None:
+        if broadcast.expires_at is not None and send_at >= broadcast.expires_at:
+            raise Invalid("send_at_after_expiry")
+        broadcast.send_at = send_at
     broadcast.send_at = max(broadcast.send_at or now, now)
     needs_approval = threshold is not None and count > threshold
     broadcast.status = PENDING_APPROVAL if needs_approval else SCHEDULED

@@ -182,12 +182,6 @@ async def send(
     broadcast_id: int, session: SessionDep, staff: Sender, body: SendIn | None = None
 ) -> BroadcastOut:
     try:
-        if body is not None and body.send_at is not None:
-            draft = await service.load_broadcast(
-                session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
-            )
-            if draft.status == service.DRAFT:
-                draft.send_at = body.send_at
         sent = await service.submit_broadcast(
             session,
             broadcast_id=broadcast_id,
@@ -195,6 +189,7 @@ async def send(
             now=utcnow(),
             sources=audience_sources(),
             organisation_id=staff.organisation_id,
+            send_at=body.send_at if body is not None else None,
         )
     except BroadcastError as exc:
         raise refused(exc) from exc

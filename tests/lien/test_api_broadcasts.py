@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from typing import Any
 
 from broadcast.tasks import run_due_broadcasts
@@ -167,3 +168,26 @@ async def test_volunteers_may_compose_but_not_send(
     assert sent.status_code == 403
     missing = await lien_app.client.get("/api/broadcasts/9999", headers=volunteer)
     assert missing.status_code == 404
+
+
+async def test_a_broadcast_sent_for_later_keeps_its_time(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    await people(sessionmaker)
+    created = await lien_app.client.post("/api/broadcasts", json=DRAFT, headers=staff_headers)
+    later = "2031-01-06T09:00:00+01:00"
+    sent = await lien_app.client.post(
+        f"/api/broadcasts/{created.json()['id']}/send",
+        json={"send_at": later},
+        headers=staff_headers,
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "scheduled"
+    at = datetime.fromisoformat(sent.json()["send_at"].replace("Z", "+00:00"))
+    assert at == datetime(2031, 1, 6, 8, 0, tzinfo=UTC)
+    naive = await lien_app.client.post(
+        f"/api/broadcasts/{created.json()['id']}/send",
+        json={"send_at": "2031-01-06T09:00:00"},
+        headers=staff_headers,
+    )
+    assert naive.status_code == 422
