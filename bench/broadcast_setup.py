@@ -116,6 +116,11 @@ async def populate(
                 tags = [{"beneficiary_id": i, "tag": "isolé"} for i in ids if i % tagged_every == 0]
                 if tags:
                     await session.execute(insert(BeneficiaryTag), tags)
+        # Fresh tables have no statistics yet; the planner needs them, as autovacuum would give.
+        async with engine.connect() as connection:
+            for table in ("beneficiaries", "contact_points", "beneficiary_tags"):
+                await connection.execute(text(f"ANALYZE {table}"))
+            await connection.commit()
         return UserFile(site.organisation_id, site.id, people)
     finally:
         await engine.dispose()

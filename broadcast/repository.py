@@ -16,12 +16,12 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    insert,
     literal,
     or_,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -47,16 +47,16 @@ def dedup_key(broadcast_id: int, beneficiary_id: int) -> str:
 
 
 async def materialise(session: AsyncSession, *, broadcast_id: int, audience: Audience) -> int:
-    """Insert one recipient row per person of the audience in one statement; return the count."""
+    """Insert one recipient row per person of the audience in one statement; return the count.
+
+    Run once per broadcast, under its row lock and with its change of status: a second run
+    would break the primary key (broadcast, person) rather than add anyone twice.
+    """
     rows = audience.ids().with_only_columns(
         literal(broadcast_id, Integer), Beneficiary.id, literal(PENDING, String)
     )
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(BroadcastRecipient)
-        .from_select(["broadcast_id", "beneficiary_id", "state"], rows)
-        .on_conflict_do_nothing()
+    statement = insert(BroadcastRecipient).from_select(
+        ["broadcast_id", "beneficiary_id", "state"], rows
     )
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)

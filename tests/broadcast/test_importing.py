@@ -48,9 +48,15 @@ async def run_import(
     )
 
 
-async def snapshot(session: AsyncSession) -> tuple[int, ...]:
+async def snapshot(session: AsyncSession) -> tuple[object, ...]:
     tables = (Beneficiary, ContactPoint, BeneficiaryTag, ConsentEvent, Site, MessageEvent)
-    return tuple([await session.scalar(select(func.count()).select_from(t)) or 0 for t in tables])
+    counts = [await session.scalar(select(func.count()).select_from(t)) for t in tables]
+    people = await session.execute(
+        select(Beneficiary.id, Beneficiary.first_name, Beneficiary.updated_at).order_by(
+            Beneficiary.id
+        )
+    )
+    return (*counts, *people.all())
 
 
 async def prepared(session: AsyncSession) -> Site:
