@@ -153,19 +153,6 @@ async def due_messages(session: AsyncSession, *, now: datetime) -> int:
     return count or 0
 
 
-async def has_pending(session: AsyncSession, *, broadcast_id: int) -> bool:
-    """Tell whether some recipient is still waiting to be queued."""
-    found = await session.scalar(
-        select(
-            exists().where(
-                BroadcastRecipient.broadcast_id == broadcast_id,
-                BroadcastRecipient.state == PENDING,
-            )
-        )
-    )
-    return bool(found)
-
-
 class _Delivery:
     """Each recipient with their message and, when Telegram refused, its SMS fallback."""
 
