@@ -19,6 +19,8 @@ from db.base import utcnow
 from db.migrate import upgrade
 from db.models import Beneficiary, ContactPoint
 from db.session import create_engine, create_sessionmaker, transaction
+from gateway.exchange import Origin
+from gateway.outbox import OutgoingMessage, Priority, queue_messages
 from gateway.records import ensure_organisation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +121,44 @@ async def seed_people(engine: AsyncEngine, count: int, *, channel: str = "sms") 
             ],
         )
     return ids
+
+
+async def queue_all(url: str, count: int, *, text: str = "Rappel : atelier demain") -> AsyncEngine:
+    """Start from an empty database and queue one SMS for each of `count` new people."""
+    engine = await fresh_database(url)
+    ids = await seed_people(engine, count)
+    sessionmaker = create_sessionmaker(engine)
+    for start in range(0, count, 1000):
+        async with transaction(sessionmaker) as session:
+            await queue_messages(
+                session,
+                [
+                    OutgoingMessage(
+                        beneficiary_id=pid,
+                        text=text,
+                        origin=Origin("bench"),
+                        priority=Priority.REMINDER,
+                    )
+                    for pid in ids[start : start + 1000]
+                ],
+            )
+    return engine
+
+
+def steady_rate(moments: Sequence[float]) -> float:
+    """The pace of sorted call times from the 20th to the 90th percentile.
+
+    Away from the start, where a full bucket lets a burst go, and from the last calls.
+    """
+    first, last = len(moments) // 5, len(moments) - 1 - len(moments) // 10
+    return (last - first) / (moments[last] - moments[first])
+
+
+def busiest_second(moments: Sequence[float]) -> int:
+    """The most sorted call times within any one-second window."""
+    most, start = 0, 0
+    for end, moment in enumerate(moments):
+        while moment - moments[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most

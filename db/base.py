@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Row ids are 32-bit integers on PostgreSQL: a larger id from outside can match no row.
+MAX_ROW_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC."""
     return datetime.now(UTC)

@@ -7,6 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,9 +28,21 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+# Any fixed number: the key of the lock that makes processes starting together migrate in turn.
+MIGRATION_LOCK = 0x4C69656E
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply every migration up to `revision` inside one transaction."""
+    """Apply every migration up to `revision` inside one transaction.
+
+    On PostgreSQL, processes started together (a web process and several workers) take turns:
+    the first migrates, the others then find the database up to date.
+    """
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
         await connection.run_sync(_upgrade, revision)
 
 

@@ -3,34 +3,32 @@
 A message is marked `sending` (the attempt recorded and committed) before its provider is
 called. A crash after that leaves it `sending` with a lease; whoever finds the lease expired
 marks it `unknown`, to be reconciled by a provider report, never sent a second time.
+
+A running dispatcher does not wait for a whole batch to be answered before claiming more: each
+send holds only its own slot (see `gateway.inflight`), so one slow answer holds back nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from datetime import datetime
 
 from db.base import utcnow
-from db.models import Beneficiary, ChannelState, ContactPoint, Message, MessageEvent, Organisation
 from db.session import SessionMaker, transaction
-from gateway import statuses
-from gateway.channels.base import Channel, Choice, OutboundEnvelope, SendResult
+from gateway.channels.base import Channel, SendResult
+from gateway.claim import Claim, Claimed, Lease, claim_due
+from gateway.inflight import Flight
 from gateway.outcomes import Recorded, record_outcomes
-from gateway.policy import Verdict, decide, window_from_settings
-from gateway.quiet_hours import SendingWindow
 from gateway.ratelimit import RateLimits
 
 log = logging.getLogger(__name__)
+# How long a finished send waits for others before their outcomes are written down together.
+RECORD_DELAY = 0.05
 
 
 def default_owner() -> str:
@@ -49,54 +47,12 @@ class DispatcherConfig:
 
 @dataclass(frozen=True)
 class Pass:
-    """What one dispatcher pass did."""
+    """What one dispatcher pass did; `wait` is how long a channel out of tokens should rest."""
 
     sent: int
     decided: int
     waiting_for_rate: bool
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    envelope: OutboundEnvelope
-    channel: str
-
-
-async def recover_expired_leases(session: AsyncSession, *, now: datetime) -> int:
-    """Mark `unknown` the messages whose sender died mid-call: never resend them blindly."""
-    stuck = (
-        (
-            await session.execute(
-                select(Message.id).where(
-                    Message.status == statuses.SENDING, Message.lease_until < now
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if not stuck:
-        return 0
-    await session.execute(
-        update(Message),
-        [
-            {"id": mid, "status": statuses.UNKNOWN, "lease_owner": None, "updated_at": now}
-            for mid in stuck
-        ],
-    )
-    await _events(session, stuck, statuses.UNKNOWN, "envoi interrompu : issue inconnue", now)
-    log.warning("recovered interrupted sends", extra={"count": len(stuck)})
-    return len(stuck)
-
-
-async def _events(
-    session: AsyncSession, ids: Sequence[int], status: str, detail: str | None, now: datetime
-) -> None:
-    if ids:
-        await session.execute(
-            insert(MessageEvent),
-            [{"message_id": i, "status": status, "detail": detail, "created_at": now} for i in ids],
-        )
+    wait: float = 0.0
 
 
 class Dispatcher:
@@ -124,41 +80,99 @@ class Dispatcher:
         self._wake.set()
 
     async def run_forever(self) -> None:
+        """Claim, send and record until stopped; a clean stop lets the sends under way end."""
+        flight: Flight[Claimed] = Flight(
+            # As many claimed and waiting for a slot as there are slots: enough to keep every
+            # slot busy, few to lose to a crash (a claimed message then comes back `unknown`).
+            window=2 * self.config.concurrency,
+            concurrency=self.config.concurrency,
+            batch=self.config.batch_size,
+        )
+        loop = asyncio.get_running_loop()
+        claim_at = 0.0
         while not self._stopping:
+            self._wake.clear()
             try:
-                done = await self.run_once()
+                if flight.has_finished and loop.time() >= flight.first_finished_at + RECORD_DELAY:
+                    await self._record_finished(flight)
+                if loop.time() >= claim_at and flight.worth_claiming():
+                    began = loop.time()
+                    # A wait for tokens counts from the claim, not from the end of the step.
+                    claim_at = began + await self._claim_and_launch(flight)
             except Exception:
                 log.exception("dispatcher pass failed")
-                done = Pass(0, 0, False)
-                await asyncio.sleep(1.0)
-            if done.decided:
-                continue
-            delay = self.limits.wait_time() if done.waiting_for_rate else self.config.poll_interval
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.005))
+                claim_at = loop.time() + 1.0
+            if await self._rest(flight, until=claim_at):
+                claim_at = 0.0  # woken: something was queued, look now
+        await flight.drain()
+        await self._record(flight.take_finished())
+
+    async def _record_finished(self, flight: Flight[Claimed]) -> None:
+        finished = flight.take_finished()
+        try:
+            await self._record(finished)
+        except Exception:
+            flight.restore(finished)
+            raise
+
+    async def _claim_and_launch(self, flight: Flight[Claimed]) -> float:
+        """Claim what fits and start sending it; return how long until the next claim."""
+        claim = await self._claim(utcnow(), limit=min(self.config.batch_size, flight.free))
+        flight.launch(claim.items, self._send_one, thread=_thread)
+        if claim.wait is not None:
+            return claim.wait
+        return 0.0 if claim.decided or claim.items else self.config.poll_interval
+
+    async def _rest(self, flight: Flight[Claimed], *, until: float) -> bool:
+        """Wait for the next claim, outcomes to record, or a wake-up; say if it was a wake-up.
+
+        Outcomes wait a moment for others and are written down together: a crash meanwhile
+        loses no more than that moment's worth. A send that ends frees a slot: when that makes
+        a claim worth it, the loop claims at once.
+        """
+        now = asyncio.get_running_loop().time()
+        flight.changed.clear()
+        if flight.worth_claiming():
+            seconds, events = until - now, [self._wake]
+        else:
+            seconds, events = self.config.poll_interval, [self._wake, flight.changed]
+        if flight.has_finished:
+            seconds = min(seconds, flight.first_finished_at + RECORD_DELAY - now)
+        await _first(*events, seconds=seconds)
+        return self._wake.is_set()
+
+    async def _send_one(self, item: Claimed) -> SendResult:
+        return await self.channels[item.channel].send(item.envelope)
+
+    async def _record(
+        self, finished: list[tuple[Claimed, SendResult]], *, now: datetime | None = None
+    ) -> None:
+        if not finished:
+            return
+        async with transaction(self.sessionmaker) as session:
+            recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in finished]
+            await record_outcomes(
+                session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
+            )
 
     async def run_once(self, *, now: datetime | None = None) -> Pass:
         """Claim a batch, send it, record the outcomes."""
-        claimed, decided, waiting = await self._claim(now or utcnow())
-        if claimed:
-            results = await self._send_all(claimed)
-            async with transaction(self.sessionmaker) as session:
-                recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in results]
-                await record_outcomes(
-                    session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
-                )
-        return Pass(len(claimed), decided + len(claimed), waiting)
+        claim = await self._claim(now or utcnow())
+        if claim.items:
+            await self._record(await self._send_all(claim.items), now=now)
+        sent = len(claim.items)
+        waiting = claim.wait is not None
+        return Pass(sent, claim.decided + sent, waiting, claim.wait or 0.0)
 
-    async def _send_all(self, claimed: list[_Claimed]) -> list[tuple[_Claimed, SendResult]]:
+    async def _send_all(self, claimed: list[Claimed]) -> list[tuple[Claimed, SendResult]]:
         gate = asyncio.Semaphore(self.config.concurrency)
         # One person's messages leave one after the other, in queue order: an answer and the
         # next question of a conversation must not cross on the way. People go in parallel.
-        threads: dict[tuple[str, str], list[_Claimed]] = {}
+        threads: dict[tuple[str, str], list[Claimed]] = {}
         for item in claimed:
             threads.setdefault((item.channel, item.envelope.address), []).append(item)
 
-        async def thread(items: list[_Claimed]) -> list[tuple[_Claimed, SendResult]]:
+        async def thread(items: list[Claimed]) -> list[tuple[Claimed, SendResult]]:
             results = []
             for item in items:
                 async with gate:
@@ -168,142 +182,28 @@ class Dispatcher:
         sent = await asyncio.gather(*(thread(items) for items in threads.values()))
         return [result for results in sent for result in results]
 
-    async def _claim(self, now: datetime) -> tuple[list[_Claimed], int, bool]:
+    async def _claim(self, now: datetime, *, limit: int | None = None) -> Claim:
         async with transaction(self.sessionmaker) as session:
-            await recover_expired_leases(session, now=now)
-            channels = await self._open_channels(session, now)
-            if not channels:
-                return [], 0, False
-            rows = await self._due(session, channels, now)
-            windows = await self._windows(session, {row.organisation_id for row in rows})
-            return await self._apply_policy(session, rows, windows, now)
-
-    async def _open_channels(self, session: AsyncSession, now: datetime) -> list[str]:
-        paused = (
-            (
-                await session.execute(
-                    select(ChannelState.channel).where(ChannelState.paused_until > now)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        return [name for name in self.channels if name not in paused]
-
-    async def _due(self, session: AsyncSession, channels: list[str], now: datetime) -> list[Any]:
-        stmt = (
-            select(
-                Message.id,
-                Message.channel,
-                Message.body,
-                Message.choices,
-                Message.attempts,
-                Message.expires_at,
-                Message.respect_quiet_hours,
-                Message.bypass_consent,
-                ContactPoint.address,
-                ContactPoint.opted_out,
-                Beneficiary.organisation_id,
-            )
-            .join(ContactPoint, Message.contact_point_id == ContactPoint.id)
-            .join(Beneficiary, Message.beneficiary_id == Beneficiary.id)
-            .where(
-                Message.status == statuses.QUEUED,
-                Message.channel.in_(channels),
-                (Message.not_before.is_(None)) | (Message.not_before <= now),
-            )
-            .order_by(Message.priority.desc(), Message.id)
-            .limit(self.config.batch_size)
-            .with_for_update(of=Message, skip_locked=True)
-        )
-        return list((await session.execute(stmt)).all())
-
-    async def _windows(self, session: AsyncSession, org_ids: set[int]) -> dict[int, SendingWindow]:
-        if not org_ids:
-            return {}
-        result = await session.execute(
-            select(Organisation.id, Organisation.settings).where(Organisation.id.in_(org_ids))
-        )
-        return {oid: window_from_settings(settings or {}) for oid, settings in result.all()}
-
-    async def _apply_policy(
-        self,
-        session: AsyncSession,
-        rows: list[Any],
-        windows: dict[int, SendingWindow],
-        now: datetime,
-    ) -> tuple[list[_Claimed], int, bool]:
-        claimed: list[_Claimed] = []
-        changes: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        waiting = False
-        lease_until = now + timedelta(seconds=self.config.lease_seconds)
-        budget = {name: self.limits.available(name) for name in self.channels}
-        for row in rows:
-            decision = decide(
-                opted_out=row.opted_out,
-                bypass_consent=row.bypass_consent,
-                respect_quiet_hours=row.respect_quiet_hours,
-                expires_at=row.expires_at,
-                window=windows[row.organisation_id],
+            return await claim_due(
+                session,
+                channels=list(self.channels),
+                limits=self.limits,
+                lease=Lease(self.config.owner, self.config.lease_seconds),
                 now=now,
+                limit=limit or self.config.batch_size,
             )
-            if decision.verdict is Verdict.SEND:
-                if budget[row.channel] <= 0:
-                    waiting = True
-                    continue
-                budget[row.channel] -= 1
-                self.limits.take(row.channel, 1)
-                changes.append(
-                    {
-                        "id": row.id,
-                        "status": statuses.SENDING,
-                        "attempts": row.attempts + 1,
-                        "lease_owner": self.config.owner,
-                        "lease_until": lease_until,
-                        "updated_at": now,
-                    }
-                )
-                events.append(_event(row.id, statuses.SENDING, f"essai {row.attempts + 1}", now))
-                claimed.append(_Claimed(_envelope(row), row.channel))
-            elif decision.verdict is Verdict.DEFER:
-                changes.append({"id": row.id, "not_before": decision.until, "updated_at": now})
-            else:
-                status = (
-                    statuses.SUPPRESSED
-                    if decision.verdict is Verdict.SUPPRESS
-                    else statuses.EXPIRED
-                )
-                changes.append(
-                    {
-                        "id": row.id,
-                        "status": status,
-                        "error_reason": decision.reason,
-                        "updated_at": now,
-                    }
-                )
-                events.append(_event(row.id, status, decision.reason, now))
-        await _write(session, changes, events)
-        return claimed, len(changes) - len(claimed), waiting
 
 
-def _envelope(row: Any) -> OutboundEnvelope:
-    choices = tuple(Choice(str(k), str(label)) for k, label in (row.choices or []))
-    return OutboundEnvelope(row.id, row.address, row.body or "", choices)
+def _thread(item: Claimed) -> tuple[str, str]:
+    """Messages to one address on one channel leave in queue order."""
+    return item.channel, item.envelope.address
 
 
-def _event(message_id: int, status: str, detail: str | None, now: datetime) -> dict[str, Any]:
-    return {"message_id": message_id, "status": status, "detail": detail, "created_at": now}
-
-
-async def _write(
-    session: AsyncSession, changes: list[dict[str, Any]], events: list[dict[str, Any]]
-) -> None:
-    # Rows differ in which columns change; group them so each executemany is uniform.
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for change in changes:
-        groups.setdefault(tuple(sorted(change)), []).append(change)
-    for group in groups.values():
-        await session.execute(update(Message), group)
-    if events:
-        await session.execute(insert(MessageEvent), events)
+async def _first(*events: asyncio.Event, seconds: float) -> None:
+    """Wait until one of the events is set, or for that many seconds."""
+    if seconds <= 0 or any(event.is_set() for event in events):
+        return
+    waits = [asyncio.create_task(event.wait()) for event in events]
+    _, pending = await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()

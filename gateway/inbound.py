@@ -13,7 +13,7 @@ from db.base import utcnow
 from db.models import Beneficiary, ContactPoint, Message
 from gateway import statuses
 from gateway.catalogue import gateway_text
-from gateway.channels.base import Choice, InboundMessage
+from gateway.channels.base import Choice, InboundMessage, checked_inbound
 from gateway.consent import OPT_IN, OPT_OUT, record_consent
 from gateway.exchange import Origin, log_inbound
 from gateway.keywords import consent_keyword, is_bot_start
@@ -121,7 +121,11 @@ def _inbound_row(inbound: InboundMessage, contact: ContactPoint) -> dict[str, ob
 async def receive(
     session: AsyncSession, router: InboundRouter, inbound: InboundMessage
 ) -> Received | None:
-    """Log an inbound message once and route it; None when it was already received."""
+    """Log an inbound message once and route it; None when it was already received.
+
+    Raise ValueError when the message cannot be stored (see `checked_inbound`).
+    """
+    inbound = checked_inbound(inbound)
     contact, person, created = await find_or_create_sender(
         session, channel=inbound.channel, address=inbound.address, language=inbound.language_hint
     )

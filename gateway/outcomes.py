@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import MAX_ROW_ID
 from db.models import ChannelState, ContactPoint, Message, MessageEvent
 from gateway import statuses
 from gateway.channels.base import Outcome, SendResult
@@ -224,7 +225,17 @@ async def apply_provider_status(
     provider_id: str | None,
     now: datetime,
 ) -> bool:
-    """Apply a delivery report; a report older than what is known changes nothing."""
+    """Apply a delivery report; a report older than what is known changes nothing.
+
+    What the provider says is cut to what the columns hold: an id or code that does not fit
+    is not one the provider gives.
+    """
+    if not 0 < message_id <= MAX_ROW_ID:
+        return False
+    if provider_id is not None and (len(provider_id) > 64 or "\x00" in provider_id):
+        provider_id = None
+    if error_code is not None:
+        error_code = error_code.replace("\x00", "")[:16] or None
     message = await session.get(Message, message_id, with_for_update=True)
     if message is None or message.direction != "out":
         return False

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from db.base import Base, utcnow
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
 from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
@@ -202,17 +203,22 @@ async def set_tags(session: AsyncSession, person: Beneficiary, tags: Iterable[st
 async def ensure_organisation(
     session: AsyncSession, *, slug: str, name: str, site_slug: str, site_name: str
 ) -> Site:
-    """Create an organisation with one site unless it exists; return the site."""
+    """Create an organisation with one site unless it exists; return the site.
+
+    Processes starting together may all try: the unique constraints let one insert and the
+    others then read its rows.
+    """
+    now = utcnow()
+    organisation = {"slug": slug, "name": name, "settings": {}, "created_at": now}
+    await insert_ignore(session, Base.metadata.tables["organisations"], organisation)
     org = await session.scalar(select(Organisation).where(Organisation.slug == slug))
     if org is None:
-        org = Organisation(slug=slug, name=name, settings={})
-        session.add(org)
-        await session.flush()
-    site = await session.scalar(
+        raise LookupError(f"organisation {slug} not created")
+    site = {"organisation_id": org.id, "slug": site_slug, "name": site_name, "info": {}}
+    await insert_ignore(session, Base.metadata.tables["sites"], site | {"created_at": now})
+    found = await session.scalar(
         select(Site).where(Site.organisation_id == org.id, Site.slug == site_slug)
     )
-    if site is None:
-        site = Site(organisation_id=org.id, slug=site_slug, name=site_name, info={})
-        session.add(site)
-        await session.flush()
-    return site
+    if found is None:
+        raise LookupError(f"site {site_slug} not created")
+    return found

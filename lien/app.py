@@ -25,6 +25,7 @@ from lien.api import (
     imports,
     inbox,
     mail,
+    outbox,
     privacy,
     simulator,
     tickets,
@@ -79,7 +80,17 @@ def create_app(
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
     domains = (calendar, events, enrollments, mail, tickets, directory, broadcasts, imports)
-    for module in (webhooks, beneficiaries, consent, simulator, inbox, audit, health, *domains):
+    for module in (
+        webhooks,
+        beneficiaries,
+        consent,
+        simulator,
+        inbox,
+        outbox,
+        audit,
+        health,
+        *domains,
+    ):
         app.include_router(module.router)
     install_console(app, settings)
     app.include_router(privacy.people)

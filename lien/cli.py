@@ -13,6 +13,7 @@ from lien.cli_broadcast import broadcast_app
 from lien.cli_events import events_app, mail_app
 from lien.cli_flows import flows_app, refuse_broken_files
 from lien.cli_import import import_app
+from lien.cli_outbox import outbox_app
 from lien.cli_privacy import privacy_app
 from lien.cli_staff import staff_app
 from lien.settings import Settings
@@ -28,6 +29,7 @@ telegram_app = typer.Typer(help="Canal Telegram.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(events_app, name="events")
 app.add_typer(mail_app, name="mail")
 app.add_typer(staff_app, name="staff")

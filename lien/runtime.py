@@ -47,6 +47,15 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class PeriodicTask:
+    """Scheduled work that opens its own short transactions, such as asking a provider."""
+
+    name: str
+    seconds: float
+    run: Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True)
 class Reply:
     message_id: int
     text: str
@@ -71,6 +80,7 @@ class Runtime:
     router: InboundRouter
     dispatcher: Dispatcher
     jobs: list[PeriodicJob] = field(default_factory=list)
+    tasks: list[PeriodicTask] = field(default_factory=list)
     privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
     accueil: Accueil | None = None
 
@@ -101,6 +111,12 @@ class Runtime:
             return None
         replies = await _replies(session, received.replies)
         return ReceiveSummary(received.message.id, received.person.id, received.handled_by, replies)
+
+    async def run_task(self, task: PeriodicTask) -> None:
+        try:
+            await task.run()
+        except Exception:
+            log.exception("periodic task failed", extra={"task": task.name})
 
     async def run_job(self, job: PeriodicJob) -> None:
         try:
@@ -188,6 +204,7 @@ async def start_runtime(
             batch_size=settings.dispatch_batch,
             poll_interval=settings.dispatch_poll_seconds,
             lease_seconds=settings.dispatch_lease_seconds,
+            concurrency=settings.dispatch_concurrency,
         ),
     )
     runtime = Runtime(

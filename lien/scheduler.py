@@ -27,5 +27,16 @@ def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
             misfire_grace_time=None,
             **first,
         )
+    for task in runtime.tasks:
+        scheduler.add_job(
+            runtime.run_task,
+            "interval",
+            seconds=task.seconds,
+            args=[task],
+            id=task.name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
     scheduler.start()
     return scheduler

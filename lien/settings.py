@@ -53,7 +53,11 @@ class Settings(BaseSettings):
     dispatch_batch: int = Field(200, ge=1, le=5000)
     dispatch_poll_seconds: float = Field(0.5, gt=0)
     dispatch_lease_seconds: float = Field(120.0, gt=0)
+    dispatch_concurrency: int = Field(100, ge=1, le=1000, description="Provider calls at once")
     provider_timeout_seconds: float = Field(10.0, gt=0)
+    unknown_settle_hours: float = Field(
+        24.0, gt=0, description="Close as failed a send of unknown outcome no report resolved"
+    )
 
     price_sms_segment: Decimal = Field(
         Decimal("0.0725"), ge=0, description="Prix d'un segment SMS, pour estimer les diffusions"

@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from db.base import utcnow
-from gateway import statuses
+from db.base import MAX_ROW_ID, utcnow
 from gateway.channels.telegram import UpdateFailed
+from gateway.channels.twilio import STATUSES as TWILIO_STATUSES
 from gateway.channels.twilio import InvalidWebhook, is_signed, parse_inbound
 from gateway.outcomes import apply_provider_status
 from lien.deps import RuntimeDep, SessionDep
@@ -23,17 +23,6 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_TWILIO_BODY = 8 * 1024
 MAX_TELEGRAM_BODY = 64 * 1024
-TWILIO_STATUSES = {
-    "queued": statuses.QUEUED,
-    "accepted": statuses.QUEUED,
-    "scheduled": statuses.QUEUED,
-    "sending": statuses.SENDING,
-    "sent": statuses.SENT,
-    "delivered": statuses.DELIVERED,
-    "undelivered": statuses.UNDELIVERED,
-    "failed": statuses.FAILED,
-    "read": statuses.READ,
-}
 
 
 def _bad(code: int, reason: str) -> HTTPException:
@@ -91,8 +80,8 @@ async def twilio_inbound(request: Request, runtime: RuntimeDep) -> Response:
 async def twilio_status(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
     params = await _signed_form(request, runtime)
     message_ref = request.query_params.get("m", "")
-    if not message_ref.isdigit():
-        raise _bad(status.HTTP_400_BAD_REQUEST, "paramètre m (identifiant du message) manquant")
+    if not (message_ref.isascii() and message_ref.isdigit()) or int(message_ref) > MAX_ROW_ID:
+        raise _bad(status.HTTP_400_BAD_REQUEST, "paramètre m (identifiant du message) invalide")
     reported = params.get("MessageStatus") or params.get("SmsStatus")
     if not reported:
         raise _bad(status.HTTP_400_BAD_REQUEST, "champ MessageStatus manquant")

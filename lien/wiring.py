@@ -17,6 +17,7 @@ from broadcast.audience import AudienceSources
 from broadcast.inbound import attach_reply
 from broadcast.tasks import run_due_broadcasts
 from db.models import Enrollment
+from lien.outbox_jobs import wire_outbox
 from lien.privacy_jobs import wire_privacy
 from lien.runtime import PeriodicJob, Runtime
 from lien.settings import Settings
@@ -73,6 +74,7 @@ def wire_domains(runtime: Runtime) -> None:
     # The core's personal-data sources first: a domain's source, registered after, is erased
     # and purged before the core's.
     wire_privacy(runtime)
+    wire_outbox(runtime)
     runtime.privacy.register(ActivitiesSource())
     runtime.router.register("broadcast-replies", attach_reply, order=BROADCAST_REPLIES_ORDER)
     runtime.router.register("notifications", notifications_inbound, order=NOTIFICATIONS_ORDER)

@@ -168,6 +168,16 @@ class ChannelState(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
 
 
+class ChannelRate(Base):
+    """A channel's sending tokens, shared by every worker so that its rate holds across all."""
+
+    __tablename__ = "channel_rates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tokens: Mapped[float]
+    updated_at: Mapped[datetime]
+
+
 class StaffMember(Timestamped, Base):
     __tablename__ = "staff_members"
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol
 
 
@@ -41,6 +43,29 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class ProviderReport:
+    """What a provider says became of a message it was given, in Lien's statuses."""
+
+    provider_id: str
+    status: str
+    error_code: str | None = None
+
+
+class StatusLookup(Protocol):
+    """A channel whose provider can be asked what became of a message."""
+
+    name: str
+
+    async def lookup(self, provider_id: str) -> ProviderReport | None:
+        """Ask by the provider's id; None if the provider does not know it."""
+        ...
+
+    async def find(self, *, address: str, text: str, since: datetime) -> ProviderReport | None:
+        """Look for it by recipient and text; None if the provider has no such message."""
+        ...
+
+
+@dataclass(frozen=True)
 class Removal:
     """What the provider said to deleting a message it stores: done (or already gone), or later."""
 
@@ -59,6 +84,29 @@ class InboundMessage:
     display_name: str | None = None
     language_hint: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+MAX_ID = 64  # the widest provider id or address a column holds
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+def checked_inbound(message: InboundMessage) -> InboundMessage:
+    """Return the message fit to store, or raise ValueError saying what is wrong with it.
+
+    PostgreSQL text cannot hold NUL characters: they are dropped from free text. An address or
+    provider id that no column can hold is refused; an odd language hint is ignored.
+    """
+    for field_name, value in (("adresse", message.address), ("identifiant", message.provider_id)):
+        if not value or len(value) > MAX_ID or "\x00" in value:
+            raise ValueError(f"{field_name} de message invalide")
+    language = message.language_hint
+    shown = message.display_name
+    return replace(
+        message,
+        text=message.text.replace("\x00", ""),
+        display_name=None if shown is None else shown.replace("\x00", "")[:100],
+        language_hint=language if language and _LANGUAGE.fullmatch(language) else None,
+    )
 
 
 class Channel(Protocol):

@@ -13,7 +13,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from gateway.channels.base import InboundMessage, OutboundEnvelope, Outcome, SendResult
+from gateway.channels.base import (
+    InboundMessage,
+    OutboundEnvelope,
+    Outcome,
+    SendResult,
+    checked_inbound,
+)
 
 log = logging.getLogger(__name__)
 NAME = "telegram"
@@ -72,8 +78,11 @@ class TelegramChannel:
             raise ValueError("update_id manquant ou invalide")
         try:
             update = Update.de_json(data, self.application.bot)
+            inbound = inbound_from_update(update)
         except Exception as exc:
             raise ValueError(f"mise à jour illisible : {type(exc).__name__}") from exc
+        if inbound is not None:
+            checked_inbound(inbound)  # refused here with a 400, not by a failing handler
         token = _failures.set([])
         try:
             await self.application.process_update(update)

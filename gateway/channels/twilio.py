@@ -5,23 +5,42 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.rest.api.v2010.account.message import MessageInstance
 
+from gateway import statuses
 from gateway.channels.base import (
     InboundMessage,
     OutboundEnvelope,
     Outcome,
+    ProviderReport,
     Removal,
     SendResult,
 )
 
 log = logging.getLogger(__name__)
 NAME = "sms"
+# A message is looked for from a little before its attempt: Twilio dates to the second.
+FIND_MARGIN = timedelta(minutes=1)
+FIND_LIMIT = 200
+# Twilio's message statuses, as Lien's: in status callbacks and in a fetched message.
+STATUSES = {
+    "queued": statuses.QUEUED,
+    "accepted": statuses.QUEUED,
+    "scheduled": statuses.QUEUED,
+    "sending": statuses.SENDING,
+    "sent": statuses.SENT,
+    "delivered": statuses.DELIVERED,
+    "undelivered": statuses.UNDELIVERED,
+    "failed": statuses.FAILED,
+    "read": statuses.READ,
+}
 OPTED_OUT_CODE = 21610
 REASONS = {
     21610: "la personne a envoyé STOP à l'opérateur",
@@ -112,6 +131,34 @@ class TwilioChannel:
         except (aiohttp.ClientError, OSError) as exc:
             return Removal(done=False, reason=f"connexion impossible : {type(exc).__name__}")
         return Removal(done=True)
+
+    async def lookup(self, provider_id: str) -> ProviderReport | None:
+        """Ask Twilio what became of a message; None if Twilio does not know it."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                found = await self.client.messages(provider_id).fetch_async()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _report(found)
+
+    async def find(self, *, address: str, text: str, since: datetime) -> ProviderReport | None:
+        """Look for the message sent to `address` with `text` since then; None if there is none."""
+        async with asyncio.timeout(self._timeout):
+            found = await self.client.messages.list_async(
+                to=address, date_sent_after=since - FIND_MARGIN, limit=FIND_LIMIT
+            )
+        matching = [m for m in found if m.body == text]
+        return _report(matching[-1]) if matching else None
+
+
+def _report(found: MessageInstance) -> ProviderReport | None:
+    status = STATUSES.get(str(found.status or "").lower())
+    if status is None or not found.sid:
+        return None
+    code = found.error_code
+    return ProviderReport(found.sid, status, None if code is None else str(code))
 
 
 def _rest_error(exc: TwilioRestException) -> SendResult:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from sqlalchemy import select
 
+from db.base import MAX_ROW_ID
 from db.models import Beneficiary, Message
 from gateway.audit import CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
@@ -38,6 +39,8 @@ from lien.auth import CurrentStaff
 from lien.deps import SessionDep
 
 router = APIRouter(prefix="/api/beneficiaries", tags=["beneficiaries"])
+# An id no row can have is refused (422) before any query: PostgreSQL ids are 32-bit.
+BeneficiaryId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="Identifiant du bénéficiaire")]
 
 
 def to_out(person: Beneficiary) -> BeneficiaryOut:
@@ -70,7 +73,7 @@ async def search(
     staff: CurrentStaff,
     phone: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> list[BeneficiaryOut]:
     if phone is not None:
         try:
@@ -133,7 +136,9 @@ async def create(body: BeneficiaryIn, session: SessionDep, staff: CurrentStaff) 
 
 
 @router.get("/{beneficiary_id}", response_model=BeneficiaryOut, summary="Fiche d'un bénéficiaire")
-async def read(beneficiary_id: int, session: SessionDep, staff: CurrentStaff) -> BeneficiaryOut:
+async def read(
+    beneficiary_id: BeneficiaryId, session: SessionDep, staff: CurrentStaff
+) -> BeneficiaryOut:
     person = await _load(session, beneficiary_id)
     record_audit(session, staff_id=staff.id, action=VIEW, beneficiary_id=beneficiary_id)
     return to_out(person)
@@ -141,7 +146,7 @@ async def read(beneficiary_id: int, session: SessionDep, staff: CurrentStaff) ->
 
 @router.patch("/{beneficiary_id}", response_model=BeneficiaryOut, summary="Modifier une fiche")
 async def patch(
-    beneficiary_id: int, body: BeneficiaryPatch, session: SessionDep, staff: CurrentStaff
+    beneficiary_id: BeneficiaryId, body: BeneficiaryPatch, session: SessionDep, staff: CurrentStaff
 ) -> BeneficiaryOut:
     person = await _load(session, beneficiary_id)
     changes = body.model_dump(exclude_unset=True)
@@ -171,7 +176,7 @@ async def patch(
     "/{beneficiary_id}/messages", response_model=list[MessageOut], summary="Historique des échanges"
 )
 async def timeline(
-    beneficiary_id: int, session: SessionDep, staff: CurrentStaff
+    beneficiary_id: BeneficiaryId, session: SessionDep, staff: CurrentStaff
 ) -> list[MessageOut]:
     await _load(session, beneficiary_id)
     record_audit(session, staff_id=staff.id, action=VIEW_TIMELINE, beneficiary_id=beneficiary_id)
@@ -218,7 +223,7 @@ async def timeline(
     summary="Écrire à un bénéficiaire",
 )
 async def send(
-    beneficiary_id: int, body: StaffMessageIn, session: SessionDep, staff: CurrentStaff
+    beneficiary_id: BeneficiaryId, body: StaffMessageIn, session: SessionDep, staff: CurrentStaff
 ) -> QueuedOut:
     await _load(session, beneficiary_id)
     try:

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refused here with a 422, not by the database with a 500.
+    if "\x00" in value:
+        raise ValueError("caractère nul (\\0) interdit")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+"""A string from a request: any text but NUL, which no PostgreSQL column holds."""
+Tag = Annotated[Text, Field(min_length=1, max_length=64)]
 
 LANGUAGE = Field(default="fr", pattern=r"^[a-z]{2,3}$", description="Langue préférée (ISO 639-1)")
 
@@ -35,23 +48,25 @@ class BeneficiaryOut(BaseModel):
 
 class BeneficiaryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    first_name: str | None = Field(None, max_length=100)
-    last_name: str | None = Field(None, max_length=100)
+    first_name: Text | None = Field(None, max_length=100)
+    last_name: Text | None = Field(None, max_length=100)
     language: str = LANGUAGE
-    site: str | None = Field(None, description="Identifiant du site (slug) ; le premier site sinon")
-    phone: str | None = Field(None, max_length=40)
+    site: Text | None = Field(
+        None, description="Identifiant du site (slug) ; le premier site sinon"
+    )
+    phone: Text | None = Field(None, max_length=40)
     telegram_chat_id: str | None = Field(None, pattern=r"^-?\d{1,20}$")
-    tags: list[str] = Field(default_factory=list, max_length=50)
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
 
 
 class BeneficiaryPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    first_name: str | None = Field(None, max_length=100)
-    last_name: str | None = Field(None, max_length=100)
+    first_name: Text | None = Field(None, max_length=100)
+    last_name: Text | None = Field(None, max_length=100)
     language: str | None = Field(None, pattern=r"^[a-z]{2,3}$")
-    site: str | None = None
+    site: Text | None = None
     preferred_channel: str | None = Field(None, pattern=r"^(sms|telegram|simulator)$")
-    tags: list[str] | None = Field(None, max_length=50)
+    tags: list[Tag] | None = Field(None, max_length=50)
 
 
 class StatusStep(BaseModel):
@@ -80,7 +95,7 @@ class MessageOut(BaseModel):
 
 class StaffMessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=1600)
+    text: Text = Field(min_length=1, max_length=1600)
     channel: str | None = Field(None, pattern=r"^(sms|telegram|simulator)$")
 
 
@@ -92,8 +107,8 @@ class QueuedOut(BaseModel):
 
 class SimulatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    sender: str = Field(alias="from", min_length=3, max_length=40)
-    text: str = Field(min_length=1, max_length=1600)
+    sender: Text = Field(alias="from", min_length=3, max_length=40)
+    text: Text = Field(min_length=1, max_length=1600)
 
 
 class SimulatorReply(BaseModel):

@@ -8,7 +8,6 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.channels.base import InboundMessage
-from gateway.phones import InvalidPhoneNumber
 from lien.api.schemas import SimulatorIn, SimulatorOut, SimulatorReply
 from lien.auth import CurrentStaff
 from lien.deps import RuntimeDep, SessionDep
@@ -37,7 +36,7 @@ async def post_message(
 ) -> SimulatorOut:
     try:
         summary = await simulate(runtime, session, sender=body.sender, text=body.text)
-    except InvalidPhoneNumber as exc:
+    except ValueError as exc:  # an invalid phone number, or an address no column can hold
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     return SimulatorOut(
         beneficiary_id=summary.beneficiary_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from functools import partial
 from http import HTTPStatus
 
@@ -34,6 +34,7 @@ def twilio_routes(state: FakeProviderState, callbacks: StatusCallbackSender) -> 
     base = f"/{API_VERSION}/Accounts/{{account_sid}}"
     return [
         Route(f"{base}/Messages.json", api.create, methods=["POST"]),
+        Route(f"{base}/Messages.json", api.list_messages, methods=["GET"]),
         Route(
             f"{base}/Messages/{{message_sid}}.json", api.message, methods=["GET", "POST", "DELETE"]
         ),
@@ -92,6 +93,38 @@ class _TwilioApi:
         return await answer(
             exchange, fault, perform=partial(self._create, params, account_sid), refuse=refuse
         )
+
+    async def list_messages(self, request: Request) -> Response:
+        """List messages, newest first, filtered by To, From and DateSent bounds (one page)."""
+        params = await read_params(request)
+        exchange = Exchange(self.state, request, "twilio", "list", params, params.get("To"))
+        if denied := self._deny(request):
+            exchange.record(denied.status_code)
+            return denied
+        fault = self.state.take_fault("twilio", "list", params.get("To"))
+        return await answer(
+            exchange, fault, perform=partial(self._list, request, params), refuse=refuse
+        )
+
+    def _list(self, request: Request, params: Params, fault: Fault | None) -> Response:
+        try:
+            found = [m for m in self.state.twilio_messages() if _listed(m, params)]
+            size = max(1, min(1000, int(params.get("PageSize", 50))))
+        except ValueError as exc:
+            return twilio_error(400, 20001, f"Invalid parameter: {exc}")
+        found.sort(key=lambda m: parsedate_to_datetime(m["date_created"]), reverse=True)
+        body = {
+            "messages": found[:size],
+            "page": 0,
+            "page_size": size,
+            "first_page_uri": request.url.path,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "uri": request.url.path,
+            "end": min(size, len(found)) - 1,
+            "start": 0,
+        }
+        return JSONResponse(body)
 
     async def message(self, request: Request) -> Response:
         params = await read_params(request)
@@ -164,6 +197,25 @@ def _validate(params: Params) -> JSONResponse | None:
     if body and len(body) > MAX_BODY_LENGTH:
         return _known(21617)
     return None
+
+
+def _listed(message: Message, params: Params) -> bool:
+    """Tell whether a message matches a list query's filters."""
+    if "To" in params and message["to"] != params["To"]:
+        return False
+    if "From" in params and message["from"] != params["From"]:
+        return False
+    sent = parsedate_to_datetime(message["date_created"])
+    after, before = params.get("DateSent>"), params.get("DateSent<")
+    if after and sent < _instant(after):
+        return False
+    return not (before and sent > _instant(before))
+
+
+def _instant(text: str) -> datetime:
+    """Read an ISO 8601 date or date-time as the client library sends it, in UTC."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _new_message(params: Params, account_sid: str) -> Message:

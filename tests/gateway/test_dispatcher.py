@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,7 +101,7 @@ async def test_a_delivery_report_that_came_first_is_kept(
 ) -> None:
     message_id = await queue(session)
     worker = dispatcher(sessionmaker, scripted_sms)
-    claimed, _, _ = await worker._claim(OPEN)
+    claimed = (await worker._claim(OPEN)).items
     async with sessionmaker() as s, s.begin():
         from gateway.outcomes import apply_provider_status
 
@@ -193,7 +194,7 @@ async def test_a_crash_after_the_claim_leaves_the_message_unknown_not_resent(
 ) -> None:
     message_id = await queue(session)
     crashed = dispatcher(sessionmaker, scripted_sms)
-    claimed, _, _ = await crashed._claim(OPEN)  # the process dies before recording
+    claimed = (await crashed._claim(OPEN)).items  # the process dies before recording
     assert len(claimed) == 1
     assert (await reload(sessionmaker, message_id)).status == "sending"
     survivor = dispatcher(sessionmaker, scripted_sms)
@@ -259,8 +260,26 @@ async def test_the_rate_limit_caps_a_pass(
     for _ in range(12):
         await queue(session, person=person)
     done = await dispatcher(sessionmaker, scripted_sms, rates={"sms": 1}).run_once(now=OPEN)
-    assert done.sent == 1  # a fresh bucket holds one token: no opening burst
+    assert done.sent == 1  # at 1/s a full bucket holds one token
     assert done.waiting_for_rate
+
+
+async def test_two_workers_keep_one_rate_between_them(
+    session: AsyncSession, sessionmaker: SessionMaker, scripted_sms: ScriptedChannel
+) -> None:
+    person = await create_person(session)
+    for _ in range(30):
+        await queue(session, person=person)
+    first = dispatcher(sessionmaker, scripted_sms, rates={"sms": 40})
+    second = dispatcher(sessionmaker, scripted_sms, rates={"sms": 40})
+    sent = 0
+    for tick in range(5):  # half a second, the two workers taking turns every 0.1 s
+        at = OPEN + timedelta(seconds=tick / 10)
+        sent += (await first.run_once(now=at)).sent + (await second.run_once(now=at)).sent
+    assert sent == 10 + 4 * 4  # a full bucket (a quarter second's worth), then 4 every tenth
+    waiting = await second.run_once(now=OPEN + timedelta(seconds=0.41))
+    assert (waiting.sent, waiting.waiting_for_rate) == (0, True)
+    assert waiting.wait == pytest.approx(0.0525)  # until a quarter of a burst (2.5) is there
 
 
 async def test_a_blocked_telegram_bot_falls_back_to_sms(

@@ -14,6 +14,14 @@ from lien.logs import StructuredFormatter, mask_phones
 runner = CliRunner()
 
 
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config
+
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
 def env_for(tmp_path: Path) -> dict[str, str]:
     return {"LIEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -228,6 +228,23 @@ async def test_twilio_fetch_redact_and_delete(twilio: Any, provider: FakeProvide
     )
     methods = [call.method for call in provider.state.twilio_calls()]
     assert methods == ["create", "fetch", "update", "delete", "fetch"]
+
+
+async def test_twilio_lists_messages_by_recipient_and_date(
+    twilio: Any, provider: FakeProviderServer
+) -> None:
+    first = await send_sms(twilio)
+    await twilio.messages.create_async(to="+33698765432", from_=SENDER, body="Autre")
+    second = await send_sms(twilio)
+    since = datetime.now(UTC) - timedelta(minutes=1)
+
+    mine = await twilio.messages.list_async(to=PHONE, date_sent_after=since)
+    future = await twilio.messages.list_async(to=PHONE, date_sent_after=since + timedelta(days=1))
+
+    assert {m.sid for m in mine} == {first.sid, second.sid}
+    assert all(m.to == PHONE for m in mine)
+    assert future == []
+    assert [call.method for call in provider.state.twilio_calls("list")] == ["list", "list"]
 
 
 async def test_random_faults_are_reproducible(twilio: Any, provider: FakeProviderServer) -> None:
