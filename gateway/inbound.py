@@ -103,7 +103,10 @@ class Received:
 
 
 def _inbound_row(inbound: InboundMessage, contact: ContactPoint) -> dict[str, object]:
+    now = utcnow()
     return {
+        "created_at": now,
+        "updated_at": now,
         "beneficiary_id": contact.beneficiary_id,
         "contact_point_id": contact.id,
         "channel": inbound.channel,

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Beneficiary, ContactPoint, Message
+from db.base import utcnow
+from db.models import Beneficiary, ContactPoint, Message, MessageEvent
 from gateway import statuses
 from gateway.channels.base import Choice
 from gateway.encoding import analyze_sms
@@ -172,3 +173,32 @@ async def queue_message(session: AsyncSession, spec: OutgoingMessage) -> int | N
     if result.message_id is None and not result.duplicate:
         raise NotReachable(result.skipped or "", opted_out=result.opted_out)
     return result.message_id
+
+
+async def cancel_queued(
+    session: AsyncSession, *, origin_kind: str, origin_ref: str | None, detail: str | None = None
+) -> int:
+    """Cancel the messages of one origin that have not left; those being sent go on."""
+    now = utcnow()
+    # A dispatcher holding some of these rows makes this wait; they are `sending` by then.
+    result = await session.execute(
+        update(Message)
+        .where(
+            Message.origin_kind == origin_kind,
+            Message.origin_ref == origin_ref,
+            Message.direction == "out",
+            Message.status == statuses.QUEUED,
+        )
+        .values(status=statuses.CANCELLED, updated_at=now)
+        .returning(Message.id)
+    )
+    ids = list(result.scalars())
+    if ids:
+        await session.execute(
+            insert(MessageEvent),
+            [
+                {"message_id": i, "status": statuses.CANCELLED, "detail": detail, "created_at": now}
+                for i in ids
+            ],
+        )
+    return len(ids)

@@ -15,12 +15,14 @@ from lien import webhooks
 from lien.api import (
     audit,
     beneficiaries,
+    broadcasts,
     calendar,
     consent,
     directory,
     enrollments,
     events,
     health,
+    imports,
     inbox,
     mail,
     outbox,
@@ -77,7 +79,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
-    domains = (calendar, events, enrollments, mail, tickets, directory)
+    domains = (calendar, events, enrollments, mail, tickets, directory, broadcasts, imports)
     for module in (
         webhooks,
         beneficiaries,

@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lien.cli_broadcast import broadcast_app
 from lien.cli_events import events_app, mail_app
 from lien.cli_flows import flows_app, refuse_broken_files
+from lien.cli_import import import_app
 from lien.cli_outbox import outbox_app
 from lien.cli_privacy import privacy_app
 from lien.cli_staff import staff_app
@@ -33,6 +35,8 @@ app.add_typer(mail_app, name="mail")
 app.add_typer(staff_app, name="staff")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(flows_app, name="flows")
+app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(import_app, name="import")
 
 
 def _settings(**overrides: object) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -58,6 +59,12 @@ class Settings(BaseSettings):
         24.0, gt=0, description="Close as failed a send of unknown outcome no report resolved"
     )
 
+    price_sms_segment: Decimal = Field(
+        Decimal("0.0725"), ge=0, description="Prix d'un segment SMS, pour estimer les diffusions"
+    )
+    price_currency: str = "EUR"
+    broadcast_tick_seconds: float = Field(2.0, gt=0, description="Cadence de la mise en file")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
@@ -89,6 +96,10 @@ class Settings(BaseSettings):
     @cached_property
     def base_url(self) -> str:
         return self.public_url.rstrip("/")
+
+    def prices(self) -> dict[str, Decimal]:
+        """Return the unit price of each paid channel; Telegram and the simulator are free."""
+        return {"sms": self.price_sms_segment}
 
     def twilio_disabled_reason(self) -> str | None:
         if not (self.twilio_account_sid and self.twilio_auth_token):

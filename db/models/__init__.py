@@ -2,6 +2,7 @@
 
 from db.models.audit import AuditEvent
 from db.models.bot import Conversation, DirectoryOverride, TicketNote, TriageTicket
+from db.models.broadcast import Broadcast, BroadcastRecipient, BroadcastReply, BroadcastText
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -33,6 +34,10 @@ __all__ = [
     "AuditEvent",
     "Beneficiary",
     "BeneficiaryTag",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastReply",
+    "BroadcastText",
     "ChannelRate",
     "ChannelState",
     "ConsentEvent",

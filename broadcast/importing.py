@@ -1,0 +1,286 @@
+"""Save an imported user file: one person per phone number, never overriding what Lien knows.
+
+A person already known (by phone number or Telegram id) keeps their record: only empty names
+and site are filled in, tags are added, new contacts are added with the import as proof of
+consent. A contact that said STOP stays stopped. Importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from broadcast.importfile import ImportResult, ImportRow, RejectedLine
+from broadcast.texts import broadcast_text
+from db.models import Beneficiary, BeneficiaryTag, ConsentEvent, ContactPoint, Site
+from gateway.consent import OPT_IN
+from gateway.records import PHONE_CHANNELS
+
+BATCH = 500
+CONSENT_SOURCE = "import"
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did (or would do, in a dry run), with the file's own report."""
+
+    dry_run: bool
+    read: ImportResult
+    created: int
+    updated: int
+    unchanged: int
+    # Lines read correctly but not saved, because of what the database already holds.
+    conflicts: tuple[RejectedLine, ...]
+    sites_created: tuple[str, ...]
+    contacts_added: int
+
+    @property
+    def rejected(self) -> tuple[RejectedLine, ...]:
+        """Return every line left out, in file order."""
+        return tuple(sorted((*self.read.rejected, *self.conflicts), key=lambda r: r.line))
+
+
+@dataclass
+class _Tally:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    contacts_added: int = 0
+    conflicts: list[RejectedLine] = field(default_factory=list)
+    sites_created: list[str] = field(default_factory=list)
+
+
+def slugify(name: str) -> str:
+    """Return the slug a site name is known by: "Nîmes centre" is "nimes-centre"."""
+    bare = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(c for c in bare if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", bare).strip("-")[:64] or "site"
+
+
+async def import_people(
+    session: AsyncSession,
+    *,
+    result: ImportResult,
+    organisation_id: int,
+    default_site_id: int,
+    source: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Save the people of a read file; in a dry run, report the same and keep nothing."""
+    tally = _Tally()
+    savepoint = await session.begin_nested()
+    try:
+        sites = _Sites(session, organisation_id, default_site_id, tally)
+        for start in range(0, len(result.rows), BATCH):
+            batch = result.rows[start : start + BATCH]
+            await _import_batch(session, batch, organisation_id, sites, source, tally)
+            if progress is not None:
+                progress(len(batch))
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    if dry_run:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+    return ImportReport(
+        dry_run=dry_run,
+        read=result,
+        created=tally.created,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        conflicts=tuple(tally.conflicts),
+        sites_created=tuple(tally.sites_created),
+        contacts_added=tally.contacts_added,
+    )
+
+
+class _Sites:
+    """The organisation's sites by slug, creating those a file names for the first time."""
+
+    def __init__(
+        self, session: AsyncSession, organisation_id: int, default_id: int, tally: _Tally
+    ) -> None:
+        self.session = session
+        self.organisation_id = organisation_id
+        self.default_id = default_id
+        self.tally = tally
+        self.known: dict[str, int] | None = None
+
+    async def site_id(self, name: str | None) -> int:
+        if not name:
+            return self.default_id
+        if self.known is None:
+            rows = await self.session.execute(
+                select(Site.slug, Site.name, Site.id).where(
+                    Site.organisation_id == self.organisation_id
+                )
+            )
+            self.known = {}
+            for slug, site_name, site_id in rows:
+                self.known.setdefault(slug, site_id)
+                self.known.setdefault(slugify(site_name), site_id)
+        slug = slugify(name)
+        if slug not in self.known:
+            site = Site(organisation_id=self.organisation_id, slug=slug, name=name, info={})
+            self.session.add(site)
+            await self.session.flush()
+            self.known[slug] = site.id
+            self.tally.sites_created.append(name)
+        return self.known[slug]
+
+
+async def _import_batch(
+    session: AsyncSession,
+    rows: Sequence[ImportRow],
+    organisation_id: int,
+    sites: _Sites,
+    source: str,
+    tally: _Tally,
+) -> None:
+    owners = await _owners(session, rows)
+    people = await _people(session, {bid for bid, _org in owners.values()})
+    tags = await _tags(session, set(people))
+    new_contacts: list[ContactPoint] = []
+    for row in rows:
+        found = {owners[key] for key in _keys(row) if key in owners}
+        if any(org != organisation_id for _bid, org in found):
+            tally.conflicts.append(_conflict(row, "other_organisation_contact"))
+            continue
+        if len(found) > 1:
+            tally.conflicts.append(_conflict(row, "contact_owned_by_other"))
+            continue
+        if found:
+            ((person_id, _org),) = found
+            person = people[person_id]
+            wanted_site = row.site if person.site_id is None else None
+            site_id = await sites.site_id(wanted_site) if wanted_site else None
+            changed = _fill(person, row, site_id=site_id)
+            added_tags = sorted(row.tags - tags.setdefault(person_id, set()))
+            session.add_all(BeneficiaryTag(beneficiary_id=person_id, tag=t) for t in added_tags)
+            tags[person_id].update(added_tags)
+            contacts = _missing_contacts(person_id, row, owners)
+            new_contacts += contacts
+            if changed or added_tags or contacts:
+                tally.updated += 1
+            else:
+                tally.unchanged += 1
+            continue
+        person = _new_person(row, organisation_id, await sites.site_id(row.site))
+        session.add(person)
+        await session.flush()
+        session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in sorted(row.tags))
+        contacts = _missing_contacts(person.id, row, owners)
+        new_contacts += contacts
+        for contact in contacts:  # a later line with the same contact finds this person
+            owners[(contact.channel, contact.address)] = (person.id, organisation_id)
+        tally.created += 1
+    session.add_all(new_contacts)
+    await session.flush()
+    session.add_all(
+        ConsentEvent(
+            beneficiary_id=c.beneficiary_id,
+            contact_point_id=c.id,
+            channel=c.channel,
+            kind=OPT_IN,
+            source=CONSENT_SOURCE,
+            detail=source[:200],
+        )
+        for c in new_contacts
+    )
+    tally.contacts_added += len(new_contacts)
+    await session.flush()
+
+
+def _keys(row: ImportRow) -> list[tuple[str, str]]:
+    keys = [(channel, row.phone) for channel in sorted(PHONE_CHANNELS) if row.phone]
+    if row.telegram_chat_id is not None:
+        keys.append(("telegram", str(row.telegram_chat_id)))
+    return keys
+
+
+async def _owners(
+    session: AsyncSession, rows: Sequence[ImportRow]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Map (channel, address) of the batch's contacts to (person, organisation)."""
+    addresses = {address for row in rows for _channel, address in _keys(row)}
+    if not addresses:
+        return {}
+    found = await session.execute(
+        select(
+            ContactPoint.channel, ContactPoint.address, Beneficiary.id, Beneficiary.organisation_id
+        )
+        .join(Beneficiary, Beneficiary.id == ContactPoint.beneficiary_id)
+        .where(ContactPoint.address.in_(addresses))
+    )
+    return {(channel, address): (bid, org) for channel, address, bid, org in found}
+
+
+async def _people(session: AsyncSession, ids: set[int]) -> dict[int, Beneficiary]:
+    if not ids:
+        return {}
+    found = await session.scalars(select(Beneficiary).where(Beneficiary.id.in_(ids)))
+    return {person.id: person for person in found}
+
+
+async def _tags(session: AsyncSession, ids: set[int]) -> dict[int, set[str]]:
+    tags: dict[int, set[str]] = {bid: set() for bid in ids}
+    if ids:
+        rows = await session.execute(
+            select(BeneficiaryTag.beneficiary_id, BeneficiaryTag.tag).where(
+                BeneficiaryTag.beneficiary_id.in_(ids)
+            )
+        )
+        for bid, tag in rows:
+            tags[bid].add(tag)
+    return tags
+
+
+def _fill(person: Beneficiary, row: ImportRow, *, site_id: int | None) -> bool:
+    """Fill what the record leaves empty; say whether anything changed."""
+    changed = False
+    for name, value in (("first_name", row.first_name), ("last_name", row.last_name)):
+        if value and not getattr(person, name):
+            setattr(person, name, value[:100])
+            changed = True
+    if site_id is not None and person.site_id is None:
+        person.site_id = site_id
+        changed = True
+    if row.email and "email" not in person.fields:
+        person.fields = {**person.fields, "email": row.email}
+        changed = True
+    return changed
+
+
+def _new_person(row: ImportRow, organisation_id: int, site_id: int) -> Beneficiary:
+    return Beneficiary(
+        organisation_id=organisation_id,
+        site_id=site_id,
+        first_name=(row.first_name or "")[:100] or None,
+        last_name=(row.last_name or "")[:100] or None,
+        language=row.language or "fr",
+        fields={"email": row.email} if row.email else {},
+    )
+
+
+def _missing_contacts(
+    person_id: int, row: ImportRow, owners: dict[tuple[str, str], tuple[int, int]]
+) -> list[ContactPoint]:
+    wanted = []
+    if row.phone and not any((ch, row.phone) in owners for ch in PHONE_CHANNELS):
+        wanted.append(("sms", row.phone))
+    if row.telegram_chat_id is not None and ("telegram", str(row.telegram_chat_id)) not in owners:
+        wanted.append(("telegram", str(row.telegram_chat_id)))
+    return [ContactPoint(beneficiary_id=person_id, channel=ch, address=a) for ch, a in wanted]
+
+
+def _conflict(row: ImportRow, key: str) -> RejectedLine:
+    contact = row.phone or str(row.telegram_chat_id or "")
+    return RejectedLine(line=row.line, reason=broadcast_text(key), raw=contact, code=key)

@@ -1,0 +1,39 @@
+"""The broadcast domain's texts, read from texts.yaml, and its refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gateway.catalogue import load_catalogue, render
+
+TEXTS = Path(__file__).parent / "texts.yaml"
+
+
+def broadcast_text(key: str, language: str | None = None, /, **params: Any) -> str:
+    """Return a text of the catalogue in a language (French if missing), filled in."""
+    return render(load_catalogue(TEXTS)[key], language, **params)
+
+
+class BroadcastError(Exception):
+    """A refusal with a French message for staff."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key = key
+        super().__init__(broadcast_text(key, **params))
+
+
+class NotFound(BroadcastError):
+    """The broadcast (or what it names) does not exist."""
+
+
+class Invalid(BroadcastError):
+    """The request cannot be carried out as written."""
+
+
+class WrongState(BroadcastError):
+    """The broadcast is not in a state that allows this."""
+
+
+class NotAllowed(BroadcastError):
+    """This person may not do this."""

@@ -1,0 +1,284 @@
+"""Broadcast alerts for staff: audience, preview, send, approve, cancel, follow."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from sqlalchemy import select
+
+from broadcast import service
+from broadcast.audience import resolve_audience, summarise_audience
+from broadcast.composition import check_texts
+from broadcast.followup import broadcast_progress, export_csv, list_replies
+from broadcast.organisations import resolve_organisation
+from broadcast.preview import preview_texts
+from broadcast.texts import BroadcastError, Invalid, NotAllowed, NotFound, WrongState
+from db.base import utcnow
+from db.models import Broadcast, StaffMember
+from lien.api.broadcast_schemas import (
+    AudienceOut,
+    AudienceQuery,
+    BroadcastIn,
+    BroadcastOut,
+    DraftPreviewIn,
+    PreviewOut,
+    ProgressOut,
+    ReplyOut,
+    SendIn,
+    ThresholdIn,
+)
+from lien.auth import CurrentStaff, require_role
+from lien.deps import RuntimeDep, SessionDep
+from lien.wiring import audience_sources
+
+router = APIRouter(prefix="/api/broadcasts", tags=["broadcasts"])
+Sender = Annotated[StaffMember, require_role("staff")]
+Admin = Annotated[StaffMember, require_role("admin")]
+_CODES = {
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    WrongState: status.HTTP_409_CONFLICT,
+    NotAllowed: status.HTTP_403_FORBIDDEN,
+}
+
+
+def refused(exc: BroadcastError) -> HTTPException:
+    """Turn a domain refusal into a 4xx with its French message."""
+    code = next((c for kind, c in _CODES.items() if isinstance(exc, kind)), 422)
+    return HTTPException(code, detail=str(exc))
+
+
+async def _organisation_id(session: SessionDep, staff: StaffMember, slug: str | None) -> int:
+    try:
+        organisation = await resolve_organisation(
+            session, staff_organisation_id=staff.organisation_id, slug=slug
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return organisation.id
+
+
+@router.post("/audience", response_model=AudienceOut, summary="Compter et voir un public")
+async def audience(body: AudienceQuery, session: SessionDep, staff: CurrentStaff) -> AudienceOut:
+    organisation_id = await _organisation_id(session, staff, body.organisation)
+    try:
+        resolved = await resolve_audience(
+            session,
+            organisation_id=organisation_id,
+            criteria=body.audience.to_filter(),
+            now=utcnow(),
+            sources=audience_sources(),
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return AudienceOut.of(await summarise_audience(session, resolved))
+
+
+@router.post("/preview", response_model=PreviewOut, summary="Aperçu et coût d'un texte")
+async def preview_draft(
+    body: DraftPreviewIn, session: SessionDep, staff: CurrentStaff, runtime: RuntimeDep
+) -> PreviewOut:
+    organisation_id = await _organisation_id(session, staff, body.organisation)
+    settings = runtime.settings
+    try:
+        texts = check_texts(body.texts)
+        resolved = await resolve_audience(
+            session,
+            organisation_id=organisation_id,
+            criteria=body.audience.to_filter(),
+            now=utcnow(),
+            sources=audience_sources(),
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    preview = await preview_texts(
+        session,
+        audience=resolved,
+        texts=texts,
+        stop_notice=body.stop_notice,
+        prices=settings.prices(),
+    )
+    return PreviewOut.of(preview, settings.price_currency)
+
+
+@router.post(
+    "",
+    response_model=BroadcastOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Écrire une diffusion (brouillon)",
+)
+async def create(body: BroadcastIn, session: SessionDep, staff: CurrentStaff) -> BroadcastOut:
+    organisation_id = await _organisation_id(session, staff, body.organisation)
+    try:
+        created = await service.create_broadcast(
+            session, organisation_id=organisation_id, draft=body.to_draft(), created_by=staff.id
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return BroadcastOut.of(created)
+
+
+@router.get("", response_model=list[BroadcastOut], summary="Diffusions récentes")
+async def recent(
+    session: SessionDep,
+    staff: CurrentStaff,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[BroadcastOut]:
+    stmt = select(Broadcast.id).order_by(Broadcast.id.desc()).limit(limit)
+    if staff.organisation_id is not None:
+        stmt = stmt.where(Broadcast.organisation_id == staff.organisation_id)
+    ids = list(await session.scalars(stmt))
+    return [BroadcastOut.of(await service.load_broadcast(session, broadcast_id=i)) for i in ids]
+
+
+@router.get("/{broadcast_id}", response_model=BroadcastOut, summary="Une diffusion")
+async def read(broadcast_id: int, session: SessionDep, staff: CurrentStaff) -> BroadcastOut:
+    try:
+        found = await service.load_broadcast(
+            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return BroadcastOut.of(found)
+
+
+@router.put("/{broadcast_id}", response_model=BroadcastOut, summary="Modifier un brouillon")
+async def update(
+    broadcast_id: int, body: BroadcastIn, session: SessionDep, staff: CurrentStaff
+) -> BroadcastOut:
+    try:
+        changed = await service.update_draft(
+            session,
+            broadcast_id=broadcast_id,
+            draft=body.to_draft(),
+            organisation_id=staff.organisation_id,
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return BroadcastOut.of(changed)
+
+
+@router.get("/{broadcast_id}/preview", response_model=PreviewOut, summary="Aperçu et coût")
+async def preview(
+    broadcast_id: int, session: SessionDep, staff: CurrentStaff, runtime: RuntimeDep
+) -> PreviewOut:
+    try:
+        shown = await service.preview_broadcast(
+            session,
+            broadcast_id=broadcast_id,
+            now=utcnow(),
+            prices=runtime.settings.prices(),
+            sources=audience_sources(),
+            organisation_id=staff.organisation_id,
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return PreviewOut.of(shown, runtime.settings.price_currency)
+
+
+@router.post("/{broadcast_id}/send", response_model=BroadcastOut, summary="Envoyer")
+async def send(
+    broadcast_id: int, session: SessionDep, staff: Sender, body: SendIn | None = None
+) -> BroadcastOut:
+    try:
+        sent = await service.submit_broadcast(
+            session,
+            broadcast_id=broadcast_id,
+            by=staff.id,
+            now=utcnow(),
+            sources=audience_sources(),
+            organisation_id=staff.organisation_id,
+            send_at=body.send_at if body is not None else None,
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return BroadcastOut.of(sent)
+
+
+@router.post("/{broadcast_id}/approve", response_model=BroadcastOut, summary="Valider")
+async def approve(broadcast_id: int, session: SessionDep, staff: Sender) -> BroadcastOut:
+    try:
+        approved = await service.approve_broadcast(
+            session,
+            broadcast_id=broadcast_id,
+            by=staff.id,
+            now=utcnow(),
+            organisation_id=staff.organisation_id,
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return BroadcastOut.of(approved)
+
+
+@router.post("/{broadcast_id}/cancel", response_model=BroadcastOut, summary="Annuler")
+async def cancel(broadcast_id: int, session: SessionDep, staff: Sender) -> BroadcastOut:
+    try:
+        cancelled = await service.cancel_broadcast(
+            session,
+            broadcast_id=broadcast_id,
+            by=staff.id,
+            now=utcnow(),
+            organisation_id=staff.organisation_id,
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return BroadcastOut.of(cancelled)
+
+
+@router.get("/{broadcast_id}/status", response_model=ProgressOut, summary="Suivi en direct")
+async def progress(broadcast_id: int, session: SessionDep, staff: CurrentStaff) -> ProgressOut:
+    try:
+        found = await broadcast_progress(
+            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    return ProgressOut(
+        id=found.broadcast_id,
+        status=found.status,
+        recipients=found.recipients,
+        counts=found.counts,
+        replies=found.replies,
+    )
+
+
+@router.get(
+    "/{broadcast_id}/recipients.csv",
+    response_class=Response,
+    summary="Export par destinataire (CSV)",
+)
+async def export(broadcast_id: int, session: SessionDep, staff: Sender) -> Response:
+    try:
+        await service.load_broadcast(
+            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    # A BOM so that Excel reads the accents right.
+    parts = ["\ufeff"] + [part async for part in export_csv(session, broadcast_id=broadcast_id)]
+    filename = f"diffusion-{broadcast_id}.csv"
+    return Response(
+        "".join(parts),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/{broadcast_id}/replies", response_model=list[ReplyOut], summary="Réponses reçues")
+async def replies(broadcast_id: int, session: SessionDep, staff: CurrentStaff) -> list[ReplyOut]:
+    try:
+        await service.load_broadcast(
+            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+        )
+    except BroadcastError as exc:
+        raise refused(exc) from exc
+    found = await list_replies(session, broadcast_id=broadcast_id)
+    return [ReplyOut(**vars(reply)) for reply in found]
+
+
+@router.put("/settings/approval", status_code=status.HTTP_204_NO_CONTENT, summary="Seuil")
+async def approval(body: ThresholdIn, session: SessionDep, staff: Admin) -> Response:
+    organisation_id = await _organisation_id(session, staff, body.organisation)
+    await service.set_approval_threshold(session, organisation_id=organisation_id, above=body.above)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

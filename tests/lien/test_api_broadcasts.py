@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+from broadcast.tasks import run_due_broadcasts
+from db.base import utcnow
+from db.session import SessionMaker
+from tests.factories import create_person, create_site
+from tests.lien.conftest import App, bearer
+
+ROUTES = [
+    ("POST", "/api/broadcasts/audience"),
+    ("POST", "/api/broadcasts/preview"),
+    ("POST", "/api/broadcasts"),
+    ("GET", "/api/broadcasts"),
+    ("GET", "/api/broadcasts/1"),
+    ("PUT", "/api/broadcasts/1"),
+    ("GET", "/api/broadcasts/1/preview"),
+    ("POST", "/api/broadcasts/1/send"),
+    ("POST", "/api/broadcasts/1/approve"),
+    ("POST", "/api/broadcasts/1/cancel"),
+    ("GET", "/api/broadcasts/1/status"),
+    ("GET", "/api/broadcasts/1/recipients.csv"),
+    ("GET", "/api/broadcasts/1/replies"),
+    ("PUT", "/api/broadcasts/settings/approval"),
+    ("POST", "/api/imports/beneficiaries"),
+]
+
+
+async def people(sessionmaker: SessionMaker) -> None:
+    """Three people reachable through the simulator, so the app's own dispatcher delivers."""
+    async with sessionmaker() as session, session.begin():
+        site = await create_site(session)
+        for name, language, number, tags in (
+            ("Awa", "fr", "+33612345601", ["isolé"]),
+            ("Samira", "ar", "+33612345602", ["isolé", "famille"]),
+            ("Luc", "fr", "+33612345603", []),
+        ):
+            await create_person(
+                session,
+                site=site,
+                first_name=name,
+                language=language,
+                phone=None,
+                simulator=number,
+                tags=tags,
+            )
+
+
+DRAFT: dict[str, Any] = {
+    "organisation": "ami-nimes",
+    "title": "Fermeture",
+    "texts": {"fr": "Bonjour {prénom}, le centre est fermé demain.", "ar": "المركز مغلق غدا"},
+    "audience": {"tags": ["Isolé"]},
+    "stop_notice": False,
+}
+
+
+async def test_every_route_refuses_a_caller_without_token(lien_app: App) -> None:
+    for method, path in ROUTES:
+        response = await lien_app.client.request(method, path, json={})
+        assert response.status_code == 401, (method, path)
+
+
+async def test_audience_count_sample_and_preview(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    await people(sessionmaker)
+    client = lien_app.client
+    found = await client.post(
+        "/api/broadcasts/audience",
+        json={"organisation": "ami-nimes", "audience": {"tags": ["isolé"]}},
+        headers=staff_headers,
+    )
+    assert found.status_code == 200, found.text
+    assert found.json()["count"] == 2
+    assert found.json()["by_language"] == {"ar": 1, "fr": 1}
+    assert [p["first_name"] for p in found.json()["sample"]] == ["Awa", "Samira"]
+    composed = {key: DRAFT[key] for key in ("organisation", "texts", "audience", "stop_notice")}
+    preview = await client.post("/api/broadcasts/preview", json=composed, headers=staff_headers)
+    assert preview.status_code == 200, preview.text
+    texts = {t["language"]: t for t in preview.json()["texts"]}
+    assert texts["fr"]["example"] == "Bonjour Awa, le centre est fermé demain."
+    assert texts["ar"]["encoding"] == "UCS-2"
+    missing = await client.post(
+        "/api/broadcasts/preview",
+        json={**composed, "texts": {"ar": "مرحبا"}},
+        headers=staff_headers,
+    )
+    assert missing.status_code == 422
+    assert "français" in missing.json()["detail"]
+    no_org = await client.post("/api/broadcasts/audience", json={}, headers=staff_headers)
+    assert no_org.status_code == 422 and "organisation" in no_org.json()["detail"]
+
+
+async def test_send_approve_follow_export_and_replies(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    await people(sessionmaker)
+    client = lien_app.client
+    admin = await bearer(sessionmaker, role="admin", name="Direction")
+    other = await bearer(sessionmaker, name="Karim")
+    threshold = await client.put(
+        "/api/broadcasts/settings/approval",
+        json={"organisation": "ami-nimes", "above": 1},
+        headers=admin,
+    )
+    assert threshold.status_code == 204, threshold.text
+    # Urgent, so that the wall clock's quiet hours do not hold it.
+    urgent = {**DRAFT, "urgent": True}
+    created = await client.post("/api/broadcasts", json=urgent, headers=staff_headers)
+    assert created.status_code == 201, created.text
+    broadcast_id = created.json()["id"]
+    sent = await client.post(f"/api/broadcasts/{broadcast_id}/send", headers=staff_headers)
+    assert sent.json()["status"] == "pending_approval"
+    own = await client.post(f"/api/broadcasts/{broadcast_id}/approve", headers=staff_headers)
+    assert own.status_code == 403
+    approved = await client.post(f"/api/broadcasts/{broadcast_id}/approve", headers=other)
+    assert approved.json()["status"] == "scheduled"
+    edit = await client.put(f"/api/broadcasts/{broadcast_id}", json=DRAFT, headers=staff_headers)
+    assert edit.status_code == 409
+
+    async with sessionmaker() as session, session.begin():
+        await run_due_broadcasts(session, utcnow())
+    await lien_app.runtime.dispatcher.run_once()
+    status = await client.get(f"/api/broadcasts/{broadcast_id}/status", headers=staff_headers)
+    assert status.json()["counts"]["delivered"] == 2
+
+    reply = await client.post(
+        "/api/simulator/messages",
+        json={"from": "+33612345602", "text": "Merci, et jeudi ?"},
+        headers=staff_headers,
+    )
+    # Attached to the broadcast, then the accueil puts it in the staff's triage queue.
+    assert reply.json()["handled_by"] == "accueil"
+    replies = await client.get(f"/api/broadcasts/{broadcast_id}/replies", headers=staff_headers)
+    assert [r["text"] for r in replies.json()] == ["Merci, et jeudi ?"]
+    person_id = reply.json()["beneficiary_id"]
+    queue = await client.get(
+        "/api/tickets", params={"beneficiary_id": person_id}, headers=staff_headers
+    )
+    assert len(queue.json()) == 1
+
+    export = await client.get(
+        f"/api/broadcasts/{broadcast_id}/recipients.csv", headers=staff_headers
+    )
+    rows = list(csv.reader(io.StringIO(export.text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["bénéficiaire", "prénom", "nom"]
+    assert [(r[1], r[5], r[7], r[11]) for r in rows[1:]] == [
+        ("Awa", "simulator", "remis", "0"),
+        ("Samira", "simulator", "remis", "1"),
+    ]
+    async with sessionmaker() as session, session.begin():
+        assert (await run_due_broadcasts(session, utcnow())).finished == [broadcast_id]
+    cancel = await client.post(f"/api/broadcasts/{broadcast_id}/cancel", headers=staff_headers)
+    assert cancel.status_code == 409 and "annulée" in cancel.json()["detail"]
+
+
+async def test_volunteers_may_compose_but_not_send(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await people(sessionmaker)
+    volunteer = await bearer(sessionmaker, role="volunteer", name="Bénévole")
+    created = await lien_app.client.post("/api/broadcasts", json=DRAFT, headers=volunteer)
+    assert created.status_code == 201
+    sent = await lien_app.client.post(
+        f"/api/broadcasts/{created.json()['id']}/send", headers=volunteer
+    )
+    assert sent.status_code == 403
+    missing = await lien_app.client.get("/api/broadcasts/9999", headers=volunteer)
+    assert missing.status_code == 404
+
+
+async def test_a_broadcast_sent_for_later_keeps_its_time(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    await people(sessionmaker)
+    created = await lien_app.client.post("/api/broadcasts", json=DRAFT, headers=staff_headers)
+    later = "2031-01-06T09:00:00+01:00"
+    sent = await lien_app.client.post(
+        f"/api/broadcasts/{created.json()['id']}/send",
+        json={"send_at": later},
+        headers=staff_headers,
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"] == "scheduled"
+    at = datetime.fromisoformat(sent.json()["send_at"].replace("Z", "+00:00"))
+    assert at == datetime(2031, 1, 6, 8, 0, tzinfo=UTC)
+    naive = await lien_app.client.post(
+        f"/api/broadcasts/{created.json()['id']}/send",
+        json={"send_at": "2031-01-06T09:00:00"},
+        headers=staff_headers,
+    )
+    assert naive.status_code == 422
