@@ -1,0 +1,37 @@
+"""Values the database cannot hold, answered as the client's mistake (422), never a 500.
+
+Route schemas bound most input; this catches what slips through on any route: an id beyond
+PostgreSQL's integer range, a NUL character in text, an integer too large for SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+
+log = logging.getLogger(__name__)
+REFUSED = "valeur refusée : un identifiant hors limites ou un caractère interdit (NUL)"
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Tell whether the database refused a value (SQLSTATE class 22), not a fault of Lien's."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, asyncpg.exceptions.DataError | OverflowError):
+            return True
+        if isinstance(seen, DBAPIError) and isinstance(seen.orig, Exception):
+            seen = seen.orig
+            continue
+        seen = seen.__cause__
+    return False
+
+
+async def database_refusal(_request: Request, exc: Exception) -> JSONResponse:
+    if is_data_error(exc):
+        return JSONResponse({"detail": REFUSED}, status_code=422)
+    log.error("database error", exc_info=exc)
+    return JSONResponse({"detail": "erreur interne"}, status_code=500)
