@@ -23,7 +23,7 @@ from bench.bench_inbound import Figures, paced
 from bench.common import free_port, fresh_database, percentile, scratch_sqlite, spawn, stop
 from db.models import TriageTicket
 from db.session import create_engine
-from lien.fakeprovider import RemoteFakeProvider
+from fakeprovider import RemoteFakeProvider
 
 SID = "AC" + "0" * 32
 TOKEN = "bench-token"
@@ -118,7 +118,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     fake_url = f"http://127.0.0.1:{fake_port}"
     lien_base = f"http://127.0.0.1:{lien_port}"
     fake = spawn(
-        ["-m", "lien.fakeprovider", "--port", str(fake_port), "--twilio-token", TOKEN],
+        ["-m", "fakeprovider", "--port", str(fake_port), "--twilio-token", TOKEN],
         env={},
         ready_url=f"{fake_url}/_fake/health",
     )

@@ -31,7 +31,7 @@ from gateway import statuses
 from gateway.channels.twilio import TwilioChannel
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.ratelimit import RateLimits
-from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 
 CONCURRENCY = 100
 
@@ -133,7 +133,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     port = free_port()
     api_url = f"http://127.0.0.1:{port}"
     provider = spawn(
-        ["-m", "lien.fakeprovider", "--port", str(port)],
+        ["-m", "fakeprovider", "--port", str(port)],
         env={},
         ready_url=f"{api_url}/_fake/health",
     )

@@ -36,7 +36,7 @@ from bench.processes import (
 from db.models import Message
 from db.session import create_sessionmaker
 from gateway import statuses
-from lien.fakeprovider import RemoteFakeProvider
+from fakeprovider import RemoteFakeProvider
 
 UNLIMITED = 1_000_000.0
 
@@ -150,7 +150,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     port = free_port()
     api_url = f"http://127.0.0.1:{port}"
     provider = spawn(
-        ["-m", "lien.fakeprovider", "--port", str(port)],
+        ["-m", "fakeprovider", "--port", str(port)],
         env={},
         ready_url=f"{api_url}/_fake/health",
     )

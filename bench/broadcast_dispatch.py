@@ -22,7 +22,7 @@ from db.models import Broadcast
 from db.session import SessionMaker, create_sessionmaker, transaction
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.ratelimit import RateLimits
-from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 from lien.runtime import build_channels
 from lien.settings import Settings
 
@@ -38,9 +38,9 @@ class Dispatched:
 
 @contextlib.contextmanager
 def fake_provider() -> Iterator[str]:
-    """Start `python -m lien.fakeprovider` on a free port; yield its URL."""
+    """Start `python -m fakeprovider` on a free port; yield its URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "lien.fakeprovider", "--port", "0"],
+        [sys.executable, "-m", "fakeprovider", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -23,7 +23,7 @@ from db.base import utcnow
 from db.models import ChannelState
 from db.session import create_sessionmaker, transaction
 from gateway.outcomes import pause_channel
-from lien.fakeprovider import DEFAULT_TELEGRAM_TOKEN, DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN
+from fakeprovider import DEFAULT_TELEGRAM_TOKEN, DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test_scale"
 SENDER = "+33700000000"

@@ -28,7 +28,7 @@ from bench.soak_report import Outcome, account
 from db.models import Message
 from db.session import create_sessionmaker
 from gateway import statuses
-from lien.fakeprovider import Fault, RemoteFakeProvider
+from fakeprovider import Fault, RemoteFakeProvider
 
 # Odds per sending call; what is left answers normally.
 TWILIO_FAULTS = [
@@ -108,7 +108,7 @@ def _provider(plan: SoakPlan) -> tuple[subprocess.Popen[bytes], RemoteFakeProvid
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = spawn(
-        ["-m", "lien.fakeprovider", "--port", str(port)], env={}, ready_url=f"{url}/_fake/health"
+        ["-m", "fakeprovider", "--port", str(port)], env={}, ready_url=f"{url}/_fake/health"
     )
     remote = RemoteFakeProvider(url, timeout=60)
     remote.set_random_faults(seed=plan.seed, twilio=TWILIO_FAULTS, telegram=TELEGRAM_FAULTS)

@@ -29,7 +29,7 @@ from gateway.reconcile import (
     reconcile_unknown,
 )
 from gateway.reconcile import settle_unconfirmed as settle
-from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 
 CREATING_FAULTS = frozenset({"delay", "drop_after_send", "undelivered"})
 NEVER_SENT = frozenset({statuses.QUEUED, statuses.EXPIRED, statuses.SUPPRESSED, "cancelled"})

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 
 
 class ScriptedChannel:

@@ -11,7 +11,7 @@ from bot.directory import Directory, load_directory
 from bot.flowdef import Flow
 from bot.flowload import load_flows
 from bot.inbound import Accueil
-from bot.rehearsal import Rehearsal
+from tests.bot.rehearsal import Rehearsal
 from gateway.inbound import InboundRouter
 
 

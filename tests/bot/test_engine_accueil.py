@@ -16,7 +16,7 @@ from bot.conversation import (
     SetField,
     SetLanguage,
 )
-from bot.rehearsal import Rehearsal
+from tests.bot.rehearsal import Rehearsal
 
 ChatMaker = Callable[..., Rehearsal]
 

@@ -20,7 +20,7 @@ from bot.conversation import (
 )
 from bot.engine import advance, flow_text, next_timeout, on_timeout, start
 from bot.flowdef import Flow
-from bot.rehearsal import Rehearsal
+from tests.bot.rehearsal import Rehearsal
 
 ChatMaker = Callable[..., Rehearsal]
 

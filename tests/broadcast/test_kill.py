@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import BroadcastRecipient, Message
-from lien.fakeprovider import (
+from fakeprovider import (
     DEFAULT_TWILIO_SID,
     DEFAULT_TWILIO_TOKEN,
     FakeProviderServer,

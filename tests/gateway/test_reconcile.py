@@ -19,7 +19,7 @@ from gateway.reconcile import (
     reconcile_unknown,
     settle_unconfirmed,
 )
-from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from tests.factories import create_person
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.session import SessionMaker
 from lien.app import Wiring, create_app
 from lien.auth import create_token
-from lien.fakeprovider import (
+from fakeprovider import (
     DEFAULT_TELEGRAM_TOKEN,
     DEFAULT_TWILIO_SID,
     DEFAULT_TWILIO_TOKEN,

@@ -9,7 +9,7 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
-from lien.fakeprovider import DEFAULT_TWILIO_TOKEN, FakeProviderServer
+from fakeprovider import DEFAULT_TWILIO_TOKEN, FakeProviderServer
 from tests.lien.conftest import PUBLIC_URL, TELEGRAM_SECRET, TWILIO_NUMBER, App
 
 _ids = itertools.count(1)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from db.session import SessionMaker
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 from tests.lien.conftest import App, bearer
 from tests.lien.people import SmsPerson
 

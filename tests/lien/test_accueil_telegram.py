@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db.models import Conversation
 from db.session import SessionMaker
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 from tests.lien.conftest import App, bearer
 from tests.lien.people import Received, SmsPerson, TelegramPerson
 

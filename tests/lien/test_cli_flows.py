@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bot.flowdef import FlowError
 from bot.flowload import FLOWS_FOLDER
 from lien.cli import app
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 from tests.lien.conftest import provider_settings, started
 
 BROKEN_TARGET = 'accueil.yaml: node "need": choice "2" goes to unknown node "helth"'

@@ -15,7 +15,7 @@ from db.session import create_engine, create_sessionmaker, transaction
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
 from lien.cli import app
-from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer
 from tests.factories import create_person
 
 runner = CliRunner()

@@ -21,7 +21,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from lien.fakeprovider import (
+from fakeprovider import (
     DEFAULT_TELEGRAM_TOKEN,
     DEFAULT_TWILIO_SID,
     DEFAULT_TWILIO_TOKEN,
@@ -425,7 +425,7 @@ async def test_remote_control_steers_the_server(twilio: Any, provider: FakeProvi
 
 
 def test_module_runs_as_its_own_process() -> None:
-    command = [sys.executable, "-m", "lien.fakeprovider", "--port", "0", "--telegram-token", "1:a"]
+    command = [sys.executable, "-m", "fakeprovider", "--port", "0", "--telegram-token", "1:a"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from db.models import ContactPoint
 from db.session import SessionMaker
-from lien.fakeprovider import (
+from fakeprovider import (
     DEFAULT_TELEGRAM_TOKEN,
     DEFAULT_TWILIO_TOKEN,
     FakeProviderServer,

@@ -9,7 +9,7 @@ from db.base import utcnow
 from db.models import AuditEvent, Message, ProviderDeletion
 from db.session import SessionMaker
 from gateway.privacy.erasure import erase_person
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 from tests.lien.conftest import App
 from tests.lien.test_twilio import staff_reply
 

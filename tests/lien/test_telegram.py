@@ -15,7 +15,7 @@ from db.session import SessionMaker
 from gateway.channels.base import Choice
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
-from lien.fakeprovider import FakeProviderServer, Fault
+from fakeprovider import FakeProviderServer, Fault
 from tests.lien.conftest import (
     TELEGRAM_SECRET,
     App,

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from db.models import ContactPoint, Message
 from db.session import SessionMaker
-from lien.fakeprovider import DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
+from fakeprovider import DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from tests.lien.conftest import (
     PUBLIC_URL,
     App,

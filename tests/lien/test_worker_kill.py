@@ -19,7 +19,7 @@ from db.models import Message
 from db.session import create_engine, create_sessionmaker, transaction
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
-from lien.fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from tests.factories import create_person
 
 PHONE = "+33612345678"

@@ -20,7 +20,7 @@ from db.session import SessionMaker
 from lien.app import Wiring
 from lien.console import signin
 from lien.console.accounts import create_staff_member
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 from tests.lien.conftest import App, provider_settings, without_domains
 from tests.lien.console.livesite import CHROMIUM_ARGS, DESKTOP, LiveServer, ensure_chromium
 

@@ -14,7 +14,7 @@ import uvicorn
 from playwright.async_api import ViewportSize
 
 from lien.app import Wiring, create_app
-from lien.fakeprovider.server import bind_loopback
+from fakeprovider.server import bind_loopback
 from lien.runtime import Runtime
 from lien.settings import Settings
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from db.session import SessionMaker
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 from tests.factories import create_person
 from tests.lien.console.browsing import shoot, sign_in_page, wait_until
 from tests.lien.console.conftest import add_member

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Message
 from db.session import SessionMaker
-from lien.fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer
 from tests.lien.conftest import App, make_settings, provider_settings, started, without_domains
 from tests.lien.console.conftest import csrf_of, signed_in_as
 from tests.lien.test_twilio import post_sms, sms_params

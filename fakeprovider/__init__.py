@@ -4,11 +4,11 @@ The real `twilio` and `python-telegram-bot` libraries talk to it, so tests, benc
 fault or soak runs exercise Lien's real client code without the internet.
 """
 
-from lien.fakeprovider.app import create_fake_provider_app
-from lien.fakeprovider.faults import ANY_METHOD, Fault
-from lien.fakeprovider.remote import RemoteFakeProvider
-from lien.fakeprovider.server import FakeProviderServer
-from lien.fakeprovider.state import (
+from fakeprovider.app import create_fake_provider_app
+from fakeprovider.faults import ANY_METHOD, Fault
+from fakeprovider.remote import RemoteFakeProvider
+from fakeprovider.server import FakeProviderServer
+from fakeprovider.state import (
     DEFAULT_TELEGRAM_TOKEN,
     DEFAULT_TWILIO_SID,
     DEFAULT_TWILIO_TOKEN,

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lien.fakeprovider.callbacks import StatusCallbackSender
-from lien.fakeprovider.exchange import Exchange, Params, answer, read_params
-from lien.fakeprovider.faults import TWILIO_ERRORS, Fault
-from lien.fakeprovider.state import FakeProviderState, Message
+from fakeprovider.callbacks import StatusCallbackSender
+from fakeprovider.exchange import Exchange, Params, answer, read_params
+from fakeprovider.faults import TWILIO_ERRORS, Fault
+from fakeprovider.state import FakeProviderState, Message
 
 API_VERSION = "2010-04-01"
 MAX_BODY_LENGTH = 1600

@@ -1,4 +1,4 @@
-"""Serve the fake provider as its own process: python -m lien.fakeprovider --port 8765."""
+"""Serve the fake provider as its own process: python -m fakeprovider --port 8765."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import uvicorn
 
-from lien.fakeprovider.server import bind_loopback, uvicorn_config
-from lien.fakeprovider.state import (
+from fakeprovider.server import bind_loopback, uvicorn_config
+from fakeprovider.state import (
     DEFAULT_TELEGRAM_TOKEN,
     DEFAULT_TWILIO_SID,
     DEFAULT_TWILIO_TOKEN,
@@ -21,7 +21,7 @@ from lien.fakeprovider.state import (
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Read the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m lien.fakeprovider",
+        prog="python -m fakeprovider",
         description="Fake Twilio and Telegram APIs on loopback, for tests and benchmarks.",
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -8,7 +8,7 @@ import random
 import httpx
 from twilio.request_validator import RequestValidator
 
-from lien.fakeprovider.state import FakeProviderState, Message, StatusCallbackSettings
+from fakeprovider.state import FakeProviderState, Message, StatusCallbackSettings
 
 STATUS_SEQUENCES: dict[str, tuple[str, ...]] = {
     "delivered": ("sent", "delivered"),

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lien.fakeprovider.faults import Fault
-from lien.fakeprovider.state import FakeProviderState, StatusCallbackSettings
+from fakeprovider.faults import Fault
+from fakeprovider.state import FakeProviderState, StatusCallbackSettings
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

@@ -10,12 +10,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lien.fakeprovider.callbacks import StatusCallbackSender
-from lien.fakeprovider.control_api import control_routes
-from lien.fakeprovider.exchange import DROP_FLAG
-from lien.fakeprovider.state import FakeProviderState
-from lien.fakeprovider.telegram_api import telegram_routes
-from lien.fakeprovider.twilio_api import twilio_routes
+from fakeprovider.callbacks import StatusCallbackSender
+from fakeprovider.control_api import control_routes
+from fakeprovider.exchange import DROP_FLAG
+from fakeprovider.state import FakeProviderState
+from fakeprovider.telegram_api import telegram_routes
+from fakeprovider.twilio_api import twilio_routes
 
 CONNECTION_DROPPED = "connection dropped on purpose by the fake provider"
 

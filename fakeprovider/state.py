@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from lien.fakeprovider.faults import Fault, FaultPlan, Service
+from fakeprovider.faults import Fault, FaultPlan, Service
 
 DEFAULT_TWILIO_SID = "AC" + "0" * 32
 DEFAULT_TWILIO_TOKEN = "fake-twilio-auth-token"  # noqa: S105 - known to tests, guards nothing

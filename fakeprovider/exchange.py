@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from lien.fakeprovider.faults import Fault
-from lien.fakeprovider.state import FakeProviderState, RecordedCall
+from fakeprovider.faults import Fault
+from fakeprovider.state import FakeProviderState, RecordedCall
 
-DROP_FLAG = "lien.fakeprovider.drop"
+DROP_FLAG = "fakeprovider.drop"
 DROPPING_KINDS = frozenset({"drop", "drop_after_send"})
 
 Params = dict[str, Any]

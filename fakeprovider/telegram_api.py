@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lien.fakeprovider.exchange import Exchange, Params, answer, read_params
-from lien.fakeprovider.faults import Fault
-from lien.fakeprovider.state import FakeProviderState, Message
+from fakeprovider.exchange import Exchange, Params, answer, read_params
+from fakeprovider.faults import Fault
+from fakeprovider.state import FakeProviderState, Message
 
 MAX_TEXT_LENGTH = 4096
 # Parameters that carry objects; texts are never decoded, even when they look like JSON.

@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import httpx
 
-from lien.fakeprovider.faults import Fault, Service
+from fakeprovider.faults import Fault, Service
 
 
 class RemoteFakeProvider:

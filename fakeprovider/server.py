@@ -11,8 +11,8 @@ from typing import Self
 
 import uvicorn
 
-from lien.fakeprovider.app import create_fake_provider_app, quiet_deliberate_drops
-from lien.fakeprovider.state import FakeProviderState
+from fakeprovider.app import create_fake_provider_app, quiet_deliberate_drops
+from fakeprovider.state import FakeProviderState
 
 STARTUP_TIMEOUT = 10.0
 
