@@ -27,11 +27,11 @@ from bench.common import (
 )
 from db.models import Message
 from db.session import create_sessionmaker
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 from gateway import statuses
 from gateway.channels.twilio import TwilioChannel
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.ratelimit import RateLimits
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 
 CONCURRENCY = 100
 

@@ -35,8 +35,8 @@ from bench.processes import (
 )
 from db.models import Message
 from db.session import create_sessionmaker
-from gateway import statuses
 from fakeprovider import RemoteFakeProvider
+from gateway import statuses
 
 UNLIMITED = 1_000_000.0
 

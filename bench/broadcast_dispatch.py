@@ -20,9 +20,9 @@ from broadcast.tasks import run_due_broadcasts
 from db.base import utcnow
 from db.models import Broadcast
 from db.session import SessionMaker, create_sessionmaker, transaction
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.ratelimit import RateLimits
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 from lien.runtime import build_channels
 from lien.settings import Settings
 

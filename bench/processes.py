@@ -22,8 +22,8 @@ from bench.common import ROOT
 from db.base import utcnow
 from db.models import ChannelState
 from db.session import create_sessionmaker, transaction
-from gateway.outcomes import pause_channel
 from fakeprovider import DEFAULT_TELEGRAM_TOKEN, DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN
+from gateway.outcomes import pause_channel
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test_scale"
 SENDER = "+33700000000"

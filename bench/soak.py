@@ -27,8 +27,8 @@ from bench.soak_load import Load, queue_load
 from bench.soak_report import Outcome, account
 from db.models import Message
 from db.session import create_sessionmaker
-from gateway import statuses
 from fakeprovider import Fault, RemoteFakeProvider
+from gateway import statuses
 
 # Odds per sending call; what is left answers normally.
 TWILIO_FAULTS = [

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.base import utcnow
 from db.models import ContactPoint, Message, MessageEvent
 from db.session import create_sessionmaker, transaction
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 from gateway import statuses
 from gateway.channels.twilio import TwilioChannel
 from gateway.reconcile import (
@@ -29,7 +30,6 @@ from gateway.reconcile import (
     reconcile_unknown,
 )
 from gateway.reconcile import settle_unconfirmed as settle
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
 
 CREATING_FAULTS = frozenset({"delay", "drop_after_send", "undelivered"})
 NEVER_SENT = frozenset({statuses.QUEUED, statuses.EXPIRED, statuses.SUPPRESSED, "cancelled"})

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
 from fakeprovider import FakeProviderServer
+from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
 
 
 class ScriptedChannel:

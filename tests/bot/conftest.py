@@ -11,8 +11,8 @@ from bot.directory import Directory, load_directory
 from bot.flowdef import Flow
 from bot.flowload import load_flows
 from bot.inbound import Accueil
-from tests.bot.rehearsal import Rehearsal
 from gateway.inbound import InboundRouter
+from tests.bot.rehearsal import Rehearsal
 
 
 @pytest.fixture(scope="session")

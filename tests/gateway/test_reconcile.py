@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Message, MessageEvent
 from db.session import SessionMaker
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from gateway.channels.base import OutboundEnvelope, ProviderReport
 from gateway.channels.twilio import TwilioChannel
 from gateway.exchange import Origin
@@ -19,7 +20,6 @@ from gateway.reconcile import (
     reconcile_unknown,
     settle_unconfirmed,
 )
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from tests.factories import create_person
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -11,14 +11,14 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.session import SessionMaker
-from lien.app import Wiring, create_app
-from lien.auth import create_token
 from fakeprovider import (
     DEFAULT_TELEGRAM_TOKEN,
     DEFAULT_TWILIO_SID,
     DEFAULT_TWILIO_TOKEN,
     FakeProviderServer,
 )
+from lien.app import Wiring, create_app
+from lien.auth import create_token
 from lien.runtime import Runtime
 from lien.settings import Settings
 from tests.conftest import TEST_SECRET

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bot.flowdef import FlowError
 from bot.flowload import FLOWS_FOLDER
-from lien.cli import app
 from fakeprovider import FakeProviderServer
+from lien.cli import app
 from tests.lien.conftest import provider_settings, started
 
 BROKEN_TARGET = 'accueil.yaml: node "need": choice "2" goes to unknown node "helth"'

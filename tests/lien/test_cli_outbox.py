@@ -12,10 +12,10 @@ from db.base import utcnow
 from db.migrate import upgrade
 from db.models import Message
 from db.session import create_engine, create_sessionmaker, transaction
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
 from lien.cli import app
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer
 from tests.factories import create_person
 
 runner = CliRunner()

@@ -16,9 +16,9 @@ from twilio.request_validator import RequestValidator
 
 from db.models import Message
 from db.session import SessionMaker
+from fakeprovider import DEFAULT_TWILIO_TOKEN
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
-from fakeprovider import DEFAULT_TWILIO_TOKEN
 from tests.factories import create_person
 from tests.lien.conftest import PUBLIC_URL, TELEGRAM_SECRET, App
 from tests.lien.fuzzing import (

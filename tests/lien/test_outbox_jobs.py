@@ -10,9 +10,9 @@ from twilio.rest import Client
 from db.base import utcnow
 from db.models import Message
 from db.session import SessionMaker
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer
 from lien.outbox_jobs import settle_job
 from tests.factories import create_person
 from tests.lien.conftest import App

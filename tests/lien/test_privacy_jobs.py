@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 from db.base import utcnow
 from db.models import AuditEvent, Message, ProviderDeletion
 from db.session import SessionMaker
-from gateway.privacy.erasure import erase_person
 from fakeprovider import FakeProviderServer
+from gateway.privacy.erasure import erase_person
 from tests.lien.conftest import App
 from tests.lien.test_twilio import staff_reply
 

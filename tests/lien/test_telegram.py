@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import Beneficiary, ChannelState, ContactPoint, Message
 from db.session import SessionMaker
+from fakeprovider import FakeProviderServer, Fault
 from gateway.channels.base import Choice
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
-from fakeprovider import FakeProviderServer, Fault
 from tests.lien.conftest import (
     TELEGRAM_SECRET,
     App,

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from db.migrate import upgrade
 from db.models import Message
 from db.session import create_engine, create_sessionmaker, transaction
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, queue_message
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from tests.factories import create_person
 
 PHONE = "+33612345678"

@@ -286,7 +286,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("message_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_message_events_message_id"))

@@ -304,7 +304,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("rsvps", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rsvps_beneficiary_id"))

@@ -114,7 +114,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("beneficiaries", schema=None) as batch_op:
         batch_op.drop_column("erased_at")

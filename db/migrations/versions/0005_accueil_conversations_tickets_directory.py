@@ -167,7 +167,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_notes_ticket_id"), ["ticket_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("ticket_notes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_notes_ticket_id"))

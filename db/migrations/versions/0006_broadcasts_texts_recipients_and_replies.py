@@ -175,7 +175,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("broadcast_replies", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_broadcast_replies_broadcast_id"))

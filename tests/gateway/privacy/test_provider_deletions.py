@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from db.models import AuditEvent, ProviderDeletion
 from db.session import SessionMaker
+from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from gateway.channels.base import InboundMessage, OutboundEnvelope, Outcome, SendResult
 from gateway.channels.twilio import TwilioChannel
 from gateway.exchange import Origin
@@ -23,7 +24,6 @@ from gateway.privacy.provider_deletions import (
     process_deletions,
     queue_deletions,
 )
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
 from tests.factories import create_person
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

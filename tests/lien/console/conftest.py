@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import StaffMember
 from db.session import SessionMaker
+from fakeprovider import FakeProviderServer
 from lien.app import Wiring
 from lien.console import signin
 from lien.console.accounts import create_staff_member
-from fakeprovider import FakeProviderServer
 from tests.lien.conftest import App, provider_settings, without_domains
 from tests.lien.console.livesite import CHROMIUM_ARGS, DESKTOP, LiveServer, ensure_chromium
 

@@ -13,8 +13,8 @@ from typing import Any
 import uvicorn
 from playwright.async_api import ViewportSize
 
-from lien.app import Wiring, create_app
 from fakeprovider.server import bind_loopback
+from lien.app import Wiring, create_app
 from lien.runtime import Runtime
 from lien.settings import Settings
 
