@@ -10,6 +10,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from db.clock import utcnow
+
+__all__ = ["utcnow"]  # re-exported: most modules read the clock through db.base
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -21,11 +25,6 @@ NAMING_CONVENTION = {
 
 # Row ids are 32-bit integers on PostgreSQL: a larger id from outside can match no row.
 MAX_ROW_ID = 2**31 - 1
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

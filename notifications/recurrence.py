@@ -22,7 +22,6 @@ from dateutil.rrule import rrule as RRule
 from dateutil.rrule import rrulestr
 
 from notifications.school_holidays import (
-    SchoolCalendarUnknown,
     SchoolHolidayPeriod,
     UnknownSchoolZone,
     school_holiday_periods,
@@ -228,7 +227,7 @@ def _without_holidays(
     if school_zone is not None:
         try:
             periods = school_holiday_periods(school_zone, first, last + timedelta(days=1))
-        except (UnknownSchoolZone, SchoolCalendarUnknown) as exc:
+        except UnknownSchoolZone as exc:
             raise RecurrenceError(f"vacances scolaires : {exc}") from exc
     return [
         start

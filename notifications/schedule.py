@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from notifications import repository
 from notifications.offsets import parse_offsets
 from notifications.recurrence import Occurrence as SeriesDate
 from notifications.recurrence import expand_occurrences
+from notifications.school_holidays import estimated_after
 from notifications.states import ACTIVE, CANCELLED, MOVED, SCHEDULED
 
 # Sessions are written this far ahead: beyond the earliest reminder (J-14), with a margin.
@@ -21,6 +22,8 @@ HORIZON = timedelta(days=45)
 # The rule of an event is expanded again once a day, not at every tick.
 REFRESH = timedelta(days=1)
 RETRY = timedelta(hours=1)
+# How far ahead staff are warned that school holidays are only estimated (a series spans 3 years).
+SCHOOL_LOOKAHEAD = timedelta(days=3 * 366)
 log = logging.getLogger(__name__)
 
 
@@ -29,6 +32,19 @@ async def school_zone(session: AsyncSession, event: Event) -> str | None:
     if not event.skip_school_holidays:
         return None
     return await session.scalar(select(Site.school_zone).where(Site.id == event.site_id))
+
+
+async def school_holidays_estimated_after(
+    session: AsyncSession, event: Event, *, now: datetime
+) -> date | None:
+    """Return the day after which the event's coming sessions rely on estimated school holidays."""
+    zone = await school_zone(session, event)
+    if zone is None:
+        return None
+    dates = expand(event, zone=zone, start=now, end=now + SCHOOL_LOOKAHEAD)
+    if not dates:
+        return None
+    return estimated_after(dates[0].start.date(), dates[-1].start.date())
 
 
 def expand(

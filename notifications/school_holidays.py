@@ -1,4 +1,9 @@
-"""French school holidays (zones A, B, C), read from the calendar shipped in data/."""
+"""French school holidays (zones A, B, C), from the `holidays` package.
+
+The package knows the rule the ministry follows and applies it to any year, so a calendar never
+runs out. Past the last school year whose official calendar is published (data/school_calendar.yaml,
+updated when a new arrêté comes out) its dates are estimates: staff are told, never refused.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,16 @@ import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
-from typing import Any
 
+import holidays
 import yaml
 
 ZONES = ("A", "B", "C")
-_DATA_FILE = "school_holidays_fr.yaml"
+_DATA_FILE = "school_calendar.yaml"
 
 
 class UnknownSchoolZone(ValueError):
     """A zone that is not one of the three metropolitan school zones."""
-
-
-class SchoolCalendarUnknown(ValueError):
-    """A date outside the school years the shipped calendar covers."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,6 @@ class SchoolHolidayPeriod:
     """One holiday period of one zone: school is out from `start` until `end` (exclusive)."""
 
     name: str
-    school_year: str
     zone: str
     start: date
     end: date
@@ -35,15 +35,6 @@ class SchoolHolidayPeriod:
     def contains(self, day: date) -> bool:
         """Say whether the day is a day without school in this period."""
         return self.start <= day < self.end
-
-
-@dataclass(frozen=True)
-class SchoolCalendar:
-    """Every known holiday period, and the first and last day the calendar can answer for."""
-
-    periods: tuple[SchoolHolidayPeriod, ...]
-    first_day: date
-    last_day: date
 
 
 def validate_zone(zone: str) -> str:
@@ -54,23 +45,9 @@ def validate_zone(zone: str) -> str:
     return letter
 
 
-def school_calendar() -> SchoolCalendar:
-    """Return the shipped calendar, read once."""
-    return _load_calendar()
-
-
-def calendar_coverage() -> tuple[date, date]:
-    """Return the first and last days for which the calendar knows the school holidays."""
-    calendar = school_calendar()
-    return calendar.first_day, calendar.last_day
-
-
 def is_school_holiday(day: date, zone: str) -> bool:
     """Say whether there is no school on that day because of the zone's holidays."""
-    letter = validate_zone(zone)
-    calendar = school_calendar()
-    _require_covered(calendar, day, day)
-    return any(p.zone == letter and p.contains(day) for p in calendar.periods)
+    return day in _days(validate_zone(zone), day.year)
 
 
 def school_holiday_periods(zone: str, start: date, end: date) -> list[SchoolHolidayPeriod]:
@@ -78,50 +55,56 @@ def school_holiday_periods(zone: str, start: date, end: date) -> list[SchoolHoli
     letter = validate_zone(zone)
     if end <= start:
         return []
-    calendar = school_calendar()
-    _require_covered(calendar, start, end - timedelta(days=1))
-    return [p for p in calendar.periods if p.zone == letter and p.start < end and start < p.end]
+    # A period may begin in the year before `start` (Christmas) or end after `end`.
+    days: dict[date, str] = {}
+    for year in range(start.year - 1, end.year + 2):
+        days.update(_days(letter, year))
+    periods = _periods(letter, days)
+    return [p for p in periods if p.start < end and start < p.end]
 
 
-def _require_covered(calendar: SchoolCalendar, first: date, last: date) -> None:
-    if first < calendar.first_day or last > calendar.last_day:
-        raise SchoolCalendarUnknown(
-            "vacances scolaires connues seulement du "
-            f"{calendar.first_day:%d/%m/%Y} au {calendar.last_day:%d/%m/%Y}"
-        )
+def official_until() -> date:
+    """Return the last day of the last school year whose official calendar is published."""
+    return _official_until()
+
+
+def estimated_after(first: date, last: date) -> date | None:
+    """Return the day after which the dates from first to last are estimates, if any are."""
+    known = official_until()
+    return known if last > known else None
+
+
+def estimate_warning(known: date) -> str:
+    """Return the staff warning for school holidays estimated past `known`."""
+    return (
+        f"vacances scolaires inconnues après le {known:%d/%m/%Y} : les dates suivantes "
+        "suivent la règle habituelle du ministère, vérifiez-les quand le calendrier officiel paraît"
+    )
 
 
 @functools.cache
-def _load_calendar() -> SchoolCalendar:
-    text = resources.files("notifications").joinpath("data", _DATA_FILE).read_text("utf-8")
-    return parse_calendar(yaml.safe_load(text))
+def _days(letter: str, year: int) -> dict[date, str]:
+    found = holidays.country_holidays(
+        "FR", subdiv=f"Zone {letter}", categories=("school",), years=year, language="fr"
+    )
+    return dict(found.items())
 
 
-def parse_calendar(document: dict[str, Any]) -> SchoolCalendar:
-    """Build the calendar from the YAML document, checking every period."""
+def _periods(letter: str, days: dict[date, str]) -> list[SchoolHolidayPeriod]:
     periods: list[SchoolHolidayPeriod] = []
-    school_starts: list[date] = []
-    open_starts: list[date] = []
-    for school_year, year in document["annees_scolaires"].items():
-        school_starts.append(_as_date(year["rentree"], school_year))
-        for name, zones in year["vacances"].items():
-            if sorted(zones) != list(ZONES):
-                raise ValueError(f"{school_year} {name} : il faut les zones A, B et C")
-            for zone, dates in zones.items():
-                start = _as_date(dates["debut"], school_year)
-                if dates["reprise"] is None:
-                    open_starts.append(start)
-                    continue
-                end = _as_date(dates["reprise"], school_year)
-                if end <= start:
-                    raise ValueError(f"{school_year} {name} {zone} : reprise avant le début")
-                periods.append(SchoolHolidayPeriod(name, str(school_year), zone, start, end))
-    last_day = min(open_starts) - timedelta(days=1) if open_starts else max(p.end for p in periods)
-    periods.sort(key=lambda p: (p.start, p.zone))
-    return SchoolCalendar(tuple(periods), first_day=min(school_starts), last_day=last_day)
+    for day in sorted(days):
+        last = periods[-1] if periods else None
+        if last is not None and last.end == day and last.name == days[day]:
+            periods[-1] = SchoolHolidayPeriod(last.name, letter, last.start, day + timedelta(1))
+        else:
+            periods.append(SchoolHolidayPeriod(days[day], letter, day, day + timedelta(days=1)))
+    return periods
 
 
-def _as_date(value: object, school_year: str) -> date:
+@functools.cache
+def _official_until() -> date:
+    text = resources.files("notifications").joinpath("data", _DATA_FILE).read_text("utf-8")
+    value = yaml.safe_load(text)["calendrier_officiel_jusqu_au"]
     if not isinstance(value, date):
-        raise ValueError(f"{school_year} : date illisible {value!r} (format AAAA-MM-JJ)")
+        raise ValueError(f"{_DATA_FILE} : date illisible {value!r} (format AAAA-MM-JJ)")
     return value

@@ -160,7 +160,7 @@ class EventMenu(Base):
         ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
     )
     event_ids: Mapped[list[Any]] = mapped_column(default=list)
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime]
 
 
 class MailNotice(Timestamped, Base):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Beneficiary, Message, ProviderDeletion
@@ -44,6 +44,11 @@ class RemovalPass:
     failed: int
 
 
+# A new deletion is due at once, whatever the clock of whoever claims it says: its first due time is
+# the epoch rather than the moment of the erasure, which the sources that queue it are not given.
+DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait doubling from two minutes, at most a day: a provider outage is waited out."""
     return timedelta(minutes=min(2**attempts, 24 * 60))
@@ -64,6 +69,7 @@ async def queue_deletions(
                 "beneficiary_id": beneficiary_id,
                 "status": PENDING,
                 "attempts": 0,
+                "next_attempt_at": DUE_AT_ONCE,
             },
         )
     return added
@@ -150,14 +156,6 @@ async def process_deletions(
         extra={"done": outcome.done, "retried": outcome.retried, "failed": outcome.failed},
     )
     return outcome
-
-
-async def deletion_counts(session: AsyncSession) -> dict[str, int]:
-    """Count provider deletions by status, for reports."""
-    rows = await session.execute(
-        select(ProviderDeletion.status, func.count()).group_by(ProviderDeletion.status)
-    )
-    return {status: int(count) for status, count in rows.all()}
 
 
 async def queue_missed_deletions(session: AsyncSession) -> int:

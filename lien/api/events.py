@@ -26,9 +26,10 @@ from lien.api.events_schemas import (
 )
 from lien.auth import CurrentStaff, require_role
 from lien.deps import SessionDep
-from notifications import changes, service
+from notifications import changes, schedule, service
 from notifications.recurrence import RecurrenceError
 from notifications.recurrence_pattern import Frequency, RecurrencePattern, from_rrule, to_rrule
+from notifications.school_holidays import estimate_warning
 from notifications.states import ENROLLED, WAITLISTED, Conflict, NotFound
 
 router = APIRouter(prefix="/api/events", tags=["events"])
@@ -129,7 +130,13 @@ async def event_out(session: SessionDep, event: Event) -> EventOut:
         skip_school_holidays=event.skip_school_holidays,
         status=event.status,
         created_at=event.created_at,
+        warnings=await _warnings(session, event),
     )
+
+
+async def _warnings(session: SessionDep, event: Event) -> list[str]:
+    estimated = await schedule.school_holidays_estimated_after(session, event, now=utcnow())
+    return [] if estimated is None else [estimate_warning(estimated)]
 
 
 def occurrence_out(

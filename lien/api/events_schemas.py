@@ -87,6 +87,7 @@ class EventOut(BaseModel):
     skip_school_holidays: bool
     status: str
     created_at: datetime
+    warnings: list[str] = Field(default_factory=list, description="ce que l'équipe doit vérifier")
 
 
 class OccurrenceOut(BaseModel):

@@ -7,12 +7,13 @@ import binascii
 import hashlib
 import hmac
 import json
-import time
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from db.clock import utcnow
 
 COOKIE_NAME = "lien_session"
 MAX_AGE_SECONDS = 12 * 3600  # one working day, then sign in again
@@ -43,7 +44,7 @@ class CookieSigner:
     def sign(self, data: dict[str, Any], *, now: float | None = None) -> str:
         """Return the cookie value carrying `data`, stamped with the signing time."""
         payload = _b64encode(json.dumps(data, separators=(",", ":")).encode())
-        stamp = str(int(time.time() if now is None else now))
+        stamp = str(int(utcnow().timestamp() if now is None else now))
         return f"{payload}.{stamp}.{self._signature(payload, stamp)}"
 
     def unsign(self, value: str, *, now: float | None = None) -> dict[str, Any] | None:
@@ -54,7 +55,7 @@ class CookieSigner:
             return None
         if not hmac.compare_digest(signature, self._signature(payload, stamp)):
             return None
-        age = (time.time() if now is None else now) - int(stamp)
+        age = (utcnow().timestamp() if now is None else now) - int(stamp)
         if not 0 <= age <= self.max_age:
             return None
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from db.clock import utcnow
 from lien.console import labels
 from lien.console.csrf import csrf_token
 from lien.console.i18n import (
@@ -61,7 +62,7 @@ def _when(language: str) -> Any:
             return ""
         zone = ZoneInfo(context.get("timezone", "Europe/Paris"))
         local = value.astimezone(zone)
-        today = datetime.now(UTC).astimezone(zone).date()
+        today = utcnow().astimezone(zone).date()
         if style == "auto":
             if local.date() == today:
                 pattern = "HH:mm"

@@ -12,7 +12,11 @@ from db.session import SessionMaker
 from gateway.channels.base import InboundMessage
 from gateway.inbound import INBOX, InboundRouter, receive
 from tests.broadcast.conftest import OPEN, sent_broadcast
+from tests.clock import frozen_at
 from tests.factories import create_person, create_site
+
+# Replies are matched to broadcasts sent in the last days, counted from the moment they arrive.
+_clock = frozen_at(OPEN)
 
 
 def router() -> InboundRouter:

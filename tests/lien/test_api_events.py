@@ -6,6 +6,8 @@ from sqlalchemy import select
 from db.base import utcnow
 from db.models import Message
 from db.session import SessionMaker
+from notifications.school_holidays import official_until
+from tests.clock import clear_weekday
 from tests.factories import create_person, create_site
 from tests.lien.conftest import App, bearer
 
@@ -22,8 +24,7 @@ FIRST_TUESDAYS: dict[str, Any] = {
 
 
 def next_weekday(weekday: int, *, after_days: int = 10) -> date:
-    day = (utcnow() + timedelta(days=after_days)).date()
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
+    return clear_weekday(weekday, after=(utcnow() + timedelta(days=after_days)).date())
 
 
 async def prepare(sessionmaker: SessionMaker, phones: int = 0) -> list[int]:
@@ -335,3 +336,25 @@ async def test_a_person_enrols_by_message_through_the_running_gateway(
     )
     listed = await client.get(f"/api/events/{created.json()['id']}", headers=staff_headers)
     assert listed.json()["enrolled"] == 1
+
+
+async def test_an_event_past_the_published_school_calendar_warns_staff(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    await prepare(sessionmaker)
+    later = max(utcnow().date(), official_until()) + timedelta(days=30)
+    first = clear_weekday(2, after=later)
+    body = {
+        **soon(),
+        "start": datetime.combine(first, time(9, 0)).isoformat(),
+        "end": datetime.combine(first, time(11, 0)).isoformat(),
+        "rrule": "FREQ=WEEKLY;COUNT=20",  # some weeks are school holidays, not all
+        "skip_school_holidays": True,
+    }
+    created = await lien_app.client.post("/api/events", json=body, headers=staff_headers)
+    assert created.status_code == 201, created.text
+    (warning,) = created.json()["warnings"]
+    assert warning.startswith("vacances scolaires inconnues après le")
+    assert f"{official_until():%d/%m/%Y}" in warning
+    plain = await lien_app.client.post("/api/events", json=soon(), headers=staff_headers)
+    assert plain.json()["warnings"] == []

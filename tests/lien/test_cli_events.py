@@ -11,6 +11,7 @@ from db.base import utcnow
 from db.models import Enrollment, Message
 from db.session import create_engine, create_sessionmaker
 from lien.cli import app
+from tests.clock import clear_weekday
 from tests.factories import create_person, create_site
 
 
@@ -38,8 +39,7 @@ async def _count(url: str, stmt: object) -> int:
 
 
 def next_tuesday() -> date:
-    day = (utcnow() + timedelta(days=10)).date()
-    return day + timedelta(days=(1 - day.weekday()) % 7)
+    return clear_weekday(1, after=(utcnow() + timedelta(days=10)).date())
 
 
 def test_the_cli_creates_enrols_from_a_file_cancels_and_marks_mail(

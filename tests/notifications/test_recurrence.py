@@ -319,11 +319,18 @@ def test_end_time_must_be_after_start_time(duration: timedelta) -> None:
         ("FREQ=WEEKLY;COUNT=3;UNTIL=20260101", {}, "pas les deux"),
         ("FREQ=WEEKLY;COUNT=3", {"tz": "Europe/Nimes"}, "fuseau horaire inconnu"),
         ("FREQ=WEEKLY;COUNT=3", {"school_zone": "D"}, "A, B ou C"),
-        ("FREQ=WEEKLY;UNTIL=20280801", {"school_zone": "C"}, "connues seulement"),
     ],
 )
 def test_other_refusals(rrule: str, options: dict[str, object], expected: str) -> None:
     assert expected in rule_error(rrule, **options)
+
+
+def test_a_series_past_the_published_calendar_still_skips_the_usual_holidays() -> None:
+    pattern = weekly(date(2029, 9, 5), WEDNESDAY, time(9), time(12), until=date(2029, 12, 31))
+    dates = local_dates(expand(pattern, school_zone="C"))
+    # Toussaint 2029 runs from Saturday 20 October to Sunday 4 November by the usual rule.
+    assert date(2029, 10, 17) in dates and date(2029, 11, 7) in dates
+    assert date(2029, 10, 24) not in dates and date(2029, 10, 31) not in dates
 
 
 def test_until_in_utc_is_read_in_the_series_timezone() -> None:

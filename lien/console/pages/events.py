@@ -37,6 +37,7 @@ from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render
 from lien.deps import RuntimeDep, SessionDep
 from notifications.recurrence import RecurrenceError
+from notifications.schedule import school_holidays_estimated_after
 from notifications.service import create_event, get_event
 from notifications.states import KINDS, InvalidEvent, NotFound
 
@@ -155,5 +156,8 @@ async def event_page(
         "site": site,
         "sessions": await upcoming_sessions(session, event=event, now=utcnow()),
         "people": await enrolment_list(session, event_id=event.id),
+        "holidays_estimated_after": await school_holidays_estimated_after(
+            session, event, now=utcnow()
+        ),
     }
     return render(request, "event.html", context, section="events")
