@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Beneficiary, ChannelState, ContactPoint, Message, MessageEvent, Organisation
+from db.models import Beneficiary, ChannelState, ContactPoint, Message, Organisation
 from gateway import statuses
 from gateway.channels.base import Choice, OutboundEnvelope
+from gateway.exchange import StatusStep, record_steps
 from gateway.policy import Decision, Verdict, decide, window_from_settings
 from gateway.quiet_hours import SendingWindow
 from gateway.ratelimit import RateLimits
@@ -78,11 +79,7 @@ async def recover_expired_leases(session: AsyncSession, *, now: datetime) -> int
 async def _events(
     session: AsyncSession, ids: Sequence[int], status: str, detail: str | None, now: datetime
 ) -> None:
-    if ids:
-        await session.execute(
-            insert(MessageEvent),
-            [{"message_id": i, "status": status, "detail": detail, "created_at": now} for i in ids],
-        )
+    await record_steps(session, [StatusStep(i, status, now, detail) for i in ids])
 
 
 async def claim_due(
@@ -173,7 +170,7 @@ async def _apply_policy(
     lease_until = now + timedelta(seconds=lease.seconds)
     claimed: list[Claimed] = []
     changes: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    events: list[StatusStep] = []
     for row, decision in decisions:
         if decision.verdict is not Verdict.SEND:
             _settle(row, decision, now, changes, events)
@@ -213,7 +210,7 @@ def _settle(
     decision: Decision,
     now: datetime,
     changes: list[dict[str, Any]],
-    events: list[dict[str, Any]],
+    events: list[StatusStep],
 ) -> None:
     """Write down a decision other than sending: later, never, or too late."""
     if decision.verdict is Verdict.DEFER:
@@ -231,12 +228,12 @@ def _envelope(row: Any) -> OutboundEnvelope:
     return OutboundEnvelope(row.id, row.address, row.body or "", choices)
 
 
-def _event(message_id: int, status: str, detail: str | None, now: datetime) -> dict[str, Any]:
-    return {"message_id": message_id, "status": status, "detail": detail, "created_at": now}
+def _event(message_id: int, status: str, detail: str | None, now: datetime) -> StatusStep:
+    return StatusStep(message_id, status, now, detail)
 
 
 async def _write(
-    session: AsyncSession, changes: list[dict[str, Any]], events: list[dict[str, Any]]
+    session: AsyncSession, changes: list[dict[str, Any]], events: list[StatusStep]
 ) -> None:
     # Rows differ in which columns change; group them so each executemany is uniform.
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -244,5 +241,4 @@ async def _write(
         groups.setdefault(tuple(sorted(change)), []).append(change)
     for group in groups.values():
         await session.execute(update(Message), group)
-    if events:
-        await session.execute(insert(MessageEvent), events)
+    await record_steps(session, events)

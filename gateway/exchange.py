@@ -9,10 +9,35 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from db.base import utcnow
 from db.models import Message, MessageEvent
+from gateway.metrics import count_messages, count_statuses
+
+
+@dataclass(frozen=True)
+class StatusStep:
+    """One step of a message's status history."""
+
+    message_id: int
+    status: str
+    at: datetime
+    detail: str | None = None
+
+
+async def record_steps(db: AsyncSession | AsyncConnection, steps: Sequence[StatusStep]) -> None:
+    """Keep steps in messages' status histories: the one writer of that history."""
+    if not steps:
+        return
+    await db.execute(
+        insert(MessageEvent),
+        [
+            {"message_id": s.message_id, "status": s.status, "detail": s.detail, "created_at": s.at}
+            for s in steps
+        ],
+    )
+    count_statuses(s.status for s in steps)
 
 
 @dataclass(frozen=True)
@@ -33,12 +58,10 @@ async def log_exchanges(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
         insert(Message).returning(Message.id, sort_by_parameter_order=True), values
     )
     ids = list(result.scalars().all())
-    await session.execute(
-        insert(MessageEvent),
-        [
-            {"message_id": mid, "status": row["status"], "detail": None, "created_at": now}
-            for mid, row in zip(ids, values, strict=True)
-        ],
+    count_messages((row["direction"], row["channel"]) for row in values)
+    await record_steps(
+        session,
+        [StatusStep(mid, row["status"], now) for mid, row in zip(ids, values, strict=True)],
     )
     return ids
 
@@ -52,7 +75,10 @@ async def log_inbound(session: AsyncSession, row: dict[str, Any]) -> int | None:
     stmt = insert_fn(Message).values(**values).on_conflict_do_nothing().returning(Message.id)
     # A received message has one status, its arrival: created_at is its whole history.
     message_id = (await session.execute(stmt)).scalar()
-    return None if message_id is None else int(message_id)
+    if message_id is None:
+        return None
+    count_messages([(values["direction"], values["channel"])])
+    return int(message_id)
 
 
 async def log_status(
@@ -67,7 +93,7 @@ async def log_status(
     when = at or utcnow()
     message.status = status
     message.updated_at = when
-    session.add(MessageEvent(message_id=message.id, status=status, detail=detail, created_at=when))
+    await record_steps(session, [StatusStep(message.id, status, when, detail)])
 
 
 async def status_history(session: AsyncSession, message_ids: Sequence[int]) -> list[MessageEvent]:

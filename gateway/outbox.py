@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Beneficiary, ContactPoint, Message, MessageEvent
+from db.models import Beneficiary, ContactPoint, Message
 from gateway import statuses
 from gateway.channels.base import Choice
 from gateway.encoding import analyze_sms
-from gateway.exchange import Origin, log_exchanges
+from gateway.exchange import Origin, StatusStep, log_exchanges, record_steps
 
 # Which channel to use when the person has several and named no preference:
 # Telegram costs nothing, SMS reaches every phone, the simulator only demos.
@@ -193,12 +193,5 @@ async def cancel_queued(
         .returning(Message.id)
     )
     ids = list(result.scalars())
-    if ids:
-        await session.execute(
-            insert(MessageEvent),
-            [
-                {"message_id": i, "status": statuses.CANCELLED, "detail": detail, "created_at": now}
-                for i in ids
-            ],
-        )
+    await record_steps(session, [StatusStep(i, statuses.CANCELLED, now, detail) for i in ids])
     return len(ids)

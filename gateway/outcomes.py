@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import MAX_ROW_ID
-from db.models import ChannelState, ContactPoint, Message, MessageEvent
+from db.models import ChannelState, ContactPoint, Message
 from gateway import statuses
 from gateway.channels.base import Outcome, SendResult
 from gateway.consent import OPT_OUT, record_consent
-from gateway.exchange import Origin, log_status
+from gateway.exchange import Origin, StatusStep, log_status, record_steps
 from gateway.outbox import OutgoingMessage, queue_messages
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,8 @@ async def _record_accepted(
         ),
         rows,
     )
-    await connection.execute(
-        insert(MessageEvent),
-        [
-            {"message_id": r["mid"], "status": r["new_status"], "detail": None, "created_at": now}
-            for r in rows
-        ],
-    )
+    steps = [StatusStep(r.message_id, _accepted_status(r.result), now) for r in accepted]
+    await record_steps(connection, steps)
 
 
 def _accepted_status(result: SendResult) -> str:

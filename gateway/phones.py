@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import phonenumbers
 
 DEFAULT_REGION = "FR"
-_DIGITS = re.compile(r"\d")
 
 
 class InvalidPhoneNumber(ValueError):
@@ -26,11 +23,3 @@ def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumber("numéro invalide")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def mask_phone(phone: str) -> str:
-    """Hide all but the last two digits, for logs and screens that do not need the number."""
-    digits = _DIGITS.findall(phone)
-    if len(digits) <= 2:
-        return "*" * len(digits)
-    return "+" + "*" * (len(digits) - 2) + "".join(digits[-2:])

@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ContactPoint, Message, MessageEvent
+from db.models import ContactPoint, Message
 from db.session import SessionMaker, transaction
 from gateway import statuses
 from gateway.channels.base import ProviderReport, StatusLookup
+from gateway.exchange import StatusStep, record_steps
 from gateway.outcomes import apply_provider_status
 
 log = logging.getLogger(__name__)
@@ -202,12 +203,5 @@ async def _close(
             .returning(Message.id)
         )
         closed += result.scalars()
-    if closed:
-        await session.execute(
-            insert(MessageEvent),
-            [
-                {"message_id": i, "status": statuses.FAILED, "detail": reason, "created_at": now}
-                for i in closed
-            ],
-        )
+    await record_steps(session, [StatusStep(i, statuses.FAILED, now, reason) for i in closed])
     return len(closed)

@@ -9,7 +9,12 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-_PHONE = re.compile(r"\+?\d[\d .-]{7,}\d")
+# International numbers (+33 6 12 34 56 78, +33612345678, whatsapp:+336…) and French national ones
+# (06 12 34 56 78, 0612345678): not IP addresses, ports, dates or ids, which log lines need whole.
+_PHONE = re.compile(
+    r"(?<![\w+])\+\d(?:[ .-]?\d){7,14}(?![\w.:-]?\d)"
+    r"|(?<![\w.:/-])0[1-9](?:[ .-]?\d{2}){4}(?![\w.:/-]?\d)"
+)
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message",
     "asctime",

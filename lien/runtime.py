@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -230,7 +229,3 @@ async def stop_runtime(runtime: Runtime) -> None:
         except Exception:
             log.exception("channel stop failed", extra={"channel": channel.name})
     await runtime.engine.dispose()
-
-
-async def run_dispatcher(runtime: Runtime) -> asyncio.Task[None]:
-    return asyncio.create_task(runtime.dispatcher.run_forever(), name="dispatcher")

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import Beneficiary, Message, MessageEvent
 from gateway import statuses
-from gateway.exchange import status_history
+from gateway.exchange import log_status, status_history
 from gateway.privacy.core import iso
 from gateway.privacy.counts import Bucket, add_counts, month_of
 from gateway.privacy.labels import section_texts
@@ -156,9 +157,9 @@ async def _cancel_queued(session: AsyncSession, mine: ColumnElement[bool]) -> No
     queued = list(
         await session.scalars(select(Message).where(mine, Message.status == statuses.QUEUED))
     )
+    now = utcnow()
     for message in queued:
-        message.status = statuses.CANCELLED
-        session.add(MessageEvent(message_id=message.id, status=statuses.CANCELLED))
+        await log_status(session, message, statuses.CANCELLED, at=now)
     await session.flush()
 
 

@@ -75,6 +75,11 @@ def test_telegram_set_webhook_explains_what_is_missing(tmp_path: Path) -> None:
         ("from +33612345678 ok", "from ***78 ok"),
         ("tel 06 12 34 56 78", "tel ***78"),
         ("update 1234 done", "update 1234 done"),
+        ("from whatsapp:+33612345678", "from whatsapp:***78"),
+        ("+33 6 12 34 56 78 and 0612345678", "***78 and ***78"),
+        ("listening on http://127.0.0.1:8000", "listening on http://127.0.0.1:8000"),
+        ("at 2026-12-02T05:20:48+00:00", "at 2026-12-02T05:20:48+00:00"),
+        ("host 192.168.100.200 id 123456789012", "host 192.168.100.200 id 123456789012"),
     ],
 )
 def test_phone_numbers_are_masked(text: str, expected: str) -> None:

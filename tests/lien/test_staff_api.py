@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -136,17 +137,34 @@ async def test_a_staff_message_to_an_opted_out_person_is_refused(
     assert "STOP" in refused.json()["detail"] or "ne plus recevoir" in refused.json()["detail"]
 
 
+def metric(body: str, name: str) -> float:
+    """Read one sample of the Prometheus text, 0 when the series does not exist yet."""
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            if f"{sample.name}{{{labels}}}" == name or (sample.name == name and not labels):
+                return sample.value
+    return 0.0
+
+
 async def test_metrics_count_messages_and_queue_depth(
     lien_app: App, staff_headers: dict[str, str]
 ) -> None:
+    inbound = 'lien_messages_total{channel="simulator",direction="in"}'
+    received = 'lien_message_statuses_total{status="received"}'
+    queued = 'lien_message_statuses_total{status="queued"}'
+    before = (await lien_app.client.get("/metrics")).text
     await lien_app.client.post(
         "/api/simulator/messages",
         json={"from": "+33612000003", "text": "STOP"},
         headers=staff_headers,
     )
     body = (await lien_app.client.get("/metrics")).text
-    assert 'lien_messages_total{direction="in",channel="simulator",status="received"} 1' in body
-    assert "lien_outbox_depth 1" in body
+    # Counters of the whole process: what this request wrote is the difference.
+    assert metric(body, inbound) - metric(before, inbound) == 1
+    assert metric(body, queued) - metric(before, queued) == 1  # the STOP confirmation
+    assert metric(body, received) == metric(before, received)  # arrivals have no status step
+    assert metric(body, "lien_outbox_depth") == 1
     health = (await lien_app.client.get("/healthz")).json()
     assert health["status"] == "ok" and "simulator" in health["channels"]
     assert "sms" in health["disabled"]
