@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from icalendar import Calendar
+from icalendar import Event as IcsEvent
+
 from notifications.recurrence import Occurrence, OccurrenceStatus
 
 PRODID = "-//Lien//Séances//FR"
-MAX_LINE_OCTETS = 75
 _UTC_STAMP = "%Y%m%dT%H%M%SZ"
 # TEXT values may hold no control character but HTAB (RFC 5545, 3.3.11).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -64,69 +66,37 @@ def event_from_occurrence(
 def calendar_feed(
     events: Iterable[CalendarEvent], *, stamp: datetime, name: str | None = None
 ) -> str:
-    """Return the iCalendar text of the events, with CRLF line ends and folded lines."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ]
+    """Return the iCalendar text of the events (escaping and line folding by `icalendar`)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
     if name:
-        lines.append(f"X-WR-CALNAME:{escape_text(name)}")
+        calendar.add("x-wr-calname", _clean(name))
     for event in events:
-        lines += _event_lines(event, stamp)
-    lines.append("END:VCALENDAR")
-    return "".join(fold_line(line) + "\r\n" for line in lines)
+        calendar.add_component(_entry(event, stamp))
+    ical: bytes = calendar.to_ical()
+    return ical.decode("utf-8")
 
 
-def escape_text(value: str) -> str:
-    """Escape a TEXT value: backslash, semicolon, comma and line breaks."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _CONTROL.sub("", value)
-    for raw, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
-        value = value.replace(raw, escaped)
-    return value
-
-
-def fold_line(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size, limit = 0, MAX_LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            chunks.append("".join(current))
-            # Continuation lines start with a space, which counts in their 75 octets.
-            current, size, limit = [], 0, MAX_LINE_OCTETS - 1
-        current.append(char)
-        size += width
-    chunks.append("".join(current))
-    return "\r\n ".join(chunks)
-
-
-def _event_lines(event: CalendarEvent, stamp: datetime) -> list[str]:
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{escape_text(event.uid)}",
-        f"DTSTAMP:{_utc(stamp)}",
-        f"DTSTART:{_utc(event.start)}",
-        f"DTEND:{_utc(event.end)}",
-        f"SUMMARY:{escape_text(event.title)}",
-    ]
+def _entry(event: CalendarEvent, stamp: datetime) -> IcsEvent:
+    entry = IcsEvent()
+    entry.add("uid", _clean(event.uid))
+    entry.add("dtstamp", stamp.astimezone(UTC))
+    entry.add("dtstart", event.start.astimezone(UTC))
+    entry.add("dtend", event.end.astimezone(UTC))
+    entry.add("summary", _clean(event.title))
     if event.location:
-        lines.append(f"LOCATION:{escape_text(event.location)}")
+        entry.add("location", _clean(event.location))
     if event.description:
-        lines.append(f"DESCRIPTION:{escape_text(event.description)}")
-    lines.append("STATUS:CANCELLED" if event.cancelled else "STATUS:CONFIRMED")
+        entry.add("description", _clean(event.description))
+    entry.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     if event.sequence:
-        lines.append(f"SEQUENCE:{event.sequence}")
-    lines.append("END:VEVENT")
-    return lines
+        entry.add("sequence", event.sequence)
+    return entry
 
 
-def _utc(moment: datetime) -> str:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("calendar times must be timezone-aware")
-    return moment.astimezone(UTC).strftime(_UTC_STAMP)
+def _clean(value: str) -> str:
+    # TEXT values may hold no control character but HTAB and line breaks (RFC 5545, 3.3.11).
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
