@@ -162,10 +162,10 @@ def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, st
     return channels, disabled
 
 
-async def start_runtime(
+async def open_database(
     settings: Settings, *, migrate: bool = True, before_bootstrap: Bootstrap | None = None
-) -> Runtime:
-    """Open the database (migrating it), start the channels, build the dispatcher."""
+) -> tuple[AsyncEngine, SessionMaker]:
+    """Open the database as every process does: message keys, migrations, an organisation."""
     engine = create_engine(settings.database_url)
     use_message_keys(engine, settings.message_keys())
     if migrate:
@@ -183,6 +183,16 @@ async def start_runtime(
                 site_slug="accueil",
                 site_name=settings.site_name,
             )
+    return engine, sessionmaker
+
+
+async def start_runtime(
+    settings: Settings, *, migrate: bool = True, before_bootstrap: Bootstrap | None = None
+) -> Runtime:
+    """Open the database (migrating it), start the channels, build the dispatcher."""
+    engine, sessionmaker = await open_database(
+        settings, migrate=migrate, before_bootstrap=before_bootstrap
+    )
     channels, disabled = build_channels(settings)
     for name, channel in list(channels.items()):
         try:

@@ -3,11 +3,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from cryptography.fernet import Fernet
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from db.base import utcnow
+from db.encryption import CIPHER
 from db.models import Enrollment, Message
 from db.session import create_engine, create_sessionmaker
 from lien.cli import app
@@ -79,3 +81,25 @@ def test_the_cli_creates_enrols_from_a_file_cancels_and_marks_mail(
     assert asyncio.run(_count(database_url, waiting)) == 1
     mails = select(func.count()).where(Message.origin_kind == "mail")
     assert asyncio.run(_count(database_url, mails)) == 1
+
+
+def test_the_cli_stores_message_bodies_encrypted_as_the_app_does(
+    engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIEN_MESSAGE_KEY", Fernet.generate_key().decode())
+    (person, *_) = asyncio.run(_prepare(database_url))
+    result = CliRunner().invoke(app, ["mail", "arrived", "--beneficiary", str(person)])
+    assert result.exit_code == 0, result.output
+    stored = text("SELECT body FROM messages WHERE origin_kind = 'mail'")
+    body = asyncio.run(_scalar(database_url, stored))
+    assert isinstance(body, str) and body.startswith(CIPHER) and "courrier" not in body.lower()
+
+
+async def _scalar(url: str, stmt: object) -> object:
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return await session.scalar(stmt)  # type: ignore[call-overload]
+    finally:
+        await engine.dispose()

@@ -97,7 +97,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 async def eventually(check: Callable[[], bool]) -> None:
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(20):
         while not check():  # noqa: ASYNC110 - the state changes in the server's own thread
             await asyncio.sleep(0.01)
 

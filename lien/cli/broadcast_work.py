@@ -25,8 +25,8 @@ from broadcast.preview import Preview, preview_texts
 from db.base import utcnow
 from db.models import Broadcast
 from gateway.encoding import analyze_sms
-from lien.cli_broadcast_view import show_audience, show_broadcast, show_preview, show_progress
-from lien.cli_session import run_in_transaction
+from lien.cli.broadcast_view import show_audience, show_broadcast, show_preview, show_progress
+from lien.cli.startup import run_in_transaction
 from lien.settings import Settings
 from lien.wiring import audience_sources
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from gateway.outbox_health import OutboxHealth, StuckRules
 from gateway.reconcile import Reconciled
+from lien.cli.startup import database, load_settings
 from lien.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,14 +50,12 @@ def check(
     ] = False,
 ) -> None:
     """Lister les messages sortants bloqués ; code de sortie 1 s'il y en a."""
-    from lien.cli import _settings
-
     rules = StuckRules(
         queued_late=timedelta(minutes=queued_minutes),
         lease_grace=timedelta(minutes=lease_minutes),
         unknown_after=timedelta(hours=unknown_hours),
     )
-    health = asyncio.run(_check(_settings(), rules, limit=limit, reconcile=reconcile))
+    health = asyncio.run(_check(load_settings(), rules, limit=limit, reconcile=reconcile))
     raise typer.Exit(1 if health.stuck_total else 0)
 
 
@@ -64,19 +63,15 @@ async def _check(
     settings: Settings, rules: StuckRules, *, limit: int, reconcile: bool
 ) -> OutboxHealth:
     from db.base import utcnow
-    from db.session import create_engine, create_sessionmaker, transaction
+    from db.session import transaction
     from gateway.outbox_health import outbox_health
 
-    engine = create_engine(settings.database_url)
-    sessionmaker = create_sessionmaker(engine)
     console = Console()
-    try:
+    async with database(settings) as sessionmaker:
         if reconcile:
             _show_reconciled(console, await _reconcile(settings, sessionmaker))
         async with transaction(sessionmaker) as session:
             health = await outbox_health(session, now=utcnow(), rules=rules, limit=limit)
-    finally:
-        await engine.dispose()
     show(console, health)
     return health
 

@@ -9,7 +9,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from lien.cli_db import run
+from lien.cli.startup import run
 
 occurrence_app = typer.Typer(
     help="Une séance : inscrits, réponses, présences.", no_args_is_help=True

@@ -52,7 +52,8 @@ def beneficiaries(
     # Imported here so that `lien --help` does not load the database layer.
     from broadcast.importfile import ImportFileError, read_user_file
     from broadcast.texts import BroadcastError
-    from lien.cli_broadcast_view import show_import
+    from lien.cli.broadcast_view import show_import
+    from lien.cli.startup import refused
 
     console = Console()
     try:
@@ -62,8 +63,7 @@ def beneficiaries(
             _import(read=read, source=file.name, dry_run=dry_run, site=site, org=org)
         )
     except (ImportFileError, BroadcastError, ValueError) as exc:
-        Console(stderr=True).print(f"[red]Erreur :[/red] {exc}", highlight=False)
-        raise typer.Exit(2) from exc
+        raise refused(exc) from exc
     show_import(console, report)
 
 
@@ -79,9 +79,10 @@ async def _import(
 ) -> ImportReport:
     from broadcast.importing import import_people
     from broadcast.organisations import resolve_organisation, site_of
-    from lien.cli_session import database, settings
+    from db.session import transaction
+    from lien.cli.startup import database, load_settings
 
-    async with database(settings()) as sessionmaker, sessionmaker() as session, session.begin():
+    async with database(load_settings()) as sessionmaker, transaction(sessionmaker) as session:
         owner = await resolve_organisation(session, staff_organisation_id=None, slug=org)
         default_site = await site_of(session, organisation_id=owner.id, slug=site)
         columns = (TextColumn("Enregistrement"), BarColumn(), MofNCompleteColumn())

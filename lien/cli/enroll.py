@@ -50,7 +50,7 @@ def enroll_in_chunks(
     event_id: int, *, ids: list[int], phones: list[str], create_missing: bool, notify: bool
 ) -> None:
     """Enrol everyone, a chunk per transaction, and print what became of each entry."""
-    from lien.cli_db import run
+    from lien.cli.startup import run
     from notifications import service
     from notifications.lists import enroll_list
 

@@ -10,8 +10,8 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from lien.cli_db import run
-from lien.cli_sessions import feed, occurrence_app
+from lien.cli.occurrences import feed, occurrence_app
+from lien.cli.startup import run
 
 events_app = typer.Typer(
     help="Ateliers, distributions et permanences : séances et inscriptions.", no_args_is_help=True
@@ -228,7 +228,7 @@ def enroll(
     silent: Annotated[bool, typer.Option(help="Ne pas écrire aux personnes inscrites.")] = False,
 ) -> None:
     """Inscrire des personnes, par numéro de fiche, par téléphone ou depuis un fichier."""
-    from lien.cli_enroll import enroll_in_chunks, phones_from_file  # reads files: app layer
+    from lien.cli.enroll import enroll_in_chunks, phones_from_file  # reads files: app layer
 
     phones = list(phone or [])
     if file is not None:

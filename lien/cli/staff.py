@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from db.session import transaction
+from lien.cli.startup import database, load_settings, refused
 from lien.settings import Settings
 
 staff_app = typer.Typer(help="Comptes du personnel pour la console web.", no_args_is_help=True)
@@ -23,25 +25,17 @@ def staff_create(
     ] = None,
 ) -> None:
     """Créer un compte pour la console (le premier administrateur, par exemple)."""
-    from lien.cli import _settings
-
     if password is None:
         password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
     try:
-        asyncio.run(_create(_settings(), email=email, name=name, role=role, password=password))
+        asyncio.run(_create(load_settings(), email=email, name=name, role=role, password=password))
     except ValueError as exc:
-        typer.echo(f"Erreur : {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise refused(exc) from exc
     typer.echo(f"Compte créé : {email.strip().lower()} ({role}).")
 
 
 async def _create(settings: Settings, *, email: str, name: str, role: str, password: str) -> None:
     from lien.console.accounts import create_staff_member
-    from lien.runtime import start_runtime, stop_runtime
 
-    runtime = await start_runtime(settings)
-    try:
-        async with runtime.sessionmaker() as session, session.begin():
-            await create_staff_member(session, email=email, name=name, role=role, password=password)
-    finally:
-        await stop_runtime(runtime)
+    async with database(settings) as sessionmaker, transaction(sessionmaker) as session:
+        await create_staff_member(session, email=email, name=name, role=role, password=password)

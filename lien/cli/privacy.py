@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -15,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from lien.settings import Settings
+from lien.cli.startup import load_settings, running
 
 if TYPE_CHECKING:
     from gateway.privacy.retention import PurgeReport
@@ -33,23 +32,8 @@ class Format(StrEnum):
     html = "html"
 
 
-def _settings() -> Settings:
-    from lien.cli import _settings as configured
-
-    return configured()
-
-
-@asynccontextmanager
-async def _runtime() -> AsyncIterator[Runtime]:
-    from lien.runtime import start_runtime, stop_runtime
-    from lien.wiring import wire_domains
-
-    runtime = await start_runtime(_settings())
-    wire_domains(runtime)
-    try:
-        yield runtime
-    finally:
-        await stop_runtime(runtime)
+def _runtime() -> AbstractAsyncContextManager[Runtime]:
+    return running(load_settings())
 
 
 @privacy_app.command("purge")
@@ -198,7 +182,7 @@ async def _provider_deletions() -> tuple[int, int, int]:
 @privacy_app.command("rotate-key")
 def rotate_key() -> None:
     """Rechiffrer tous les messages avec la première clé de LIEN_MESSAGE_KEY."""
-    settings = _settings()
+    settings = load_settings()
     if settings.message_keys() is None:
         typer.echo("LIEN_MESSAGE_KEY n'est pas défini : aucune clé pour chiffrer.", err=True)
         raise typer.Exit(2)

@@ -77,7 +77,7 @@ def audience(
     org: Org = None,
 ) -> None:
     """Compter le public et en montrer un échantillon, sans rien envoyer."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     criteria = _criteria(
         site=site,
@@ -109,7 +109,7 @@ def preview(
     org: Org = None,
 ) -> None:
     """Montrer chaque texte tel qu'il partira : GSM-7 ou UCS-2, segments, coût par canal."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     criteria = _criteria(
         site=site,
@@ -150,7 +150,7 @@ def send(
     org: Org = None,
 ) -> None:
     """Envoyer une diffusion (maintenant ou à une heure donnée), après aperçu et confirmation."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     criteria = _criteria(
         site=site,
@@ -177,7 +177,7 @@ def send(
 @broadcast_app.command()
 def approve(broadcast_id: Id, by: Annotated[str, typer.Option(help="Votre nom.")]) -> None:
     """Valider une diffusion qui attend une deuxième personne."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     work.approve(broadcast_id, by=by)
 
@@ -185,7 +185,7 @@ def approve(broadcast_id: Id, by: Annotated[str, typer.Option(help="Votre nom.")
 @broadcast_app.command()
 def cancel(broadcast_id: Id, by: By = None) -> None:
     """Annuler : ce qui n'est pas encore parti ne partira pas."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     work.cancel(broadcast_id, by=by)
 
@@ -193,7 +193,7 @@ def cancel(broadcast_id: Id, by: By = None) -> None:
 @broadcast_app.command()
 def status(broadcast_id: Id) -> None:
     """Où en est une diffusion : en file, envoyés, remis, échecs, désinscrits, réponses."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     work.status(broadcast_id)
 
@@ -201,7 +201,7 @@ def status(broadcast_id: Id) -> None:
 @broadcast_app.command("list")
 def list_broadcasts(limit: Annotated[int, typer.Option(help="Combien.")] = 20) -> None:
     """Les dernières diffusions."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     work.recent(limit)
 
@@ -214,7 +214,7 @@ def export(
     ] = None,
 ) -> None:
     """Exporter l'état de chaque destinataire en CSV (séparateur point-virgule)."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     work.export(broadcast_id, output=output)
 
@@ -226,6 +226,6 @@ def approval(
     org: Org = None,
 ) -> None:
     """Régler la taille au-delà de laquelle une deuxième personne doit valider."""
-    from lien import cli_broadcast_work as work
+    from lien.cli import broadcast_work as work
 
     work.approval(org=org, above=above, never=never)

@@ -1,0 +1,3 @@
+from lien.cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""Running Lien: the whole gateway, workers alone, or a chat in the terminal as a beneficiary."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lien.cli.flows import refuse_broken_files
+from lien.cli.startup import load_settings, refused, running
+from lien.settings import Settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port d'écoute.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Charger les données de démonstration.")] = False,
+) -> None:
+    """Lancer la passerelle : webhooks, API du personnel, envois et tâches périodiques."""
+    import uvicorn
+
+    from lien.app import create_app
+
+    settings = load_settings(environment="demo") if demo else load_settings()
+    refuse_broken_files(settings)
+    if demo:
+        asyncio.run(_prepare_demo(settings))
+    typer.echo(
+        f"Lien écoute sur http://{host}:{port}  (console : /, documentation de l'API : /docs)"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+async def _prepare_demo(settings: Settings) -> None:
+    from lien.demo import DemoLogin, load_demo, load_demo_logins
+    from lien.runtime import open_database
+
+    tokens: list[str] = []
+    logins: list[DemoLogin] = []
+
+    async def demo(session: AsyncSession) -> None:
+        tokens.append(await load_demo(session))
+        logins.extend(await load_demo_logins(session))
+
+    # Demo organisations first: unknown senders then reach the Nîmes reception point.
+    engine, _sessionmaker = await open_database(settings, before_bootstrap=demo)
+    await engine.dispose()
+    token = tokens[0]
+    typer.echo("Données de démonstration chargées (AMI Nîmes, AMI Aude — Lézignan).")
+    typer.echo(f"Jeton administrateur de démonstration : {token}")
+    typer.echo("Connexions de démonstration à la console :")
+    for login in logins:
+        typer.echo(f"  {login.role:<10} {login.email:<24} mot de passe : {login.password}")
+
+
+def worker() -> None:
+    """Lancer seulement les envois et les tâches périodiques (plusieurs processus possibles)."""
+    settings = load_settings()
+    refuse_broken_files(settings)
+    asyncio.run(_worker(settings))
+
+
+async def _worker(settings: Settings) -> None:
+    from lien.runtime import start_runtime, stop_runtime
+    from lien.scheduler import start_scheduler
+    from lien.wiring import wire_domains
+
+    runtime = await start_runtime(settings)
+    wire_domains(runtime)
+    scheduler = start_scheduler(runtime)
+    typer.echo(f"Worker démarré ; canaux : {', '.join(sorted(runtime.channels))}")
+    try:
+        await runtime.dispatcher.run_forever()
+    finally:
+        scheduler.shutdown(wait=False)
+        await stop_runtime(runtime)
+
+
+def chat(
+    sender: Annotated[str, typer.Option("--from", help="Numéro du bénéficiaire simulé.")] = (
+        "+33600000000"
+    ),
+) -> None:
+    """Discuter dans le terminal comme un bénéficiaire (canal simulateur, sans réseau)."""
+    settings = load_settings()
+    refuse_broken_files(settings)
+    asyncio.run(_chat(settings, sender))
+
+
+async def _chat(settings: Settings, sender: str) -> None:
+    from db.session import transaction
+    from gateway.phones import InvalidPhoneNumber
+    from lien.api.simulator import simulate
+
+    async with running(settings) as runtime:
+        typer.echo("Simulateur : écrivez un message (Ctrl-D pour quitter).")
+        while True:
+            try:
+                text = await asyncio.to_thread(input, "vous > ")
+            except EOFError:
+                break
+            if not text.strip():
+                continue
+            try:
+                async with transaction(runtime.sessionmaker) as session:
+                    summary = await simulate(runtime, session, sender=sender, text=text)
+            except InvalidPhoneNumber as exc:
+                raise refused(exc) from exc
+            await runtime.dispatcher.run_once()
+            for reply in summary.replies:
+                typer.echo(f"lien > {reply.text}")
+            if not summary.replies:
+                typer.echo(f"(message transmis à l'équipe : {summary.handled_by})")
