@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.directory import Directory, DirectoryError, Entry, directory_problems
 from bot.yamlread import describe_errors
+from db.errors import ConflictError, NotFoundError
 from db.models import DirectoryOverride
 from db.session import insert_ignore
 
@@ -38,11 +39,11 @@ PLACES_CATEGORY = "shelter"
 log = logging.getLogger(__name__)
 
 
-class UnknownEntry(LookupError):
+class UnknownEntry(LookupError, NotFoundError):
     """No entry of the directory has this id."""
 
 
-class EntryExists(ValueError):
+class EntryExists(ValueError, ConflictError):
     """An entry with this id is already in the directory."""
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.triage import Priority as Urgency
 from bot.triage import higher_priority
+from db.errors import ConflictError
 from db.models import Beneficiary, Message, TicketNote, TriageTicket
 from db.session import insert_ignore
 from gateway.exchange import Origin
@@ -28,7 +29,7 @@ CONVERSATION_LIMIT = 200
 _URGENCY_RANK = case({"urgent": 0, "high": 1}, value=TriageTicket.priority, else_=2)
 
 
-class TicketConflict(ValueError):
+class TicketConflict(ValueError, ConflictError):
     """The change would break a rule of the queue (two open tickets for one person…)."""
 
 

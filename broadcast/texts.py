@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from db.errors import LienError
 from gateway.catalogue import load_catalogue, render
 
 TEXTS = Path(__file__).parent / "texts.yaml"
@@ -15,8 +16,10 @@ def broadcast_text(key: str, language: str | None = None, /, **params: Any) -> s
     return render(load_catalogue(TEXTS)[key], language, **params)
 
 
-class BroadcastError(Exception):
-    """A refusal with a French message for staff."""
+class BroadcastError(LienError):
+    """A refusal with a French message for staff; its catalogue key is its code."""
+
+    status = 422
 
     def __init__(self, key: str, **params: Any) -> None:
         self.key = key
@@ -26,6 +29,8 @@ class BroadcastError(Exception):
 class NotFound(BroadcastError):
     """The broadcast (or what it names) does not exist."""
 
+    status = 404
+
 
 class Invalid(BroadcastError):
     """The request cannot be carried out as written."""
@@ -34,6 +39,10 @@ class Invalid(BroadcastError):
 class WrongState(BroadcastError):
     """The broadcast is not in a state that allows this."""
 
+    status = 409
+
 
 class NotAllowed(BroadcastError):
     """This person may not do this."""
+
+    status = 403

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import phonenumbers
 
+from db.errors import InvalidError
+
 DEFAULT_REGION = "FR"
 
 
-class InvalidPhoneNumber(ValueError):
+class InvalidPhoneNumber(ValueError, InvalidError):
     """A text that cannot be read as a phone number."""
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.base import Base, utcnow
+from db.errors import InvalidError
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
 from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
@@ -21,7 +22,7 @@ PHONE_CHANNELS = frozenset({"sms", "simulator"})
 RECONTACT_TAG = "recontact-after-erasure"
 
 
-class UnknownSite(LookupError):
+class UnknownSite(LookupError, InvalidError):
     """A site slug that no organisation has."""
 
 

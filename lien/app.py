@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
+from db.errors import LienError
 from lien import webhooks
 from lien.api import (
     audit,
@@ -32,7 +33,7 @@ from lien.api import (
     tickets,
 )
 from lien.console import install_console
-from lien.refusals import database_refusal
+from lien.refusals import database_refusal, lien_refusal
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -81,6 +82,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(LienError, lien_refusal)
     app.add_exception_handler(DBAPIError, database_refusal)
     app.add_exception_handler(OverflowError, database_refusal)
     domains = (calendar, events, enrollments, mail, tickets, directory, broadcasts, imports)

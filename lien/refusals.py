@@ -1,7 +1,8 @@
-"""Values the database cannot hold, answered as the client's mistake (422), never a 500.
+"""Refusals answered once for the whole app: every `LienError`, and values no column holds.
 
-Route schemas bound most input; this catches what slips through on any route: an id beyond
-PostgreSQL's integer range, a NUL character in text, an integer too large for SQLite.
+A domain refusal carries its status and French message, so routes raise and never translate.
+Route schemas bound most input; the database handler catches what slips through on any route:
+an id beyond PostgreSQL's integer range, a NUL character in text, an integer too large for SQLite.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import asyncpg
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from starlette.responses import Response
+
+from db.errors import LienError
 
 log = logging.getLogger(__name__)
 REFUSED = "valeur refusée : un identifiant hors limites ou un caractère interdit (NUL)"
@@ -35,3 +39,17 @@ async def database_refusal(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": REFUSED}, status_code=422)
     log.error("database error", exc_info=exc)
     return JSONResponse({"detail": "erreur interne"}, status_code=500)
+
+
+# Where answers are for programs; everything else is a console page.
+_MACHINE_PATHS = ("/api/", "/webhooks/", "/calendar/")
+
+
+async def lien_refusal(request: Request, exc: Exception) -> Response:
+    """Answer a domain refusal with its status and French message (JSON, or a console page)."""
+    assert isinstance(exc, LienError)
+    if request.url.path.startswith(_MACHINE_PATHS):
+        return JSONResponse({"detail": exc.message, "code": exc.code}, status_code=exc.status)
+    from lien.console.templating import render
+
+    return render(request, "problem.html", {"problem": exc.message}, status_code=exc.status)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from db.errors import InvalidError
+
 DEFAULT_OFFSETS = ("J-2@10:00", "H-2")
 MAX_DAYS = 14
 MAX_HOURS = 72
@@ -18,7 +20,7 @@ _HOURS = re.compile(r"^H-(\d{1,2})$")
 _MINUTES = re.compile(r"^M-(\d{1,4})$")
 
 
-class OffsetError(ValueError):
+class OffsetError(ValueError, InvalidError):
     """A reminder time staff wrote that Lien cannot read."""
 
 

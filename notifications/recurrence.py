@@ -21,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule as RRule
 from dateutil.rrule import rrulestr
 
+from db.errors import InvalidError
 from notifications.school_holidays import (
     SchoolHolidayPeriod,
     UnknownSchoolZone,
@@ -38,7 +39,7 @@ _TIME_PARTS = frozenset({"BYHOUR", "BYMINUTE", "BYSECOND"})
 _STAMP = "%Y%m%dT%H%M%S"
 
 
-class RecurrenceError(ValueError):
+class RecurrenceError(ValueError, InvalidError):
     """A recurrence that Lien cannot turn into a finite list of sessions."""
 
 

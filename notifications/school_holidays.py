@@ -15,11 +15,13 @@ from importlib import resources
 import holidays
 import yaml
 
+from db.errors import InvalidError
+
 ZONES = ("A", "B", "C")
 _DATA_FILE = "school_calendar.yaml"
 
 
-class UnknownSchoolZone(ValueError):
+class UnknownSchoolZone(ValueError, InvalidError):
     """A zone that is not one of the three metropolitan school zones."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from db.errors import ConflictError, InvalidError, NotFoundError
+
 KINDS = ("workshop", "distribution", "office_hours", "collective")
 ACTIVE, ARCHIVED = "active", "archived"
 
@@ -22,13 +24,13 @@ SKIP_DECLINED = "la personne a répondu qu'elle ne viendrait pas"
 SKIP_SUPERSEDED = "remplacé par un rappel plus proche de la séance"
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(ValueError, InvalidError):
     """Input staff gave that cannot become an event or a change to one."""
 
 
-class NotFound(LookupError):
+class NotFound(LookupError, NotFoundError):
     """An event, session or person that does not exist."""
 
 
-class Conflict(Exception):
+class Conflict(ConflictError):
     """A change the current state does not allow (a session already over, already cancelled)."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from db.errors import InvalidError
+
 FileFormat = Literal["csv", "xlsx"]
 
 
-class ImportFileError(ValueError):
+class ImportFileError(ValueError, InvalidError):
     """A file that cannot be read as a table of people, with a French message for staff."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.errors import InvalidError
 from db.models import Beneficiary, Message, Organisation
 from gateway.audit import PURGE, RETENTION_SETTINGS, record_audit
 from gateway.privacy.counts import add_counts, month_label
@@ -22,7 +23,7 @@ CORE_DEFAULTS = {INACTIVE_PEOPLE: 24}
 SETTINGS_KEY = "retention"
 
 
-class InvalidRetention(ValueError):
+class InvalidRetention(ValueError, InvalidError):
     """A retention setting that cannot be applied; the message says why, in French."""
 
 

@@ -28,6 +28,8 @@ from typing import Any, Protocol, runtime_checkable
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.errors import NotFoundError
+
 Exported = dict[str, Any] | list[dict[str, Any]]
 MIN_MONTHS = 1
 MAX_MONTHS = 600
@@ -144,7 +146,7 @@ class PrivacyRegistry:
         return defaults
 
 
-class UnknownBeneficiary(LookupError):
+class UnknownBeneficiary(LookupError, NotFoundError):
     """No record has this id."""
 
     def __init__(self, beneficiary_id: int) -> None:
