@@ -14,6 +14,7 @@ from bot.localize import FALLBACK_LANGUAGE, Text, fill, pick
 from bot.matching import normalize
 from bot.triage import NEEDS
 from bot.yamlread import describe_errors, read_yaml
+from db.errors import InvalidError
 
 DIRECTORY_FILE = Path(__file__).parent / "directory" / "nimes.yaml"
 LABELS_FILE = Path(__file__).parent / "texts" / "directory.yaml"
@@ -23,12 +24,16 @@ TO_VERIFY = "à vérifier"
 LOCAL_TIME = ZoneInfo("Europe/Paris")
 
 
-class DirectoryError(ValueError):
+class DirectoryError(ValueError, InvalidError):
     """A directory file that cannot be used; the message names the file, entry and reason."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+    @property
+    def message(self) -> str:
+        return "fiche refusée : " + "; ".join(self.problems)
 
 
 class Entry(BaseModel):

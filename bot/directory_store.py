@@ -42,9 +42,17 @@ log = logging.getLogger(__name__)
 class UnknownEntry(LookupError, NotFoundError):
     """No entry of the directory has this id."""
 
+    @property
+    def message(self) -> str:
+        return f"fiche inconnue : {self.args[0]}"
+
 
 class EntryExists(ValueError, ConflictError):
     """An entry with this id is already in the directory."""
+
+    @property
+    def message(self) -> str:
+        return f"cette fiche existe déjà : {self.args[0]}"
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,13 @@ handler of the app turns any of them into an answer: routes catch none of them o
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 
 class LienError(Exception):
     """A refusal the caller can act on; its text is French, written for staff."""
 
-    status: ClassVar[int] = 400
-    code: ClassVar[str] = "refused"
+    # Class defaults; a refusal whose meaning depends on the case sets its own.
+    status: int = 400
+    code: str = "refused"
 
     @property
     def message(self) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
+from db.errors import LienError
 from db.models import Beneficiary, ContactPoint, Message
 from gateway import statuses
 from gateway.channels.base import Choice
@@ -31,13 +32,14 @@ class Priority(enum.IntEnum):
     CONVERSATION = 30
 
 
-class NotReachable(Exception):
+class NotReachable(LienError):
     """The person cannot be written to: no contact, or they asked us to stop."""
 
     def __init__(self, reason: str, *, opted_out: bool) -> None:
         super().__init__(reason)
         self.reason = reason
         self.opted_out = opted_out
+        self.status, self.code = (409, "opted_out") if opted_out else (422, "unreachable")
 
 
 @dataclass(frozen=True)

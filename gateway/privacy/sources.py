@@ -152,3 +152,8 @@ class UnknownBeneficiary(LookupError, NotFoundError):
     def __init__(self, beneficiary_id: int) -> None:
         super().__init__(f"bénéficiaire introuvable : {beneficiary_id}")
         self.beneficiary_id = beneficiary_id
+
+    @property
+    def message(self) -> str:
+        # Another association's id answers exactly as one that does not exist.
+        return "bénéficiaire introuvable"

@@ -11,10 +11,8 @@ from db.base import MAX_ROW_ID
 from db.models import Beneficiary, Message
 from gateway.audit import CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
-from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
-from gateway.phones import InvalidPhoneNumber
+from gateway.outbox import OutgoingMessage, Priority, queue_message
 from gateway.records import (
-    UnknownSite,
     add_contact,
     create_beneficiary,
     default_site,
@@ -76,10 +74,7 @@ async def search(
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> list[BeneficiaryOut]:
     if phone is not None:
-        try:
-            people = await find_by_phone(session, phone)
-        except InvalidPhoneNumber as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        people = await find_by_phone(session, phone)
         found = [to_out(p) for p in people]
     else:
         ids = (
@@ -104,22 +99,19 @@ async def search(
     summary="Créer un bénéficiaire",
 )
 async def create(body: BeneficiaryIn, session: SessionDep, staff: CurrentStaff) -> BeneficiaryOut:
-    try:
-        site = await site_by_slug(session, body.site) if body.site else await default_site(session)
-        contacts = [("sms", body.phone)] if body.phone else []
-        if body.telegram_chat_id:
-            contacts.append(("telegram", body.telegram_chat_id))
-        for channel, address in contacts:
-            existing = await find_contact(
-                session, channel=channel, address=normalize_address(channel, address)
+    site = await site_by_slug(session, body.site) if body.site else await default_site(session)
+    contacts = [("sms", body.phone)] if body.phone else []
+    if body.telegram_chat_id:
+        contacts.append(("telegram", body.telegram_chat_id))
+    for channel, address in contacts:
+        existing = await find_contact(
+            session, channel=channel, address=normalize_address(channel, address)
+        )
+        if existing is not None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                detail=f"ce contact existe déjà (bénéficiaire {existing.beneficiary_id})",
             )
-            if existing is not None:
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    detail=f"ce contact existe déjà (bénéficiaire {existing.beneficiary_id})",
-                )
-    except (UnknownSite, InvalidPhoneNumber) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     person = await create_beneficiary(
         session,
         site=site,
@@ -159,10 +151,7 @@ async def patch(
         details={"fields": sorted(changes)},
     )
     if "site" in changes:
-        try:
-            person.site_id = (await site_by_slug(session, changes.pop("site"))).id
-        except UnknownSite as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        person.site_id = (await site_by_slug(session, changes.pop("site"))).id
     if (tags := changes.pop("tags", None)) is not None:
         await set_tags(session, person, tags)
     for name, value in changes.items():
@@ -226,19 +215,15 @@ async def send(
     beneficiary_id: BeneficiaryId, body: StaffMessageIn, session: SessionDep, staff: CurrentStaff
 ) -> QueuedOut:
     await _load(session, beneficiary_id)
-    try:
-        message_id = await queue_message(
-            session,
-            OutgoingMessage(
-                beneficiary_id=beneficiary_id,
-                text=body.text,
-                channel=body.channel,
-                origin=Origin("staff", str(staff.id)),
-                priority=Priority.CONVERSATION,
-            ),
-        )
-    except NotReachable as exc:
-        code = status.HTTP_409_CONFLICT if exc.opted_out else status.HTTP_422_UNPROCESSABLE_CONTENT
-        raise HTTPException(code, detail=exc.reason) from exc
+    message_id = await queue_message(
+        session,
+        OutgoingMessage(
+            beneficiary_id=beneficiary_id,
+            text=body.text,
+            channel=body.channel,
+            origin=Origin("staff", str(staff.id)),
+            priority=Priority.CONVERSATION,
+        ),
+    )
     message = await session.get_one(Message, message_id)
     return QueuedOut(id=message.id, status=message.status, channel=message.channel)

@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.directory import Directory, DirectoryError, Entry, places_today, render_entry
+from bot.directory import Directory, Entry, places_today, render_entry
 from bot.directory_store import (
     Edit,
-    EntryExists,
     UnknownEntry,
     add_entry,
     edit_entry,
@@ -102,17 +101,6 @@ async def _current(session: SessionDep, base: Directory) -> tuple[Directory, dic
     return layered(base, edits), edits
 
 
-def _refused(exc: Exception) -> HTTPException:
-    if isinstance(exc, UnknownEntry):
-        return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"fiche inconnue : {exc}")
-    if isinstance(exc, EntryExists):
-        return HTTPException(status.HTTP_409_CONFLICT, detail=f"cette fiche existe déjà : {exc}")
-    problems = exc.problems if isinstance(exc, DirectoryError) else [str(exc)]
-    return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT, detail="fiche refusée : " + "; ".join(problems)
-    )
-
-
 @router.get("", response_model=list[EntryOut], summary="Annuaire des services")
 async def entries(
     session: SessionDep,
@@ -135,7 +123,7 @@ async def entry(
     directory, edits = await _current(session, accueil.directory)
     found = directory.get(entry_id)
     if found is None:
-        raise _refused(UnknownEntry(entry_id))
+        raise UnknownEntry(entry_id)
     return _out(found, source_of(accueil.directory, edits, entry_id))
 
 
@@ -150,7 +138,7 @@ async def preview(
     directory, _edits = await _current(session, accueil.directory)
     found = directory.get(entry_id)
     if found is None:
-        raise _refused(UnknownEntry(entry_id))
+        raise UnknownEntry(entry_id)
     return PreviewOut(language=lang, text=render_entry(found, lang, now=utcnow()))
 
 
@@ -160,16 +148,13 @@ async def preview(
 async def create(
     body: EntryIn, session: SessionDep, staff: Editor, accueil: AccueilDep
 ) -> EntryOut:
-    try:
-        added = await add_entry(
-            session,
-            base=accueil.directory,
-            data=body.model_dump(exclude_unset=True) | {"id": body.id},
-            staff_member_id=staff.id,
-            now=utcnow(),
-        )
-    except (EntryExists, DirectoryError) as exc:
-        raise _refused(exc) from exc
+    added = await add_entry(
+        session,
+        base=accueil.directory,
+        data=body.model_dump(exclude_unset=True) | {"id": body.id},
+        staff_member_id=staff.id,
+        now=utcnow(),
+    )
     return _out(added, "staff")
 
 
@@ -177,17 +162,14 @@ async def create(
 async def change(
     entry_id: str, body: EntryPatch, session: SessionDep, staff: Editor, accueil: AccueilDep
 ) -> EntryOut:
-    try:
-        edited = await edit_entry(
-            session,
-            base=accueil.directory,
-            entry_id=entry_id,
-            changes=body.model_dump(exclude_unset=True),
-            staff_member_id=staff.id,
-            now=utcnow(),
-        )
-    except (UnknownEntry, DirectoryError) as exc:
-        raise _refused(exc) from exc
+    edited = await edit_entry(
+        session,
+        base=accueil.directory,
+        entry_id=entry_id,
+        changes=body.model_dump(exclude_unset=True),
+        staff_member_id=staff.id,
+        now=utcnow(),
+    )
     source = "staff" if accueil.directory.get(entry_id) is None else "edited"
     return _out(edited, source)
 
@@ -196,17 +178,14 @@ async def change(
 async def places(
     entry_id: str, body: PlacesIn, session: SessionDep, staff: Editor, accueil: AccueilDep
 ) -> EntryOut:
-    try:
-        edited = await set_places(
-            session,
-            base=accueil.directory,
-            entry_id=entry_id,
-            count=body.places_available,
-            staff_member_id=staff.id,
-            now=utcnow(),
-        )
-    except (UnknownEntry, DirectoryError) as exc:
-        raise _refused(exc) from exc
+    edited = await set_places(
+        session,
+        base=accueil.directory,
+        entry_id=entry_id,
+        count=body.places_available,
+        staff_member_id=staff.id,
+        now=utcnow(),
+    )
     source = "staff" if accueil.directory.get(entry_id) is None else "edited"
     return _out(edited, source)
 
@@ -217,16 +196,13 @@ async def places(
 async def remove(
     entry_id: str, session: SessionDep, staff: Editor, accueil: AccueilDep
 ) -> Response:
-    try:
-        await remove_entry(
-            session,
-            base=accueil.directory,
-            entry_id=entry_id,
-            staff_member_id=staff.id,
-            now=utcnow(),
-        )
-    except UnknownEntry as exc:
-        raise _refused(exc) from exc
+    await remove_entry(
+        session,
+        base=accueil.directory,
+        entry_id=entry_id,
+        staff_member_id=staff.id,
+        now=utcnow(),
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -238,8 +214,5 @@ async def remove(
 async def revert(
     entry_id: str, session: SessionDep, _staff: Editor, accueil: AccueilDep
 ) -> Response:
-    try:
-        await revert_entry(session, base=accueil.directory, entry_id=entry_id)
-    except UnknownEntry as exc:
-        raise _refused(exc) from exc
+    await revert_entry(session, base=accueil.directory, entry_id=entry_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -16,23 +16,17 @@ from gateway.privacy.counts import counts_for
 from gateway.privacy.erasure import erase_person
 from gateway.privacy.export import export_person
 from gateway.privacy.retention import (
-    InvalidRetention,
     policy_for,
     purge_organisation,
     retention_defaults,
     set_retention,
 )
-from gateway.privacy.sources import UnknownBeneficiary
 from lien.auth import AdminOnly, StaffOnly
 from lien.deps import RuntimeDep, SessionDep
 from lien.document import render_export_html
 
 people = APIRouter(prefix="/api/beneficiaries", tags=["privacy"])
 settings_router = APIRouter(prefix="/api/privacy", tags=["privacy"])
-
-
-def _not_found(exc: UnknownBeneficiary) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail="bénéficiaire introuvable")
 
 
 @people.get(
@@ -48,16 +42,13 @@ async def export(
     staff: StaffOnly,
     format: Annotated[Literal["json", "html"], Query(description="json ou html")] = "json",
 ) -> Response:
-    try:
-        data = await export_person(
-            session,
-            runtime.privacy,
-            beneficiary_id=beneficiary_id,
-            staff_id=staff.id,
-            document=format,
-        )
-    except UnknownBeneficiary as exc:
-        raise _not_found(exc) from exc
+    data = await export_person(
+        session,
+        runtime.privacy,
+        beneficiary_id=beneficiary_id,
+        staff_id=staff.id,
+        document=format,
+    )
     filename = f"lien-donnees-{beneficiary_id}.{format}"
     disposition = {"Content-Disposition": f'inline; filename="{filename}"'}
     if format == "html":
@@ -95,12 +86,9 @@ async def erase(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail='effacement définitif : envoyez {"confirm": true} pour confirmer',
         )
-    try:
-        done = await erase_person(
-            session, runtime.privacy, beneficiary_id=beneficiary_id, staff_id=staff.id
-        )
-    except UnknownBeneficiary as exc:
-        raise _not_found(exc) from exc
+    done = await erase_person(
+        session, runtime.privacy, beneficiary_id=beneficiary_id, staff_id=staff.id
+    )
     return ErasureOut(
         beneficiary_id=done.beneficiary_id,
         rows=done.rows,
@@ -169,12 +157,7 @@ async def update_retention(
 ) -> RetentionOut:
     org = await _organisation(session, staff, organisation)
     defaults = retention_defaults(runtime.privacy)
-    try:
-        policy = await set_retention(
-            session, org, body.months, defaults=defaults, staff_id=staff.id
-        )
-    except InvalidRetention as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    policy = await set_retention(session, org, body.months, defaults=defaults, staff_id=staff.id)
     return RetentionOut(organisation=org.slug, months=dict(policy.months), defaults=defaults)
 
 
