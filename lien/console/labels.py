@@ -138,3 +138,30 @@ SOURCE_LABELS = {
     "edited": N_("fichier modifié par l'équipe"),
     "staff": N_("ajoutée par l'équipe"),
 }
+BROADCAST_LABELS = {
+    "draft": N_("brouillon"),
+    "pending_approval": N_("attend une validation"),
+    "scheduled": N_("programmée"),
+    "sending": N_("en cours d'envoi"),
+    "done": N_("terminée"),
+    "cancelled": N_("annulée"),
+}
+BROADCAST_TONES = {
+    "draft": "info",
+    "pending_approval": "warn",
+    "scheduled": "wait",
+    "sending": "wait",
+    "done": "ok",
+    "cancelled": "warn",
+}
+# What became of each recipient of a broadcast (broadcast.repository.BUCKETS).
+BUCKET_LABELS = {
+    "waiting": N_("à préparer"),
+    "queued": N_("en file d'attente"),
+    "sent": N_("envoyés"),
+    "delivered": N_("remis"),
+    "failed": N_("en échec"),
+    "opted_out": N_("désinscrits (STOP)"),
+    "cancelled": N_("annulés"),
+    "unknown": N_("issue inconnue"),
+}

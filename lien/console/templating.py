@@ -113,6 +113,8 @@ def environment(language: str) -> Environment:
         session_status=_label(labels.SESSION_LABELS, language),
         kind=_label(labels.KIND_LABELS, language),
         entry_source=_label(labels.SOURCE_LABELS, language),
+        broadcast_status=_label(labels.BROADCAST_LABELS, language),
+        bucket=_label(labels.BUCKET_LABELS, language),
         day=lambda value, pattern="d MMMM y": _upper_first(
             format_date(value, pattern, locale=language)
         ),
@@ -122,6 +124,7 @@ def environment(language: str) -> Environment:
         status_tone=lambda s: labels.STATUS_TONES.get(s, "info"),
         priority_tone=lambda p: labels.PRIORITY_TONES.get(p, "info"),
         answer_tone=lambda a: labels.ANSWER_TONES.get(a, "info"),
+        broadcast_tone=lambda s: labels.BROADCAST_TONES.get(s, "info"),
         day_name=lambda day: days[day][:1].upper() + days[day][1:],
     )
     return env

@@ -6,6 +6,8 @@ from fastapi import APIRouter
 
 from lien.console.pages import (
     beneficiaries,
+    broadcast_follow,
+    broadcasts,
     dashboard,
     directory,
     events,
@@ -27,6 +29,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     inbox.router,
     beneficiaries.router,
     events.router,
+    broadcasts.router,
+    broadcast_follow.router,
     sessions.router,
     record_edit.router,
     record_actions.router,
