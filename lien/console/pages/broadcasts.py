@@ -212,6 +212,6 @@ async def accept_suggestion(request: Request, _staff: StaffPage) -> HTMLResponse
     suggestion = analyze_sms(current).suggestion or current
     context = {"language": language, "values": {f"text_{language}": suggestion}, "errors": {}}
     response = render(request, "_broadcast_text.html", context)
-    # The preview refreshes itself for the new wording.
-    response.headers["HX-Trigger"] = "broadcast-text-changed"
+    # The preview refreshes itself once the new wording is in the form (not before the swap).
+    response.headers["HX-Trigger-After-Settle"] = "broadcast-text-changed"
     return response

@@ -92,7 +92,7 @@ async def test_the_audience_and_the_preview_follow_what_is_ticked(
     accepted = await client.post(
         "/broadcasts/suggestion", data={"csrf_token": token, "lang": "fr", "text_fr": UCS2_ALERT}
     )
-    assert accepted.headers["hx-trigger"] == "broadcast-text-changed"
+    assert accepted.headers["hx-trigger-after-settle"] == "broadcast-text-changed"
     wording = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", accepted.text, re.S)[1])  # type: ignore[index]
     assert wording != UCS2_ALERT and "ça" not in wording and "continue jeudi" in wording
     cheaper = await client.post("/broadcasts/preview", data=compose(token, text_fr=wording))
