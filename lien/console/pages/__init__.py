@@ -19,6 +19,7 @@ from lien.console.pages import (
     settings,
     simulator,
     staff,
+    ticket_actions,
     triage,
 )
 
@@ -26,6 +27,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     login.router,
     dashboard.router,
     triage.router,
+    ticket_actions.router,
     inbox.router,
     beneficiaries.router,
     events.router,
