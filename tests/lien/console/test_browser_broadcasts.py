@@ -5,48 +5,20 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from db.base import utcnow
 from db.session import SessionMaker
 from fakeprovider import FakeProviderServer
 from lien.wiring import fan_out_broadcasts
-from tests.lien.console.browsing import shoot, sign_in_page, wait_until
+from tests.lien.console.browsing import shoot, sign_in_page, wait_until, watched_page
 from tests.lien.console.conftest import add_member
-from tests.lien.console.livesite import PHONE, LiveServer
+from tests.lien.console.livesite import LiveServer
 from tests.lien.console.test_broadcasts import UCS2_ALERT, seed_user_file
 from tests.lien.test_twilio import signed, sms_params
 
 pytestmark = pytest.mark.browser
-WIDE = {"width": 1366, "height": 900}
 JOSETTE = "+33612340004"
-
-
-async def _page(browser: Browser, viewport: str) -> tuple[Page, list[str]]:
-    phone = viewport == "phone"
-    context = await browser.new_context(
-        viewport=PHONE if phone else WIDE,  # type: ignore[arg-type]
-        locale="fr-FR",
-        is_mobile=phone,
-        has_touch=phone,
-    )
-    context.set_default_timeout(10_000)
-    page = await context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"{page.url} {m.location}: {m.text[:40]}")
-            if m.type == "error"
-            else None
-        ),
-    )
-    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
-    page.on(
-        "response",
-        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-    )
-    return page, problems
 
 
 async def _reply(server: LiveServer, text: str) -> None:
@@ -67,7 +39,7 @@ async def test_staff_send_an_urgent_alert_to_lezignan_and_see_a_reply(
 ) -> None:
     await seed_user_file(sessionmaker)
     await add_member(sessionmaker, role="staff", name="Claire")
-    page, problems = await _page(browser, viewport)
+    page, problems = await watched_page(browser, viewport)
     await sign_in_page(page, live_server, "staff@example.org")
     if viewport == "phone":
         await page.goto(live_server.url + "/broadcasts")
