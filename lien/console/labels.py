@@ -165,3 +165,17 @@ BUCKET_LABELS = {
     "cancelled": N_("annulés"),
     "unknown": N_("issue inconnue"),
 }
+# Tags the accueil adds by itself; tags typed by staff ("isolé") are already words.
+TAG_LABELS = {
+    "no_shelter_tonight": N_("sans hébergement ce soir"),
+    "no_food_today": N_("sans repas aujourd'hui"),
+    "health_emergency": N_("urgence de santé"),
+    "minor_alone": N_("mineur seul"),
+    "deadline": N_("échéance proche"),
+}
+# Why the accueil handed a person to the team.
+REASON_LABELS = {
+    "asked_for_person": N_("a demandé à parler à quelqu'un"),
+    "reply_after_orientation": N_("a répondu après l'orientation"),
+    "not_understood": N_("réponses non comprises"),
+}

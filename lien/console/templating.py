@@ -115,6 +115,8 @@ def environment(language: str) -> Environment:
         entry_source=_label(labels.SOURCE_LABELS, language),
         broadcast_status=_label(labels.BROADCAST_LABELS, language),
         bucket=_label(labels.BUCKET_LABELS, language),
+        tag=_label(labels.TAG_LABELS, language),
+        handoff_reason=_label(labels.REASON_LABELS, language),
         day=lambda value, pattern="d MMMM y": _upper_first(
             format_date(value, pattern, locale=language)
         ),

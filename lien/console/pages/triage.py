@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.directory_store import layered, load_edits
 from bot.tickets import (
     STATUSES,
     TicketConflict,
@@ -154,6 +155,7 @@ async def _ticket_page(
     )
     context = {
         **await _exchange_context(session, ticket),
+        "services": await _service_names(request, session, ticket),
         "view": view,
         "person": view.person,
         "assignee": assignee,
@@ -164,6 +166,21 @@ async def _ticket_page(
         "errors": errors or {},
     }
     return render(request, "ticket.html", context, section="triage", status_code=status_code)
+
+
+async def _service_names(
+    request: Request, session: AsyncSession, ticket: TriageTicket
+) -> list[str]:
+    """Return the names of the services the person was sent to (ids are not for people)."""
+    accueil = getattr(request.app.state.runtime, "accueil", None)
+    if accueil is None or not ticket.directory_entries:
+        return [str(entry) for entry in ticket.directory_entries]
+    directory = layered(accueil.directory, await load_edits(session))
+    found = (directory.get(str(entry_id)) for entry_id in ticket.directory_entries)
+    return [
+        entry.name if entry else str(entry_id)
+        for entry, entry_id in zip(found, ticket.directory_entries, strict=True)
+    ]
 
 
 def _ticket_values(ticket: TriageTicket) -> dict[str, str]:
