@@ -179,3 +179,14 @@ REASON_LABELS = {
     "reply_after_orientation": N_("a répondu après l'orientation"),
     "not_understood": N_("réponses non comprises"),
 }
+# The fields a column of the user file may fill (broadcast.importfile.columns.FIELDS).
+IMPORT_FIELD_LABELS = {
+    "last_name": N_("Nom"),
+    "first_name": N_("Prénom"),
+    "phone": N_("Téléphone"),
+    "language": N_("Langue"),
+    "site": N_("Site"),
+    "tags": N_("Étiquettes (situation, public…)"),
+    "telegram_chat_id": N_("Identifiant Telegram"),
+    "email": N_("E-mail"),
+}
