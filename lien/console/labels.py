@@ -190,3 +190,9 @@ IMPORT_FIELD_LABELS = {
     "telegram_chat_id": N_("Identifiant Telegram"),
     "email": N_("E-mail"),
 }
+# Where a session's reminder stands: not yet due, set aside (with its reason), or its message's.
+REMINDER_LABELS = {
+    **STATUS_LABELS,
+    "planned": N_("prévu"),
+    "skipped": N_("écarté"),
+}

@@ -116,6 +116,7 @@ def environment(language: str) -> Environment:
         broadcast_status=_label(labels.BROADCAST_LABELS, language),
         bucket=_label(labels.BUCKET_LABELS, language),
         tag=_label(labels.TAG_LABELS, language),
+        reminder_status=_label(labels.REMINDER_LABELS, language),
         import_field=_label(labels.IMPORT_FIELD_LABELS, language),
         handoff_reason=_label(labels.REASON_LABELS, language),
         day=lambda value, pattern="d MMMM y": _upper_first(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Event, Site
 from gateway.records import UnknownSite
+from lien.console.broadcast_form import choices_for
 from lien.console.errors import PageNotFound
 from lien.console.event_form import (
     EMPTY_FORM,
@@ -155,5 +156,8 @@ async def event_page(
         "site": site,
         "sessions": await upcoming_sessions(session, event=event, now=utcnow()),
         "people": await enrolment_list(session, event_id=event.id),
+        "choices": await choices_for(session, organisation_id=site.organisation_id)
+        if site
+        else None,
     }
     return render(request, "event.html", context, section="events")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, FilePayload, expect
 from sqlalchemy import select
 
 from db.models import BeneficiaryTag
@@ -36,7 +36,7 @@ async def test_staff_import_a_messy_file_through_the_page(
         await menu.get_by_role("link", name="Import").click()
     await page.get_by_role("link", name="AMI Nîmes").click()
     await page.get_by_label("Fichier (obligatoire)").set_input_files(
-        files=[{"name": "usagers.csv", "mimeType": "text/csv", "buffer": MESSY}]
+        files=[FilePayload(name="usagers.csv", mimeType="text/csv", buffer=MESSY)]
     )
     await page.get_by_role("button", name="Lire le fichier").click()
 
