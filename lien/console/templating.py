@@ -31,7 +31,7 @@ from lien.console.nav import MAIN_MENU, links, page_path, route_name
 from lien.console.roles import Viewer, allows
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC_VERSION = "3"  # bump when the CSS or JS changes, so browsers fetch the new files
+STATIC_VERSION = "4"  # bump when the CSS or JS changes, so browsers fetch the new files
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
