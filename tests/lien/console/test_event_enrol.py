@@ -80,3 +80,39 @@ async def test_an_audience_is_enrolled_at_once_and_its_reminders_are_shown(
     assert len(re.findall(r'data-reminder="J-2@10:00"', roster)) == 4
     assert len(re.findall(r'data-reminder="H-2"', roster)) == 4
     assert roster.count("· prévu") == 8
+
+
+async def test_every_session_of_a_long_series_can_be_reached_page_by_page(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await seed_user_file(sessionmaker)
+    start = (utcnow().astimezone(ZoneInfo("Europe/Paris")) + timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0, tzinfo=None
+    )
+    async with sessionmaker() as session, session.begin():
+        event = await create_event(
+            session,
+            spec=EventSpec(
+                site_slug="lezignan",
+                kind="distribution",
+                texts={"fr": {"title": "Colis"}},
+                dtstart_local=start,
+                duration=timedelta(hours=1),
+                rrule="FREQ=WEEKLY;COUNT=20",
+            ),
+        )
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    client = lien_app.client
+    seen = 0
+    page = 0
+    while True:
+        shown = (await client.get(f"/events/{event.id}?page={page}")).text
+        seen += shown.count("Annuler la séance")
+        if "Séances suivantes" not in shown:
+            break
+        page += 1
+    # Twenty weekly sessions: eight per page of eight weeks, every one reachable.
+    assert (seen, page) == (20, 2)
+    assert "Séances précédentes" in shown
+    refused = await client.get(f"/events/{event.id}?page=999", headers={"Accept": "text/html"})
+    assert refused.status_code == 422 and "Adresse incorrecte" in refused.text
