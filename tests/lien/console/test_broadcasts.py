@@ -187,7 +187,9 @@ async def test_a_large_broadcast_waits_for_a_second_person(
 ) -> None:
     await seed_user_file(sessionmaker)
     async with sessionmaker() as session, session.begin():
-        organisation = await session.scalar(select(Organisation.id))
+        organisation = await session.scalar(
+            select(Organisation.id).where(Organisation.slug == "ami-nimes")
+        )
         assert organisation is not None
         await set_approval_threshold(session, organisation_id=organisation, above=1)
     author = await signed_in_as(lien_app, sessionmaker, "staff")
