@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from lien.console.csrf import CsrfRefused
 from lien.console.roles import LoginRequired, RoleRefused
+from lien.console.routing import CONSOLE_TAG
 from lien.console.templating import render
+from lien.refusals import is_data_error
+
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+# Paths whose callers are programs: they keep their JSON answers.
+MACHINE_PATHS = ("/api/", "/webhooks/", "/healthz", "/metrics", "/docs", "/openapi", "/static/")
 
 
 class PageNotFound(Exception):
@@ -40,8 +54,59 @@ async def _not_found(request: Request, _exc: Exception) -> Response:
     return render(request, "not_found.html", {}, status_code=404)
 
 
+def _for_people(request: Request) -> bool:
+    """Tell whether an error should be a console page: a console route, or a browser's visit."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute):
+        return CONSOLE_TAG in route.tags
+    path = request.url.path
+    return not path.startswith(MACHINE_PATHS) and "text/html" in request.headers.get("accept", "")
+
+
+async def _answer(handler: Handler, request: Request, exc: Exception) -> Response:
+    answered = handler(request, exc)
+    return await answered if inspect.isawaitable(answered) else answered
+
+
+def _page_or(fallback: Handler) -> Handler:
+    """Answer people with a French page, and programs as `fallback` does."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        if not _for_people(request):
+            return await _answer(fallback, request, exc)
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            return render(request, "bad_request.html", {}, status_code=405)
+        if isinstance(exc, HTTPException) and exc.status_code != 404:
+            return await _answer(fallback, request, exc)
+        if isinstance(exc, DBAPIError | OverflowError):
+            if not is_data_error(exc):
+                return await _answer(fallback, request, exc)
+            return render(request, "bad_request.html", {}, status_code=422)
+        if isinstance(exc, RequestValidationError) and not _in_path(exc):
+            return render(request, "bad_request.html", {}, status_code=422)
+        # A path that names nothing, or names it with an id no record can have.
+        return render(request, "not_found.html", {}, status_code=404)
+
+    return handle
+
+
+def _in_path(exc: RequestValidationError) -> bool:
+    return any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+
+
+def _install_people_pages(app: FastAPI) -> None:
+    async def plain_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return await http_exception_handler(request, exc)
+
+    for kind in (RequestValidationError, DBAPIError, OverflowError, HTTPException):
+        fallback = app.exception_handlers.get(kind, plain_http)
+        app.add_exception_handler(kind, _page_or(fallback))
+
+
 def install_error_pages(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(RoleRefused, _role_refused)
     app.add_exception_handler(CsrfRefused, _csrf_refused)
     app.add_exception_handler(PageNotFound, _not_found)
+    _install_people_pages(app)

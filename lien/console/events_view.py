@@ -15,6 +15,8 @@ from notifications.service import SessionView, list_events, list_occurrences
 from notifications.texts import event_text
 
 UPCOMING_WEEKS = 8
+# Pages of eight weeks reach two years ahead, as far as sessions are listed.
+LAST_PAGE = 12
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,24 @@ async def week_of_sessions(
 
 
 async def upcoming_sessions(
-    session: AsyncSession, *, event: Event, now: datetime
+    session: AsyncSession, *, event: Event, now: datetime, page: int = 0
 ) -> list[SessionView]:
-    """Return the event's sessions of the coming weeks, cancelled ones included."""
+    """Return one page of the event's coming sessions (8 weeks each), cancelled ones included."""
+    start = now - timedelta(hours=12) + timedelta(weeks=UPCOMING_WEEKS * page)
     return await list_occurrences(
-        session,
-        event=event,
-        start=now - timedelta(hours=12),
-        end=now + timedelta(weeks=UPCOMING_WEEKS),
+        session, event=event, start=start, end=start + timedelta(weeks=UPCOMING_WEEKS)
     )
+
+
+async def sessions_after_page(
+    session: AsyncSession, *, event: Event, now: datetime, page: int
+) -> bool:
+    """Tell whether the series has sessions after this page (within the pages shown)."""
+    if page >= LAST_PAGE:
+        return False
+    start = now - timedelta(hours=12) + timedelta(weeks=UPCOMING_WEEKS * (page + 1))
+    end = now + timedelta(weeks=UPCOMING_WEEKS * (LAST_PAGE + 1))
+    return bool(await list_occurrences(session, event=event, start=start, end=end))
 
 
 async def enrolment_list(session: AsyncSession, *, event_id: int) -> list[ListLine]:

@@ -138,3 +138,61 @@ SOURCE_LABELS = {
     "edited": N_("fichier modifié par l'équipe"),
     "staff": N_("ajoutée par l'équipe"),
 }
+BROADCAST_LABELS = {
+    "draft": N_("brouillon"),
+    "pending_approval": N_("attend une validation"),
+    "scheduled": N_("programmée"),
+    "sending": N_("en cours d'envoi"),
+    "done": N_("terminée"),
+    "cancelled": N_("annulée"),
+}
+BROADCAST_TONES = {
+    "draft": "info",
+    "pending_approval": "warn",
+    "scheduled": "wait",
+    "sending": "wait",
+    "done": "ok",
+    "cancelled": "warn",
+}
+# What became of each recipient of a broadcast (broadcast.repository.BUCKETS).
+BUCKET_LABELS = {
+    "waiting": N_("à préparer"),
+    "queued": N_("en file d'attente"),
+    "sent": N_("envoyés"),
+    "delivered": N_("remis"),
+    "failed": N_("en échec"),
+    "opted_out": N_("désinscrits (STOP)"),
+    "cancelled": N_("annulés"),
+    "unknown": N_("issue inconnue"),
+}
+# Tags the accueil adds by itself; tags typed by staff ("isolé") are already words.
+TAG_LABELS = {
+    "no_shelter_tonight": N_("sans hébergement ce soir"),
+    "no_food_today": N_("sans repas aujourd'hui"),
+    "health_emergency": N_("urgence de santé"),
+    "minor_alone": N_("mineur seul"),
+    "deadline": N_("échéance proche"),
+}
+# Why the accueil handed a person to the team.
+REASON_LABELS = {
+    "asked_for_person": N_("a demandé à parler à quelqu'un"),
+    "reply_after_orientation": N_("a répondu après l'orientation"),
+    "not_understood": N_("réponses non comprises"),
+}
+# The fields a column of the user file may fill (broadcast.importfile.columns.FIELDS).
+IMPORT_FIELD_LABELS = {
+    "last_name": N_("Nom"),
+    "first_name": N_("Prénom"),
+    "phone": N_("Téléphone"),
+    "language": N_("Langue"),
+    "site": N_("Site"),
+    "tags": N_("Étiquettes (situation, public…)"),
+    "telegram_chat_id": N_("Identifiant Telegram"),
+    "email": N_("E-mail"),
+}
+# Where a session's reminder stands: not yet due, set aside (with its reason), or its message's.
+REMINDER_LABELS = {
+    **STATUS_LABELS,
+    "planned": N_("prévu"),
+    "skipped": N_("écarté"),
+}

@@ -32,7 +32,7 @@ from lien.console.nav import MAIN_MENU, links, page_path, route_name
 from lien.console.roles import Viewer, allows
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC_VERSION = "3"  # bump when the CSS or JS changes, so browsers fetch the new files
+STATIC_VERSION = "4"  # bump when the CSS or JS changes, so browsers fetch the new files
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -114,6 +114,12 @@ def environment(language: str) -> Environment:
         session_status=_label(labels.SESSION_LABELS, language),
         kind=_label(labels.KIND_LABELS, language),
         entry_source=_label(labels.SOURCE_LABELS, language),
+        broadcast_status=_label(labels.BROADCAST_LABELS, language),
+        bucket=_label(labels.BUCKET_LABELS, language),
+        tag=_label(labels.TAG_LABELS, language),
+        reminder_status=_label(labels.REMINDER_LABELS, language),
+        import_field=_label(labels.IMPORT_FIELD_LABELS, language),
+        handoff_reason=_label(labels.REASON_LABELS, language),
         day=lambda value, pattern="d MMMM y": _upper_first(
             format_date(value, pattern, locale=language)
         ),
@@ -123,6 +129,7 @@ def environment(language: str) -> Environment:
         status_tone=lambda s: labels.STATUS_TONES.get(s, "info"),
         priority_tone=lambda p: labels.PRIORITY_TONES.get(p, "info"),
         answer_tone=lambda a: labels.ANSWER_TONES.get(a, "info"),
+        broadcast_tone=lambda s: labels.BROADCAST_TONES.get(s, "info"),
         day_name=lambda day: days[day][:1].upper() + days[day][1:],
     )
     return env

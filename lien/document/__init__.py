@@ -19,6 +19,8 @@ TEXTS = HERE / "texts.yaml"
 # Columns holding codes (a status, a channel) that read better in words.
 CODED = frozenset({"channel", "direction", "status", "kind", "source", "state", "action", "origin"})
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+# A consent keyword's detail, "channel:word" ("simulator:stop").
+_KEYWORD_ON = re.compile(r"^(sms|telegram|simulator|whatsapp):(\w+)$")
 
 
 @cache
@@ -55,6 +57,11 @@ class _Document:
         if isinstance(value, str):
             if _ISO.match(value):
                 return escape(self.when(value))
+            if key == "detail" and (keyword := _KEYWORD_ON.match(value)):
+                channel, word = keyword.groups()
+                return escape(
+                    self.text("document.keyword_on", word=word.upper(), channel=self.word(channel))
+                )
             return escape(self.word(value) if key in CODED else value)
         if isinstance(value, dict):
             items = (Markup("{} : {}").format(k, self.show(k, v)) for k, v in value.items())

@@ -6,9 +6,13 @@ from fastapi import APIRouter
 
 from lien.console.pages import (
     beneficiaries,
+    broadcast_follow,
+    broadcasts,
     dashboard,
     directory,
+    event_enrol,
     events,
+    imports,
     inbox,
     login,
     record_actions,
@@ -17,6 +21,7 @@ from lien.console.pages import (
     settings,
     simulator,
     staff,
+    ticket_actions,
     triage,
 )
 
@@ -24,9 +29,14 @@ ROUTERS: tuple[APIRouter, ...] = (
     login.router,
     dashboard.router,
     triage.router,
+    ticket_actions.router,
     inbox.router,
     beneficiaries.router,
     events.router,
+    event_enrol.router,
+    broadcasts.router,
+    broadcast_follow.router,
+    imports.router,
     sessions.router,
     record_edit.router,
     record_actions.router,

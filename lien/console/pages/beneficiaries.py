@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from db.models import Beneficiary, StaffMember
+from db.models import Site, StaffMember
 from gateway import audit
 from gateway.exchange import Origin
 from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
@@ -21,6 +20,7 @@ from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.live import unchanged, version
+from lien.console.people_list import PeoplePage, PeopleWanted, known_tags, people_page
 from lien.console.record_view import RecordView, TimelineItem, load_record, load_timeline
 from lien.console.roles import VolunteerPage
 from lien.console.routing import console_router, see_other
@@ -28,7 +28,6 @@ from lien.console.templating import flash, render
 from lien.deps import SessionDep
 
 router = console_router()
-SEARCH_LIMIT = 50
 MAX_REPLY = 1600
 _PHONE_LIKE = re.compile(r"^\+?[\d\s.\-()]{6,}$")
 
@@ -39,36 +38,38 @@ NO_CONTACT = Problem(N_("Aucun moyen de contact sur ce canal."))
 BAD_PHONE = Problem(N_("Numéro de téléphone illisible : vérifiez les chiffres."))
 
 
-async def _search(session: AsyncSession, text: str) -> list[Beneficiary]:
-    if _PHONE_LIKE.match(text):
-        return await find_by_phone(session, text)
-    query = select(Beneficiary).options(
-        selectinload(Beneficiary.contact_points), selectinload(Beneficiary.tags)
-    )
-    for word in text.split()[:5]:
-        pattern = f"%{word}%"
-        query = query.where(
-            or_(Beneficiary.first_name.ilike(pattern), Beneficiary.last_name.ilike(pattern))
-        )
-    if not text.strip():
-        query = query.order_by(Beneficiary.last_contact_at.desc().nulls_last())
-    rows = await session.execute(query.order_by(Beneficiary.id.desc()).limit(SEARCH_LIMIT))
-    return list(rows.scalars())
-
-
 @router.get("/beneficiaries", name="console.beneficiaries")
 async def search(
     request: Request,
     session: SessionDep,
     _staff: VolunteerPage,
     q: Annotated[str, Query(max_length=100)] = "",
+    site: Annotated[str, Query(max_length=64)] = "",
+    tag: Annotated[str, Query(max_length=64)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     errors: dict[str, Problem] = {}
-    try:
-        people = await _search(session, q.strip())
-    except InvalidPhoneNumber:
-        people, errors = [], {"q": BAD_PHONE}
-    context = {"people": people, "q": q, "errors": errors}
+    text = q.strip()
+    wanted = PeopleWanted(text=text, site=site, tag=tag, page=page)
+    found = PeoplePage([], 0, 1, 1)
+    if _PHONE_LIKE.match(text):
+        try:
+            people = await find_by_phone(session, text)
+            found = PeoplePage(people, len(people), 1, 1)
+        except InvalidPhoneNumber:
+            errors = {"q": BAD_PHONE}
+    else:
+        found = await people_page(session, wanted)
+    sites = (await session.execute(select(Site.slug, Site.name).order_by(Site.name))).all()
+    context = {
+        "found": found,
+        "people": found.people,
+        "q": q,
+        "wanted": wanted,
+        "sites": [(slug, name) for slug, name in sites],
+        "tags": await known_tags(session),
+        "errors": errors,
+    }
     status_code = 422 if errors else 200
     return render(
         request, "beneficiaries.html", context, section="beneficiaries", status_code=status_code

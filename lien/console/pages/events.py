@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Event, Site
 from gateway.records import UnknownSite
+from lien.console.broadcast_form import choices_for
 from lien.console.errors import PageNotFound
 from lien.console.event_form import (
     EMPTY_FORM,
@@ -25,7 +26,9 @@ from lien.console.event_form import (
     week_start,
 )
 from lien.console.events_view import (
+    LAST_PAGE,
     enrolment_list,
+    sessions_after_page,
     title_of,
     upcoming_sessions,
     week_of_sessions,
@@ -146,18 +149,26 @@ async def event_or_404(session: AsyncSession, event_id: int) -> Event:
 
 @router.get("/events/{event_id}", name="console.event")
 async def event_page(
-    request: Request, event_id: int, session: SessionDep, _staff: VolunteerPage
+    request: Request,
+    event_id: int,
+    session: SessionDep,
+    _staff: VolunteerPage,
+    page: Annotated[int, Query(ge=0, le=LAST_PAGE)] = 0,
 ) -> HTMLResponse:
     event = await event_or_404(session, event_id)
     site = await session.get(Site, event.site_id)
+    now = utcnow()
     context = {
+        "page": page,
+        "more": await sessions_after_page(session, event=event, now=now, page=page),
         "event": event,
         "title": title_of(event),
         "site": site,
-        "sessions": await upcoming_sessions(session, event=event, now=utcnow()),
+        "sessions": await upcoming_sessions(session, event=event, now=now, page=page),
         "people": await enrolment_list(session, event_id=event.id),
-        "holidays_estimated_after": await school_holidays_estimated_after(
-            session, event, now=utcnow()
-        ),
+        "holidays_estimated_after": await school_holidays_estimated_after(session, event, now=now),
+        "choices": await choices_for(session, organisation_id=site.organisation_id)
+        if site
+        else None,
     }
     return render(request, "event.html", context, section="events")

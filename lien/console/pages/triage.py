@@ -9,16 +9,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.directory_store import layered, load_edits
 from bot.tickets import (
     STATUSES,
     TicketConflict,
     TicketStatus,
     add_note,
-    assign,
     change_status,
     reply,
 )
-from bot.triage import NEEDS
+from bot.triage import NEEDS, PRIORITIES
 from db.base import utcnow
 from db.models import Site, StaffMember, TriageTicket
 from gateway import audit
@@ -119,7 +119,8 @@ async def triage_rows(
     return same or render(request, "_triage_rows.html", context, section="triage")
 
 
-async def _ticket(session: AsyncSession, ticket_id: int, *, lock: bool = False) -> TriageTicket:
+async def load_ticket(session: AsyncSession, ticket_id: int, *, lock: bool = False) -> TriageTicket:
+    """Return a ticket, or the console's page for what does not exist."""
     query = select(TriageTicket).where(TriageTicket.id == ticket_id)
     ticket = await session.scalar(query.with_for_update() if lock else query)
     if ticket is None:
@@ -149,23 +150,62 @@ async def _ticket_page(
 ) -> HTMLResponse:
     view = await record_or_404(session, ticket.beneficiary_id, staff)
     assignee = await session.get(StaffMember, ticket.assignee_id) if ticket.assignee_id else None
+    members = await session.scalars(
+        select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.name)
+    )
     context = {
         **await _exchange_context(session, ticket),
+        "services": await _service_names(request, session, ticket),
         "view": view,
         "person": view.person,
         "assignee": assignee,
         "statuses": STATUSES,
-        "values": values or {"text": "", "note": "", "status": ticket.status},
+        "priorities": PRIORITIES,
+        "members": list(members),
+        "values": {**_ticket_values(ticket), **(values or {})},
         "errors": errors or {},
     }
     return render(request, "ticket.html", context, section="triage", status_code=status_code)
+
+
+async def _service_names(
+    request: Request, session: AsyncSession, ticket: TriageTicket
+) -> list[str]:
+    """Return the names of the services the person was sent to (ids are not for people)."""
+    accueil = getattr(request.app.state.runtime, "accueil", None)
+    if accueil is None or not ticket.directory_entries:
+        return [str(entry) for entry in ticket.directory_entries]
+    directory = layered(accueil.directory, await load_edits(session))
+    found = (directory.get(str(entry_id)) for entry_id in ticket.directory_entries)
+    return [
+        entry.name if entry else str(entry_id)
+        for entry, entry_id in zip(found, ticket.directory_entries, strict=True)
+    ]
+
+
+def _ticket_values(ticket: TriageTicket) -> dict[str, str]:
+    return {"text": "", "note": "", "status": ticket.status, "priority": ticket.priority}
+
+
+async def ticket_page_with(
+    request: Request,
+    session: AsyncSession,
+    staff: StaffMember,
+    ticket: TriageTicket,
+    *,
+    form: FormReader,
+) -> HTMLResponse:
+    """Show the ticket again with what a refused form held and every one of its problems."""
+    return await _ticket_page(
+        request, session, staff, ticket, values=form.values, errors=form.errors, status_code=422
+    )
 
 
 @router.get("/triage/{ticket_id}", name="console.ticket")
 async def ticket_page(
     request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
 ) -> HTMLResponse:
-    ticket = await _ticket(session, ticket_id)
+    ticket = await load_ticket(session, ticket_id)
     audit.record_audit(
         session,
         staff_id=staff.id,
@@ -180,26 +220,16 @@ async def ticket_page(
 async def ticket_exchange_rows(
     request: Request, ticket_id: int, session: SessionDep, _staff: VolunteerPage
 ) -> Response:
-    context = await _exchange_context(session, await _ticket(session, ticket_id))
+    context = await _exchange_context(session, await load_ticket(session, ticket_id))
     same = unchanged(request, str(context["version"]))
     return same or render(request, "_ticket_exchange.html", context, section="triage")
-
-
-@router.post("/triage/{ticket_id}/assign", name="console.ticket_assign")
-async def take(
-    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
-) -> Response:
-    ticket = await _ticket(session, ticket_id, lock=True)
-    assign(ticket, staff_member_id=staff.id, now=utcnow())
-    flash(request, Problem(N_("Ticket pris en charge.")))
-    return see_other(f"/triage/{ticket.id}")
 
 
 @router.post("/triage/{ticket_id}/reply", name="console.ticket_reply")
 async def answer(
     request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
 ) -> Response:
-    ticket = await _ticket(session, ticket_id, lock=True)
+    ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
     text = form.text("text", required=True, max_length=MAX_REPLY)
     if form.ok:
@@ -220,7 +250,7 @@ async def answer(
 async def note(
     request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
 ) -> Response:
-    ticket = await _ticket(session, ticket_id, lock=True)
+    ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
     text = form.text("note", required=True, max_length=MAX_NOTE)
     if not form.ok:
@@ -237,7 +267,7 @@ async def note(
 async def move(
     request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
 ) -> Response:
-    ticket = await _ticket(session, ticket_id, lock=True)
+    ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
     status = form.choice("status", STATUSES, required=True)
     if form.ok:

@@ -1,0 +1,215 @@
+"""Importing the user file in the browser: upload, check the columns, dry run, confirm."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from broadcast.importfile import ImportFileError, read_user_file
+from broadcast.importfile.columns import FIELDS
+from broadcast.importing import ImportReport, import_people
+from broadcast.organisations import site_of
+from broadcast.texts import BroadcastError
+from db.models import Organisation, Site, StaffMember
+from lien.console.errors import PageNotFound
+from lien.console.i18n import N_, Problem
+from lien.console.import_store import Upload, drop_upload, find_upload, keep_upload
+from lien.console.pages.broadcasts import organisation_for
+from lien.console.roles import StaffPage
+from lien.console.routing import console_router
+from lien.console.templating import render
+from lien.deps import SessionDep
+
+router = console_router()
+MAX_FILE = 10 * 1024 * 1024
+TOO_LARGE = Problem(N_("Le fichier dépasse 10 Mo : coupez-le en plusieurs fichiers."))
+NO_FILE = Problem(N_("Choisissez un fichier CSV ou Excel (.xlsx)."))
+Slug = Annotated[str, Form(max_length=64)]
+
+
+async def _sites(session: AsyncSession, organisation: Organisation) -> list[Site]:
+    rows = await session.scalars(
+        select(Site).where(Site.organisation_id == organisation.id).order_by(Site.name)
+    )
+    return list(rows)
+
+
+async def _choose(request: Request, session: AsyncSession) -> HTMLResponse:
+    every = list(await session.scalars(select(Organisation).order_by(Organisation.name)))
+    context = {"organisations": every, "target": request.url.path}
+    return render(request, "broadcast_organisation.html", context, section="user_file_import")
+
+
+async def _upload_page(
+    request: Request,
+    session: AsyncSession,
+    organisation: Organisation,
+    errors: dict[str, Problem],
+    status_code: int = 200,
+) -> HTMLResponse:
+    context = {
+        "organisation": organisation,
+        "sites": await _sites(session, organisation),
+        "errors": errors,
+        "values": {},
+    }
+    return render(
+        request, "import_new.html", context, section="user_file_import", status_code=status_code
+    )
+
+
+@router.get("/imports/new", name="console.user_file_import")
+async def new_import(
+    request: Request, session: SessionDep, staff: StaffPage, organisation: str = ""
+) -> HTMLResponse:
+    found = await organisation_for(session, staff, organisation[:64])
+    if found is None:
+        return await _choose(request, session)
+    return await _upload_page(request, session, found, {})
+
+
+def _column_map(form: dict[str, str], headings: list[str]) -> dict[str, str]:
+    """Return the mapping staff chose: heading → field, for the columns they set."""
+    chosen = {}
+    for index, heading in enumerate(headings):
+        field = form.get(f"column_{index}", "")
+        if field in FIELDS:
+            chosen[heading] = field
+    return chosen
+
+
+async def _run(
+    request: Request,
+    session: AsyncSession,
+    staff: StaffMember,
+    upload: Upload,
+    *,
+    organisation_slug: str,
+    site_slug: str,
+    column_map: dict[str, str],
+    dry_run: bool,
+) -> HTMLResponse:
+    organisation = await organisation_for(session, staff, organisation_slug)
+    if organisation is None:
+        raise PageNotFound
+    context: dict[str, Any] = {
+        "organisation": organisation,
+        "sites": await _sites(session, organisation),
+        "site": site_slug,
+        "token": upload.token,
+        "filename": upload.filename,
+        "fields": FIELDS,
+        "errors": {},
+        "report": None,
+    }
+    try:
+        read = await asyncio.to_thread(
+            read_user_file, upload.data, filename=upload.filename, column_map=column_map
+        )
+        site = await site_of(session, organisation_id=organisation.id, slug=site_slug or None)
+    except (ImportFileError, BroadcastError) as exc:
+        context["errors"] = {
+            "form": Problem(N_("Import refusé : %(detail)s"), {"detail": str(exc)})
+        }
+        context["headings"] = list(column_map)
+        context["mapping"] = column_map
+        return render(
+            request, "import_check.html", context, section="user_file_import", status_code=422
+        )
+    report: ImportReport = await import_people(
+        session,
+        result=read,
+        organisation_id=organisation.id,
+        default_site_id=site.id,
+        source=upload.filename,
+        dry_run=dry_run,
+    )
+    headings = [heading for heading, _ in read.columns] + list(read.ignored_columns)
+    context.update(
+        {
+            "report": report,
+            "headings": headings,
+            "mapping": dict(read.columns),
+            "done": not dry_run,
+        }
+    )
+    if not dry_run:
+        drop_upload(request, upload.token)
+    return render(request, "import_check.html", context, section="user_file_import")
+
+
+@router.post("/imports/new", name="console.user_file_upload")
+async def upload(
+    request: Request,
+    session: SessionDep,
+    staff: StaffPage,
+    file: Annotated[UploadFile | None, File()] = None,
+    organisation: Slug = "",
+    site: Slug = "",
+) -> Response:
+    found = await organisation_for(session, staff, organisation)
+    if found is None:
+        return await _choose(request, session)
+    data = await file.read(MAX_FILE + 1) if file is not None else b""
+    if not data or file is None:
+        return await _upload_page(request, session, found, {"file": NO_FILE}, 422)
+    if len(data) > MAX_FILE:
+        return await _upload_page(request, session, found, {"file": TOO_LARGE}, 413)
+    filename = file.filename or "fichier.csv"
+    kept = Upload(keep_upload(request, filename=filename, data=data), filename, data)
+    return await _run(
+        request,
+        session,
+        staff,
+        kept,
+        organisation_slug=found.slug,
+        site_slug=site,
+        column_map={},
+        dry_run=True,
+    )
+
+
+async def _posted(request: Request, token: str) -> tuple[Upload, dict[str, str]]:
+    upload = find_upload(request, token)
+    if upload is None:
+        raise PageNotFound
+    form = await request.form()
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    return upload, values
+
+
+@router.post("/imports/{token}/check", name="console.user_file_check")
+async def check(request: Request, token: str, session: SessionDep, staff: StaffPage) -> Response:
+    upload, form = await _posted(request, token)
+    headings = [form.get(f"heading_{i}", "") for i in range(200) if f"heading_{i}" in form]
+    return await _run(
+        request,
+        session,
+        staff,
+        upload,
+        organisation_slug=form.get("organisation", ""),
+        site_slug=form.get("site", ""),
+        column_map=_column_map(form, headings),
+        dry_run=True,
+    )
+
+
+@router.post("/imports/{token}/confirm", name="console.user_file_confirm")
+async def confirm(request: Request, token: str, session: SessionDep, staff: StaffPage) -> Response:
+    upload, form = await _posted(request, token)
+    headings = [form.get(f"heading_{i}", "") for i in range(200) if f"heading_{i}" in form]
+    return await _run(
+        request,
+        session,
+        staff,
+        upload,
+        organisation_slug=form.get("organisation", ""),
+        site_slug=form.get("site", ""),
+        column_map=_column_map(form, headings),
+        dry_run=False,
+    )

@@ -1,0 +1,93 @@
+"""The import page: a messy user file uploaded, its columns mapped, checked, then imported."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from db.models import Beneficiary, BeneficiaryTag
+from db.session import SessionMaker
+from tests.factories import create_site
+from tests.lien.conftest import App
+from tests.lien.console.conftest import csrf_of, error_of, signed_in_as
+
+# A title line above the headings, semicolons, Windows-1252, a line without a phone,
+# the same person twice with the number written two ways, and a "Situation" column.
+MESSY = (
+    "Fichier usagers 2025;;;\r\n"
+    "Nom;Prénom;Tél. portable;Situation\r\n"
+    "Martin;Josette;06 12 34 00 04;isolé\r\n"
+    "Durand;Manuel;+33612340005;famille\r\n"
+    "Sans;Numéro;;isolé\r\n"
+    "Martin;Josette;0612340004;isolé\r\n"
+).encode("cp1252")
+
+
+def count(page: str, name: str) -> int:
+    found = re.search(rf'data-count="{name}">(\d+)<', page)
+    assert found is not None, name
+    return int(found.group(1))
+
+
+def selected_columns(page: str) -> dict[str, str]:
+    """Return what each column's list shows as chosen, as the browser would send it."""
+    chosen = {}
+    for name, options in re.findall(r'<select id="f-(column_\d+)"[^>]*>(.*?)</select>', page, re.S):
+        picked = re.search(r'value="(\w*)" selected', options)
+        chosen[name] = picked.group(1) if picked else ""
+    return chosen
+
+
+def mapping_of(page: str) -> dict[str, str]:
+    headings = dict(re.findall(r'name="heading_(\d+)" value="([^"]*)"', page))
+    return {f"heading_{i}": h for i, h in headings.items()}
+
+
+async def test_a_messy_file_is_checked_mapped_then_imported(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await create_site(session)
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    client = lien_app.client
+    form = await client.get("/imports/new?organisation=ami-nimes")
+    token = csrf_of(form.text)
+    empty = await client.post(
+        "/imports/new", data={"csrf_token": token, "organisation": "ami-nimes"}
+    )
+    assert empty.status_code == 422 and "CSV ou Excel" in error_of(empty.text, "file")
+
+    checked = await client.post(
+        "/imports/new",
+        data={"csrf_token": token, "organisation": "ami-nimes", "site": "nimes-accueil"},
+        files={"file": ("usagers.csv", MESSY, "text/csv")},
+    )
+    assert checked.status_code == 200, checked.text
+    page = checked.text
+    assert (count(page, "people"), count(page, "created")) == (2, 2)
+    assert count(page, "rejected") == 1 and count(page, "merged") == 1
+    assert "Ligne 5" in page  # the line without a phone, numbered as in the spreadsheet
+    assert "Situation" in page and "Confirmer l'import" in page
+    async with sessionmaker() as session:
+        assert list(await session.scalars(select(Beneficiary))) == []  # a dry run
+
+    action = re.search(r'action="(/imports/[^/"]+)/check"', page)
+    assert action is not None
+    fields = mapping_of(page)
+    situation = next(k for k, v in fields.items() if v == "Situation").split("_")[1]
+    data = {"csrf_token": token, "organisation": "ami-nimes", "site": "nimes-accueil", **fields}
+    data.update(selected_columns(page))
+    data[f"column_{situation}"] = "tags"
+    again = await client.post(action.group(1) + "/check", data=data)
+    assert again.status_code == 200
+    assert re.search(rf'name="column_{situation}">.*?value="tags" selected', again.text, re.S)
+
+    done = await client.post(action.group(1) + "/confirm", data=data)
+    assert done.status_code == 200 and "Import terminé" in done.text
+    async with sessionmaker() as session:
+        people = {p.first_name for p in await session.scalars(select(Beneficiary))}
+        tags = set(await session.scalars(select(BeneficiaryTag.tag)))
+    assert people == {"Josette", "Manuel"} and tags == {"isolé", "famille"}
+    # The file is gone once imported: confirming again finds nothing.
+    assert (await client.post(action.group(1) + "/confirm", data=data)).status_code == 404
