@@ -92,7 +92,7 @@ async def _prepare_demo(settings: Settings) -> None:
 
 @app.command()
 def worker() -> None:
-    """Lancer seulement les envois et les tâches périodiques (plusieurs processus possibles)."""
+    """Lancer les envois, le traitement des messages reçus et les tâches périodiques."""
     settings = _settings()
     refuse_broken_files(settings)
     asyncio.run(_worker(settings))
@@ -107,9 +107,12 @@ async def _worker(settings: Settings) -> None:
     wire_domains(runtime)
     scheduler = start_scheduler(runtime)
     typer.echo(f"Worker démarré ; canaux : {', '.join(sorted(runtime.channels))}")
+    consumers = runtime.start_consumers()
     try:
         await runtime.dispatcher.run_forever()
     finally:
+        runtime.consumer.stop()
+        await asyncio.gather(*consumers, return_exceptions=True)
         scheduler.shutdown(wait=False)
         await stop_runtime(runtime)
 

@@ -17,10 +17,12 @@ from db.encryption import use_message_keys
 from db.migrate import upgrade
 from db.models import Message, Organisation
 from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
+from gateway.arrivals import store_arrival
 from gateway.channels.base import Channel, InboundMessage
 from gateway.channels.simulator import SimulatorChannel
 from gateway.channels.telegram import TelegramChannel
 from gateway.channels.twilio import TwilioChannel
+from gateway.consumer import ConsumerConfig, InboundConsumer
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.inbound import InboundRouter, receive
 from gateway.privacy.digest import session_info
@@ -83,6 +85,18 @@ class Runtime:
     tasks: list[PeriodicTask] = field(default_factory=list)
     privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
     accueil: Accueil | None = None
+    consumer: InboundConsumer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.consumer = InboundConsumer(
+            sessionmaker=self.sessionmaker,
+            router=self.router,
+            on_replies=self.dispatcher.wake,
+            config=ConsumerConfig(
+                batch_size=self.settings.inbound_batch,
+                poll_interval=self.settings.inbound_poll_seconds,
+            ),
+        )
 
     @property
     def telegram(self) -> TelegramChannel | None:
@@ -93,6 +107,21 @@ class Runtime:
     def twilio(self) -> TwilioChannel | None:
         channel = self.channels.get("sms")
         return channel if isinstance(channel, TwilioChannel) else None
+
+    async def store(self, inbound: InboundMessage) -> bool:
+        """Store one arrival and commit, then wake the consumer; False for a repeat."""
+        async with transaction(self.sessionmaker) as session:
+            stored = await store_arrival(session, inbound, now=utcnow())
+        if stored:
+            self.consumer.wake()
+        return stored
+
+    def start_consumers(self) -> list[asyncio.Task[None]]:
+        """Start the configured inbound consumers of this process."""
+        return [
+            asyncio.create_task(self.consumer.run_forever(), name=f"inbound-{n}")
+            for n in range(self.settings.inbound_consumers)
+        ]
 
     async def receive(self, inbound: InboundMessage) -> ReceiveSummary | None:
         """Log and route one inbound message in its own transaction; None for a repeat."""
@@ -217,13 +246,14 @@ async def start_runtime(
 
 def _sink(runtime: Runtime) -> Callable[[InboundMessage], Awaitable[None]]:
     async def sink(inbound: InboundMessage) -> None:
-        await runtime.receive(inbound)
+        await runtime.store(inbound)
 
     return sink
 
 
 async def stop_runtime(runtime: Runtime) -> None:
     runtime.dispatcher.stop()
+    runtime.consumer.stop()
     for channel in runtime.channels.values():
         try:
             await channel.stop()
