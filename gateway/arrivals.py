@@ -9,7 +9,7 @@ one person's messages are never handled at once by two consumers, nor out of ord
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,9 +72,17 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def process_arrivals(
-    session: AsyncSession, router: InboundRouter, *, now: datetime, limit: int
+    session: AsyncSession,
+    router: InboundRouter,
+    *,
+    now: datetime,
+    limit: int,
+    give_way: Callable[[], bool] = lambda: False,
 ) -> Batch:
-    """Claim due arrivals and handle them in the caller's transaction, each sender in order."""
+    """Claim due arrivals and handle them in the caller's transaction, each sender in order.
+
+    Once one is handled, `give_way()` saying True ends the batch early: the rest stay queued.
+    """
     rows = await _claim(session, now=now, limit=limit)
     if not rows:
         return Batch(0, 0, 0, 0)
@@ -86,6 +94,8 @@ async def process_arrivals(
         sender = (row.channel, row.address)
         if sender in failing:
             continue  # waits behind its sender's earlier message
+        if (done or retried) and give_way():
+            break
         try:
             async with session.begin_nested():
                 received = await receive(

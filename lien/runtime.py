@@ -110,7 +110,7 @@ class Runtime:
 
     async def store(self, inbound: InboundMessage) -> bool:
         """Store one arrival and commit, then wake the consumer; False for a repeat."""
-        async with transaction(self.sessionmaker) as session:
+        async with self.consumer.arriving(), transaction(self.sessionmaker) as session:
             stored = await store_arrival(session, inbound, now=utcnow())
         if stored:
             self.consumer.wake()
