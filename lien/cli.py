@@ -13,6 +13,7 @@ from lien.cli_broadcast import broadcast_app
 from lien.cli_events import events_app, mail_app
 from lien.cli_flows import flows_app, refuse_broken_files
 from lien.cli_import import import_app
+from lien.cli_inbox import inbox_app
 from lien.cli_outbox import outbox_app
 from lien.cli_privacy import privacy_app
 from lien.cli_staff import staff_app
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(inbox_app, name="inbox")
 app.add_typer(events_app, name="events")
 app.add_typer(mail_app, name="mail")
 app.add_typer(staff_app, name="staff")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from db.models import InboundArrival, Message
 from db.session import SessionMaker, transaction
@@ -155,7 +155,7 @@ async def test_an_earlier_arrival_held_elsewhere_holds_back_the_later_ones(
         # As if another consumer held the first: this claim sees it pending but cannot take it.
         first = await session.scalar(select(func.min(InboundArrival.id)))
         await session.execute(
-            InboundArrival.__table__.update()
+            update(InboundArrival)
             .where(InboundArrival.id == first)
             .values(next_attempt_at=NOW + timedelta(hours=1))
         )
