@@ -13,6 +13,7 @@ from db.base import utcnow
 from db.session import SessionMaker, transaction
 from gateway.arrivals import Batch, process_arrivals
 from gateway.inbound import InboundRouter
+from gateway.writers import Writers
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,9 @@ class InboundConsumer:
         router: InboundRouter,
         on_replies: Callable[[], None],
         config: ConsumerConfig | None = None,
+        writers: Writers | None = None,
     ) -> None:
+        self.writers = writers or Writers(single_writer=False)
         self.sessionmaker = sessionmaker
         self.router = router
         self.on_replies = on_replies
@@ -78,7 +81,7 @@ class InboundConsumer:
 
     async def run_once(self, *, now: datetime | None = None) -> Batch:
         """Claim and handle one batch, committed before its replies are sent."""
-        async with transaction(self.sessionmaker) as session:
+        async with self.writers.turn(), transaction(self.sessionmaker) as session:
             batch = await process_arrivals(
                 session,
                 self.router,

@@ -28,7 +28,8 @@ from gateway.inbound import InboundRouter, receive
 from gateway.privacy.digest import session_info
 from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
-from gateway.records import ensure_organisation
+from gateway.records import ensure_organisation, normalize_address
+from gateway.writers import Writers
 from lien.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class Runtime:
                 batch_size=self.settings.inbound_batch,
                 poll_interval=self.settings.inbound_poll_seconds,
             ),
+            writers=self.dispatcher.writers,
         )
 
     @property
@@ -110,7 +112,13 @@ class Runtime:
 
     async def store(self, inbound: InboundMessage) -> bool:
         """Store one arrival and commit, then wake the consumer; False for a repeat."""
-        async with self.consumer.arriving(), transaction(self.sessionmaker) as session:
+        sender = (inbound.channel, normalize_address(inbound.channel, inbound.address))
+        async with (
+            self.consumer.arriving(),
+            self.dispatcher.writers.sender_turn(sender),
+            transaction(self.sessionmaker) as session,
+        ):
+            # Stamped in turn: one sender's arrivals are numbered and timed in the same order.
             stored = await store_arrival(session, inbound, now=utcnow())
         if stored:
             self.consumer.wake()
@@ -235,6 +243,7 @@ async def start_runtime(
             lease_seconds=settings.dispatch_lease_seconds,
             concurrency=settings.dispatch_concurrency,
         ),
+        writers=Writers(single_writer=engine.dialect.name == "sqlite"),
     )
     runtime = Runtime(
         settings, engine, sessionmaker, channels, disabled, InboundRouter(), dispatcher
