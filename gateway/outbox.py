@@ -119,19 +119,20 @@ def _already_loaded(
     would only cost two queries per reply.
     """
     identities = session.sync_session.identity_map
+    named: dict[int, set[int | None]] = {}
+    for spec in specs:
+        named.setdefault(spec.beneficiary_id, set()).add(spec.contact_point_id)
     people: dict[int, Beneficiary] = {}
     contacts: dict[int, list[ContactPoint]] = {}
-    for pid in {s.beneficiary_id for s in specs}:
+    for pid, contact_ids in named.items():
+        if None in contact_ids:
+            continue  # the outbox picks among all the person's contacts: read them
         person = identities.get(identity_key(Beneficiary, pid))
-        named = [s.contact_point_id for s in specs if s.beneficiary_id == pid]
-        held = [identities.get(identity_key(ContactPoint, cid)) for cid in named if cid]
-        if not isinstance(person, Beneficiary) or None in named or len(held) != len(named):
-            continue
-        points = {c.id: c for c in held if isinstance(c, ContactPoint)}
-        if len(points) != len(set(named)):
-            continue
-        people[pid] = person
-        contacts[pid] = sorted(points.values(), key=lambda c: c.id)
+        held = [identities.get(identity_key(ContactPoint, cid)) for cid in contact_ids]
+        points = [c for c in held if isinstance(c, ContactPoint) and c.beneficiary_id == pid]
+        if isinstance(person, Beneficiary) and len(points) == len(contact_ids):
+            people[pid] = person
+            contacts[pid] = sorted(points, key=lambda c: c.id)
     return people, contacts
 
 
