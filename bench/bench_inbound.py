@@ -1,4 +1,4 @@
-"""Inbound SMS webhooks: Lien's signed, deduplicated, routed path against a bare INSERT endpoint.
+"""Inbound SMS webhooks: Lien's signed, stored-first path against a bare INSERT endpoint.
 
 Both servers run in their own process on the same database engine; the load comes from this one.
 Figures: throughput at a fixed concurrency, then p50/p99 latency at a paced 200 requests/s.
@@ -149,5 +149,5 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     )
     print(
         f"ratio Lien/baseline throughput: {lien_fig.throughput / base_fig.throughput:.2f} "
-        f"(goal >= 0.5); p99 goal < 50 ms: {'met' if lien_fig.p99_ms < 50 else 'NOT met'}"
+        f"(goal >= 0.7); p99 goal < 50 ms: {'met' if lien_fig.p99_ms < 50 else 'NOT met'}"
     )

@@ -46,7 +46,7 @@ def spawn(args: Sequence[str], *, env: dict[str, str], ready_url: str) -> subpro
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if httpx.get(ready_url, timeout=1).status_code < 500:

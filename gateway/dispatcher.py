@@ -25,6 +25,7 @@ from gateway.claim import Claim, Claimed, Lease, claim_due
 from gateway.inflight import Flight
 from gateway.outcomes import Recorded, record_outcomes
 from gateway.ratelimit import RateLimits
+from gateway.writers import Writers
 
 log = logging.getLogger(__name__)
 # How long a finished send waits for others before their outcomes are written down together.
@@ -63,8 +64,10 @@ class Dispatcher:
         channels: Mapping[str, Channel],
         limits: RateLimits,
         config: DispatcherConfig | None = None,
+        writers: Writers | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        self.writers = writers or Writers(single_writer=False)
         self.channels = dict(channels)
         self.limits = limits
         self.config = config or DispatcherConfig()
@@ -149,7 +152,7 @@ class Dispatcher:
     ) -> None:
         if not finished:
             return
-        async with transaction(self.sessionmaker) as session:
+        async with self.writers.turn(), transaction(self.sessionmaker) as session:
             recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in finished]
             await record_outcomes(
                 session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
@@ -183,7 +186,7 @@ class Dispatcher:
         return [result for results in sent for result in results]
 
     async def _claim(self, now: datetime, *, limit: int | None = None) -> Claim:
-        async with transaction(self.sessionmaker) as session:
+        async with self.writers.turn(), transaction(self.sessionmaker) as session:
             return await claim_due(
                 session,
                 channels=list(self.channels),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,8 +103,10 @@ class Received:
     replies: list[int]
 
 
-def _inbound_row(inbound: InboundMessage, contact: ContactPoint) -> dict[str, object]:
-    now = utcnow()
+def _inbound_row(
+    inbound: InboundMessage, contact: ContactPoint, received_at: datetime | None
+) -> dict[str, object]:
+    now = received_at or utcnow()
     return {
         "created_at": now,
         "updated_at": now,
@@ -119,9 +122,15 @@ def _inbound_row(inbound: InboundMessage, contact: ContactPoint) -> dict[str, ob
 
 
 async def receive(
-    session: AsyncSession, router: InboundRouter, inbound: InboundMessage
+    session: AsyncSession,
+    router: InboundRouter,
+    inbound: InboundMessage,
+    *,
+    received_at: datetime | None = None,
 ) -> Received | None:
     """Log an inbound message once and route it; None when it was already received.
+
+    `received_at` is when the provider delivered it, if it was stored before being handled.
 
     Raise ValueError when the message cannot be stored (see `checked_inbound`).
     """
@@ -129,7 +138,7 @@ async def receive(
     contact, person, created = await find_or_create_sender(
         session, channel=inbound.channel, address=inbound.address, language=inbound.language_hint
     )
-    row = _inbound_row(inbound, contact)
+    row = _inbound_row(inbound, contact, received_at)
     message_id = await log_inbound(session, row)
     if message_id is None:
         return None

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from db.base import utcnow
 from db.errors import LienError
@@ -91,20 +92,49 @@ def _pick_contact(
 
 
 async def _load_people(
-    session: AsyncSession, ids: set[int]
+    session: AsyncSession, specs: Sequence[OutgoingMessage]
 ) -> tuple[dict[int, Beneficiary], dict[int, list[ContactPoint]]]:
-    people = {
-        p.id: p
-        for p in (
-            await session.execute(select(Beneficiary).where(Beneficiary.id.in_(ids)))
-        ).scalars()
-    }
-    contacts: dict[int, list[ContactPoint]] = {pid: [] for pid in ids}
-    rows = await session.execute(
-        select(ContactPoint).where(ContactPoint.beneficiary_id.in_(ids)).order_by(ContactPoint.id)
-    )
-    for contact in rows.scalars():
-        contacts[contact.beneficiary_id].append(contact)
+    ids = {s.beneficiary_id for s in specs}
+    people, contacts = _already_loaded(session, specs)
+    missing = ids - people.keys()
+    if missing:
+        found = await session.execute(select(Beneficiary).where(Beneficiary.id.in_(missing)))
+        people.update({p.id: p for p in found.scalars()})
+        contacts.update({pid: [] for pid in missing})
+        rows = await session.execute(
+            select(ContactPoint)
+            .where(ContactPoint.beneficiary_id.in_(missing))
+            .order_by(ContactPoint.id)
+        )
+        for contact in rows.scalars():
+            contacts[contact.beneficiary_id].append(contact)
+    return people, contacts
+
+
+def _already_loaded(
+    session: AsyncSession, specs: Sequence[OutgoingMessage]
+) -> tuple[dict[int, Beneficiary], dict[int, list[ContactPoint]]]:
+    """The people this session holds already, when each spec names a contact it holds too.
+
+    An answer to an inbound message names the contact it came from: the person and that
+    contact were read (and possibly changed) in this very transaction, so reading them again
+    would only cost two queries per reply.
+    """
+    identities = session.sync_session.identity_map
+    named: dict[int, set[int | None]] = {}
+    for spec in specs:
+        named.setdefault(spec.beneficiary_id, set()).add(spec.contact_point_id)
+    people: dict[int, Beneficiary] = {}
+    contacts: dict[int, list[ContactPoint]] = {}
+    for pid, contact_ids in named.items():
+        if None in contact_ids:
+            continue  # the outbox picks among all the person's contacts: read them
+        person = identities.get(identity_key(Beneficiary, pid))
+        held = [identities.get(identity_key(ContactPoint, cid)) for cid in contact_ids]
+        points = [c for c in held if isinstance(c, ContactPoint) and c.beneficiary_id == pid]
+        if isinstance(person, Beneficiary) and len(points) == len(contact_ids):
+            people[pid] = person
+            contacts[pid] = sorted(points, key=lambda c: c.id)
     return people, contacts
 
 
@@ -149,7 +179,7 @@ def _row(spec: OutgoingMessage, contact: ContactPoint) -> dict[str, object]:
 
 async def queue_messages(session: AsyncSession, specs: Sequence[OutgoingMessage]) -> list[Queued]:
     """Queue messages for the dispatcher; a message whose dedup key exists is not queued again."""
-    people, contacts = await _load_people(session, {s.beneficiary_id for s in specs})
+    people, contacts = await _load_people(session, specs)
     taken = await _existing_keys(session, [s.dedup_key for s in specs if s.dedup_key])
     results: list[Queued | None] = []
     rows: list[dict[str, object]] = []

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ContactPoint, Message
+from db.models import ContactPoint, Message, MessageEvent
 from db.session import SessionMaker, transaction
 from gateway import statuses
 from gateway.channels.base import ProviderReport, StatusLookup
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 UNCONFIRMED = "unconfirmed"
 NOT_RECEIVED = "not_received"
 NOT_RECEIVED_REASON = "le fournisseur n'a jamais reçu cet envoi (connexion coupée) : non envoyé"
+REQUEUED_REASON = (
+    "le fournisseur n'a jamais reçu cet envoi (connexion coupée) : remis en file, une seule fois"
+)
 # Channels whose provider reports on each message later (status callbacks, lookups).
 REPORTING_CHANNELS = frozenset({"sms"})
 SETTLE_AFTER = timedelta(hours=24)
@@ -47,6 +50,7 @@ class Reconciled:
     not_received: int
     unknown_to_provider: int
     errors: int
+    requeued: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,9 @@ async def reconcile_unknown(
     """Ask the providers what became of `unknown` messages, and write down their answers.
 
     A message with a provider id is looked up by it; one without is looked for by recipient
-    and text. When the provider has no such message, it never left: it is closed as failed,
-    not sent again. Only messages unknown for `quiet_for` are asked about, so that the
+    and text. When the provider has no such message, it never left: it is queued again, once,
+    as the same row (so with the same dedup key) and the timeline says so; a second time it is
+    closed as failed. Only messages unknown for `quiet_for` are asked about, so that the
     provider's lists have caught up. The lookups run between two short transactions.
     """
     async with transaction(sessionmaker) as session:
@@ -140,10 +145,16 @@ async def reconcile_unknown(
                 )
             elif answer is None and item.provider_id is None:
                 missing.append(item.id)
+        again = await _requeue_once(session, missing, now=now)
         closed = await _close(
-            session, missing, code=NOT_RECEIVED, reason=NOT_RECEIVED_REASON, now=now
+            session,
+            [i for i in missing if i not in again],
+            code=NOT_RECEIVED,
+            reason=NOT_RECEIVED_REASON,
+            now=now,
         )
     return Reconciled(
+        requeued=len(again),
         asked=len(pending),
         updated=updated,
         not_received=closed,
@@ -188,6 +199,46 @@ async def settle_unconfirmed(
     if closed:
         log.warning("closed unconfirmed sends", extra={"count": closed})
     return closed
+
+
+async def _requeue_once(session: AsyncSession, ids: list[int], *, now: datetime) -> set[int]:
+    """Queue again the messages that never reached the provider and were not queued again yet.
+
+    The provider said it has no such message, so sending it cannot make a duplicate; an urgent
+    alert then still reaches the person. Once only: a second loss means something is wrong.
+    """
+    if not ids:
+        return set()
+    before = set(
+        (
+            await session.scalars(
+                select(MessageEvent.message_id).where(
+                    MessageEvent.message_id.in_(ids), MessageEvent.detail == REQUEUED_REASON
+                )
+            )
+        ).all()
+    )
+    result = await session.execute(
+        update(Message)
+        .where(
+            Message.id.in_([i for i in ids if i not in before]),
+            Message.status == statuses.UNKNOWN,
+        )
+        .values(
+            status=statuses.QUEUED,
+            lease_owner=None,
+            lease_until=None,
+            not_before=None,
+            updated_at=now,
+        )
+        .returning(Message.id)
+    )
+    again = set(result.scalars())
+    if again:
+        steps = [StatusStep(i, statuses.QUEUED, now, REQUEUED_REASON) for i in sorted(again)]
+        await record_steps(session, steps)
+        log.warning("requeued sends the provider never received", extra={"count": len(again)})
+    return again
 
 
 async def _close(

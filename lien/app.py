@@ -46,9 +46,11 @@ def create_app(
     *,
     dispatch: bool = True,
     schedule: bool = True,
+    consume: bool | None = None,
     wiring: Wiring | None = None,
 ) -> FastAPI:
-    """Build the app; the database, channels, dispatcher and scheduler start with it."""
+    """Build the app; the database, channels, dispatcher, inbound consumers and scheduler start
+    with it (`consume` follows `dispatch` unless given)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +65,7 @@ def create_app(
             raise
         app.state.runtime = runtime
         task = asyncio.create_task(runtime.dispatcher.run_forever()) if dispatch else None
+        consumers = runtime.start_consumers() if (dispatch if consume is None else consume) else []
         scheduler = start_scheduler(runtime) if schedule else None
         try:
             yield
@@ -70,9 +73,10 @@ def create_app(
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             runtime.dispatcher.stop()
-            if task is not None:
+            runtime.consumer.stop()
+            for running in [*consumers, *([task] if task is not None else [])]:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    await running
             await stop_runtime(runtime)
 
     app = FastAPI(

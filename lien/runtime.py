@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,16 +17,19 @@ from db.encryption import use_message_keys
 from db.migrate import upgrade
 from db.models import Message, Organisation
 from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
+from gateway.arrivals import store_arrival
 from gateway.channels.base import Channel, InboundMessage
 from gateway.channels.simulator import SimulatorChannel
 from gateway.channels.telegram import TelegramChannel
 from gateway.channels.twilio import TwilioChannel
+from gateway.consumer import ConsumerConfig, InboundConsumer
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.inbound import InboundRouter, receive
 from gateway.privacy.digest import session_info
 from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
-from gateway.records import ensure_organisation
+from gateway.records import ensure_organisation, normalize_address
+from gateway.writers import Writers
 from lien.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,19 @@ class Runtime:
     tasks: list[PeriodicTask] = field(default_factory=list)
     privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
     accueil: Accueil | None = None
+    consumer: InboundConsumer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.consumer = InboundConsumer(
+            sessionmaker=self.sessionmaker,
+            router=self.router,
+            on_replies=self.dispatcher.wake,
+            config=ConsumerConfig(
+                batch_size=self.settings.inbound_batch,
+                poll_interval=self.settings.inbound_poll_seconds,
+            ),
+            writers=self.dispatcher.writers,
+        )
 
     @property
     def telegram(self) -> TelegramChannel | None:
@@ -92,6 +109,27 @@ class Runtime:
     def twilio(self) -> TwilioChannel | None:
         channel = self.channels.get("sms")
         return channel if isinstance(channel, TwilioChannel) else None
+
+    async def store(self, inbound: InboundMessage) -> bool:
+        """Store one arrival and commit, then wake the consumer; False for a repeat."""
+        sender = (inbound.channel, normalize_address(inbound.channel, inbound.address))
+        async with (
+            self.consumer.arriving(),
+            self.dispatcher.writers.sender_turn(sender),
+            transaction(self.sessionmaker) as session,
+        ):
+            # Stamped in turn: one sender's arrivals are numbered and timed in the same order.
+            stored = await store_arrival(session, inbound, now=utcnow())
+        if stored:
+            self.consumer.wake()
+        return stored
+
+    def start_consumers(self) -> list[asyncio.Task[None]]:
+        """Start the configured inbound consumers of this process."""
+        return [
+            asyncio.create_task(self.consumer.run_forever(), name=f"inbound-{n}")
+            for n in range(self.settings.inbound_consumers)
+        ]
 
     async def receive(self, inbound: InboundMessage) -> ReceiveSummary | None:
         """Log and route one inbound message in its own transaction; None for a repeat."""
@@ -215,6 +253,7 @@ async def start_runtime(
             lease_seconds=settings.dispatch_lease_seconds,
             concurrency=settings.dispatch_concurrency,
         ),
+        writers=Writers(single_writer=engine.dialect.name == "sqlite"),
     )
     runtime = Runtime(
         settings, engine, sessionmaker, channels, disabled, InboundRouter(), dispatcher
@@ -226,13 +265,14 @@ async def start_runtime(
 
 def _sink(runtime: Runtime) -> Callable[[InboundMessage], Awaitable[None]]:
     async def sink(inbound: InboundMessage) -> None:
-        await runtime.receive(inbound)
+        await runtime.store(inbound)
 
     return sink
 
 
 async def stop_runtime(runtime: Runtime) -> None:
     runtime.dispatcher.stop()
+    runtime.consumer.stop()
     for channel in runtime.channels.values():
         try:
             await channel.stop()

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     dispatch_lease_seconds: float = Field(120.0, gt=0)
     dispatch_concurrency: int = Field(100, ge=1, le=1000, description="Provider calls at once")
     provider_timeout_seconds: float = Field(10.0, gt=0)
+    inbound_consumers: int = Field(
+        1, ge=0, le=16, description="Inbound consumers per process (0: store only)"
+    )
+    inbound_batch: int = Field(16, ge=1, le=500, description="Arrivals handled per transaction")
+    inbound_poll_seconds: float = Field(0.25, gt=0)
     unknown_settle_hours: float = Field(
         24.0, gt=0, description="Close as failed a send of unknown outcome no report resolved"
     )

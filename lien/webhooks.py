@@ -68,10 +68,10 @@ async def twilio_inbound(request: Request, runtime: RuntimeDep) -> Response:
     params = await _signed_form(request, runtime)
     try:
         inbound = parse_inbound(params)
-        outcome = await runtime.receive(inbound)
+        stored = await runtime.store(inbound)
     except (InvalidWebhook, ValueError) as exc:
         raise _bad(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    if outcome is None:
+    if not stored:
         log.info("duplicate twilio webhook ignored")
     return Response(EMPTY_TWIML, media_type="application/xml")
 

@@ -17,6 +17,7 @@ from db.models.core import (
     Site,
     StaffMember,
 )
+from db.models.inbound import InboundArrival
 from db.models.notifications import (
     Enrollment,
     Event,
@@ -48,6 +49,7 @@ __all__ = [
     "ErasedContact",
     "Event",
     "EventMenu",
+    "InboundArrival",
     "MailNotice",
     "Message",
     "MessageEvent",

@@ -11,6 +11,7 @@ from lien.cli.database import db_app
 from lien.cli.events import events_app, mail_app
 from lien.cli.flows import flows_app
 from lien.cli.imports import import_app
+from lien.cli.inbox import inbox_app
 from lien.cli.outbox import outbox_app
 from lien.cli.privacy import privacy_app
 from lien.cli.run import chat, serve, worker
@@ -29,6 +30,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(inbox_app, name="inbox")
 app.add_typer(events_app, name="events")
 app.add_typer(mail_app, name="mail")
 app.add_typer(staff_app, name="staff")

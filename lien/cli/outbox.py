@@ -99,7 +99,8 @@ def _show_reconciled(console: Console, result: Reconciled | str) -> None:
         return
     console.print(
         f"Rapprochement Twilio : {result.asked} demandés, {result.updated} mis à jour, "
-        f"{result.not_received} jamais parvenus à Twilio (clos : non envoyés), "
+        f"{result.requeued} jamais parvenus à Twilio remis en file (une seule fois), "
+        f"{result.not_received} jamais parvenus une seconde fois (clos : non envoyés), "
         f"{result.unknown_to_provider} identifiants inconnus de Twilio, {result.errors} erreurs."
     )
 

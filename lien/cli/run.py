@@ -56,7 +56,7 @@ async def _prepare_demo(settings: Settings) -> None:
 
 
 def worker() -> None:
-    """Lancer seulement les envois et les tâches périodiques (plusieurs processus possibles)."""
+    """Lancer les envois, le traitement des messages reçus et les tâches périodiques."""
     settings = load_settings()
     refuse_broken_files(settings)
     asyncio.run(_worker(settings))
@@ -71,9 +71,12 @@ async def _worker(settings: Settings) -> None:
     wire_domains(runtime)
     scheduler = start_scheduler(runtime)
     typer.echo(f"Worker démarré ; canaux : {', '.join(sorted(runtime.channels))}")
+    consumers = runtime.start_consumers()
     try:
         await runtime.dispatcher.run_forever()
     finally:
+        runtime.consumer.stop()
+        await asyncio.gather(*consumers, return_exceptions=True)
         scheduler.shutdown(wait=False)
         await stop_runtime(runtime)
 

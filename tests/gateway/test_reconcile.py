@@ -113,14 +113,12 @@ async def test_unknown_sends_are_looked_up_by_id_or_by_recipient_and_text(
     result = await reconcile_unknown(sessionmaker, lookups={"sms": lookups}, now=NOW)
 
     assert len(lookups.asked) == 5
-    assert (result.asked, result.updated, result.not_received) == (5, 2, 1)
+    assert (result.asked, result.updated, result.requeued, result.not_received) == (5, 2, 1, 0)
     assert (result.unknown_to_provider, result.errors) == (1, 1)
     async with sessionmaker() as fresh:
         assert (await state(fresh, delivered))[0] == "delivered"
         assert (await state(fresh, found))[0] == "sent"
-        status, code, reason = await state(fresh, never_left)
-        assert (status, code) == ("failed", NOT_RECEIVED)
-        assert reason is not None and "non envoyé" in reason
+        assert (await state(fresh, never_left))[0] == "queued"
         for message_id in (forgotten, broken, too_recent, other_channel):
             assert (await state(fresh, message_id))[0] == "unknown"
         provider_id = await fresh.scalar(select(Message.provider_id).where(Message.id == found))
@@ -152,3 +150,45 @@ async def test_twilio_is_asked_by_message_sid(fake_provider: FakeProviderServer)
     assert missing is None
     assert by_text == report
     assert other is None
+
+
+async def test_a_send_the_provider_never_received_is_queued_again_once_then_closed(
+    session: AsyncSession, sessionmaker: SessionMaker
+) -> None:
+    lost = await unknown(session, channel="sms", age=DAY, body="Alerte", dedup_key="alert:1:7")
+    await session.commit()
+    lookups = Lookups({})
+
+    first = await reconcile_unknown(sessionmaker, lookups={"sms": lookups}, now=NOW)
+    assert (first.requeued, first.not_received) == (1, 0)
+    async with sessionmaker() as fresh:
+        row = (
+            await fresh.execute(
+                select(Message.status, Message.dedup_key, Message.lease_owner).where(
+                    Message.id == lost
+                )
+            )
+        ).one()
+        assert tuple(row) == ("queued", "alert:1:7", None)
+        events = (
+            await fresh.scalars(
+                select(MessageEvent.detail)
+                .where(MessageEvent.message_id == lost)
+                .order_by(MessageEvent.id)
+            )
+        ).all()
+        assert events[-1] is not None and "remis en file, une seule fois" in events[-1]
+        # The second send is lost the same way.
+        await fresh.execute(
+            update(Message).where(Message.id == lost).values(status="unknown", updated_at=NOW)
+        )
+        await fresh.commit()
+
+    second = await reconcile_unknown(
+        sessionmaker, lookups={"sms": lookups}, now=NOW + timedelta(hours=1)
+    )
+    assert (second.requeued, second.not_received) == (0, 1)
+    async with sessionmaker() as fresh:
+        status, code, reason = await state(fresh, lost)
+    assert (status, code) == ("failed", NOT_RECEIVED)
+    assert reason is not None and "non envoyé" in reason

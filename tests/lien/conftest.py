@@ -24,6 +24,7 @@ from lien.settings import Settings
 from tests.conftest import TEST_SECRET
 
 PUBLIC_URL = "https://lien.example.org"
+INBOUND_WEBHOOKS = {"/webhooks/twilio", "/webhooks/telegram"}
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
@@ -58,9 +59,20 @@ def without_domains(runtime: Runtime) -> None:
 
 async def started(settings: Settings, *, wiring: Wiring | None = None) -> AsyncIterator[App]:
     app = create_app(settings, dispatch=False, schedule=False, wiring=wiring)
+
+    async def handle_arrivals(response: httpx.Response) -> None:
+        # No consumer runs in the background here: a webhook's stored arrivals are handled
+        # before the test reads what came of them, as a woken consumer would.
+        if response.request.url.path in INBOUND_WEBHOOKS:
+            await app.state.runtime.consumer.drain()
+
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url=PUBLIC_URL,
+            event_hooks={"response": [handle_arrivals]},
+        ) as client:
             yield App(app, client)
 
 

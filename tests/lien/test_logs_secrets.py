@@ -72,7 +72,7 @@ async def test_no_token_secret_or_phone_number_reaches_the_logs(
     await provider_app.runtime.dispatcher.run_once()
 
     output = captured.getvalue()
-    assert "duplicate twilio webhook ignored" in output  # the logs were really captured
+    assert "duplicate inbound message ignored" in output  # the logs were really captured
     for secret in (
         DEFAULT_TWILIO_TOKEN,
         DEFAULT_TELEGRAM_TOKEN,
