@@ -8,6 +8,20 @@ import phonenumbers
 
 DEFAULT_REGION = "FR"
 _DIGITS = re.compile(r"\d")
+# French overseas departments are dialled 0690…, 0692… from France but have their own country
+# codes: a number invalid in France is tried there before being refused.
+FRENCH_OVERSEAS_REGIONS = ("GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+# Numbers that can take an SMS; the others (fixed lines, free and premium numbers) cannot.
+SMS_KINDS = frozenset({"mobile", "fixed_or_mobile"})
+_KINDS = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_or_mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium",
+    phonenumbers.PhoneNumberType.SHARED_COST: "shared_cost",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+}
 
 
 class InvalidPhoneNumber(ValueError):
@@ -23,9 +37,24 @@ def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumber(f"numéro illisible : {exc}") from exc
+    if not phonenumbers.is_valid_number(parsed) and region == "FR" and not text.startswith("+"):
+        parsed = next(
+            (
+                overseas
+                for overseas in (phonenumbers.parse(text, r) for r in FRENCH_OVERSEAS_REGIONS)
+                if phonenumbers.is_valid_number(overseas)
+            ),
+            parsed,
+        )
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumber("numéro invalide")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_kind(e164: str) -> str:
+    """Return what kind of line a number is: mobile, fixed, toll_free, premium, voip…"""
+    parsed = phonenumbers.parse(e164, None)
+    return _KINDS.get(phonenumbers.number_type(parsed), "other")
 
 
 def mask_phone(phone: str) -> str:

@@ -28,6 +28,7 @@ from db.models.notifications import (
     Rsvp,
 )
 from db.models.privacy import ErasedContact, ProviderDeletion, RetentionCount
+from db.models.tags import TagLabel
 
 __all__ = [
     "ApiToken",
@@ -60,6 +61,7 @@ __all__ = [
     "Rsvp",
     "Site",
     "StaffMember",
+    "TagLabel",
     "TicketNote",
     "TriageTicket",
 ]
