@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BeneficiaryTag, TagLabel
+from db.models import Beneficiary, BeneficiaryTag, TagLabel
 from db.session import insert_ignore
 
 TAG_LENGTH = 64
@@ -38,7 +38,7 @@ def fold_tag(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", lowered)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     words = [_singular(word) for word in _WORD.findall(bare)]
-    return "-".join(words)[:TAG_LENGTH]
+    return "-".join(words)
 
 
 def _singular(word: str) -> str:
@@ -88,10 +88,18 @@ async def name_tag(
     await insert_ignore(session, TagLabel.__table__, values)  # type: ignore[arg-type]
 
 
+async def set_label(session: AsyncSession, *, organisation_id: int, tag: str, label: str) -> None:
+    """Set how the organisation shows a tag."""
+    await name_tag(session, organisation_id=organisation_id, tag=tag)
+    await session.execute(
+        update(TagLabel)
+        .where(TagLabel.organisation_id == organisation_id, TagLabel.tag == tag)
+        .values(label=" ".join(label.split())[:LABEL_LENGTH])
+    )
+
+
 async def tag_counts(session: AsyncSession, *, organisation_id: int) -> dict[str, int]:
     """Return how many of the organisation's people carry each tag."""
-    from db.models import Beneficiary
-
     rows = await session.execute(
         select(BeneficiaryTag.tag, func.count())
         .join(Beneficiary, Beneficiary.id == BeneficiaryTag.beneficiary_id)
@@ -105,8 +113,6 @@ async def merge_tags(
     session: AsyncSession, *, organisation_id: int, source: str, target: str
 ) -> int:
     """Move every person of the organisation tagged `source` to `target`; return how many."""
-    from db.models import Beneficiary
-
     source, target = fold_tag(source) or source, fold_tag(target) or target
     if source == target:
         return 0

@@ -16,6 +16,7 @@ from lien.cli_import import import_app
 from lien.cli_outbox import outbox_app
 from lien.cli_privacy import privacy_app
 from lien.cli_staff import staff_app
+from lien.cli_tags import tags_app
 from lien.settings import Settings
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(flows_app, name="flows")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(import_app, name="import")
+app.add_typer(tags_app, name="tags")
 
 
 def _settings(**overrides: object) -> Settings:
