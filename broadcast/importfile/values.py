@@ -8,7 +8,7 @@ from functools import cache
 
 from babel import Locale
 
-from gateway.tags import fold_tag
+from gateway.tags import TAG_LENGTH, fold_tag
 
 # How staff write the languages of the people they meet, in French, English or the language
 # itself; "dari" is written as Persian (fa) because Dari has no two-letter code of its own.
@@ -65,7 +65,7 @@ def parse_tags(value: str) -> dict[str, str]:
     written = (" ".join(item.split()) for item in _LIST_SEPARATORS.split(value))
     tags: dict[str, str] = {}
     for text in written:
-        code = fold_tag(text)
+        code = fold_tag(text)[:TAG_LENGTH]
         if code:
             tags.setdefault(code, text)
     return tags
