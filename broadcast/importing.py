@@ -220,6 +220,7 @@ async def _import_batch(
     people = await _people(session, {bid for bid, _org in owners.values()})
     tags = await _tags(session, set(people))
     new_contacts: list[ContactPoint] = []
+    new_people: list[tuple[ImportRow, Beneficiary]] = []
     for row in rows:
         found = {owners[key] for key in _keys(row) if key in owners}
         if found and not row.shared_phone and _someone_else(row, found, people):
@@ -249,14 +250,13 @@ async def _import_batch(
             else:
                 tally.unchanged += 1
             continue
-        person = _new_person(row, organisation_id, await sites.site_id(row.site))
-        session.add(person)
-        await session.flush()
+        new_people.append((row, _new_person(row, organisation_id, await sites.site_id(row.site))))
+    # One flush for the batch's new people: the file holds each contact once, merged already.
+    session.add_all(person for _row, person in new_people)
+    await session.flush()
+    for row, person in new_people:
         session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in sorted(row.tags))
-        contacts = _missing_contacts(person.id, row, owners)
-        new_contacts += contacts
-        for contact in contacts:  # a later line with the same contact finds this person
-            owners[(contact.channel, contact.address)] = (person.id, organisation_id)
+        new_contacts += _missing_contacts(person.id, row, owners)
         tally.created += 1
     session.add_all(new_contacts)
     await session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import phonenumbers
 
@@ -26,6 +27,46 @@ _KINDS = {
 
 class InvalidPhoneNumber(ValueError):
     """A text that cannot be read as a phone number."""
+
+
+# "06 12 34 56 78", "06.12.34.56.78": read against France's own number plan without a full parse.
+_FRENCH_NATIONAL = re.compile(r"0(\d{9})")
+_SPACING = re.compile(r"[\s.\-]")
+
+
+def read_phone(raw: str, *, region: str = DEFAULT_REGION) -> tuple[str, str]:
+    """Return the E.164 form of a phone number and its kind of line (see phone_kind)."""
+    if region == "FR":
+        national = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
+        kind = _french_kind(national.group(1)) if national else None
+        if national and kind is not None:
+            return "+33" + national.group(1), kind
+    number = normalize_phone(raw, region=region)
+    return number, phone_kind(number)
+
+
+@cache
+def _french_plan() -> tuple[tuple[re.Pattern[str], str], ...]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    assert metadata is not None
+    descriptions = (
+        (metadata.mobile, "mobile"),
+        (metadata.fixed_line, "fixed"),
+        (metadata.toll_free, "toll_free"),
+        (metadata.premium_rate, "premium"),
+        (metadata.shared_cost, "shared_cost"),
+        (metadata.voip, "voip"),
+    )
+    return tuple(
+        (re.compile(d.national_number_pattern), kind)
+        for d, kind in descriptions
+        if d is not None and d.national_number_pattern
+    )
+
+
+def _french_kind(national: str) -> str | None:
+    # The same patterns phonenumbers matches a French number against, in the same order.
+    return next((kind for pattern, kind in _french_plan() if pattern.fullmatch(national)), None)
 
 
 def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:

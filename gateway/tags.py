@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -32,6 +32,7 @@ _INVARIABLE = frozenset(
 _FEMININE = (("ienne", "ien"), ("euse", "eur"), ("ive", "if"), ("ee", "e"))
 
 
+@lru_cache(maxsize=4096)
 def fold_tag(text: str) -> str:
     """Return the code of a tag: no case, accent, gender or plural ("Isolées" is "isole")."""
     lowered = _INCLUSIVE.sub("", text.casefold())

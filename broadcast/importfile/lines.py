@@ -99,7 +99,9 @@ class _CellReader:
 
 
 def _is_total(row: SheetRow) -> bool:
-    first = next((cell for cell in row.cells if cell.strip()), "")
+    first = next((cell for cell in row.cells if cell.strip()), "").lstrip()
+    if first[:1] not in ("T", "t", "S", "s"):
+        return False
     return normalize_heading(first).startswith(("total", "sous total", "soustotal"))
 
 

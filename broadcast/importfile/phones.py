@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gateway.phones import SMS_KINDS, InvalidPhoneNumber, normalize_phone, phone_kind
+from gateway.phones import SMS_KINDS, InvalidPhoneNumber, read_phone
 
 # "06 12 34 56 78 / 04 68 12 34 56", "06… ou 07…", one per line in the cell.
 _SEPARATORS = re.compile(r"\s*(?:[/;,|\n]|\bet\b|\bou\b)\s*", re.IGNORECASE)
@@ -54,9 +54,9 @@ def read_phones(cells: Iterable[str], *, region: str) -> PhoneCells:
             if not written:
                 continue
             try:
-                number = normalize_phone(written, region=region)
+                number, kind = read_phone(written, region=region)
             except InvalidPhoneNumber:
                 invalid.append(written)
                 continue
-            numbers.setdefault(number, PhoneNumber(number, phone_kind(number), written))
+            numbers.setdefault(number, PhoneNumber(number, kind, written))
     return PhoneCells(numbers=tuple(numbers.values()), invalid=tuple(invalid))

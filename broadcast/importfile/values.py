@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 
@@ -46,6 +46,7 @@ def clean_text(value: str) -> str | None:
     return " ".join(value.split()) or None
 
 
+@lru_cache(maxsize=1024)
 def parse_language(value: str) -> str | None:
     """Return the ISO 639-1 code of a language written by name or code, or None if unknown."""
     first = next((item for item in _LIST_SEPARATORS.split(value) if item.strip()), "")
@@ -60,8 +61,18 @@ def parse_language(value: str) -> str | None:
     return key if key in _language_codes() else None
 
 
+@lru_cache(maxsize=4096)
+def _parsed_tags(value: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_read_tags(value).items())
+
+
 def parse_tags(value: str) -> dict[str, str]:
     """Return the tags of a cell, split on , ; / |: each folded code and how it was written."""
+    return dict(_parsed_tags(value))
+
+
+def _read_tags(value: str) -> dict[str, str]:
+    """Split a cell into tags, without the cache."""
     written = (" ".join(item.split()) for item in _LIST_SEPARATORS.split(value))
     tags: dict[str, str] = {}
     for text in written:
