@@ -138,6 +138,13 @@ def send(
         bool, typer.Option(help="Alerte urgente : part même en heures calmes, en priorité.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Ne pas demander de confirmation.")] = False,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="Renvoyer un texte déjà parti dans les 24 h vers une partie de ce public.",
+        ),
+    ] = False,
     by: By = None,
     site: Sites = None,
     tag: Tags = None,
@@ -171,6 +178,7 @@ def send(
         urgent=urgent,
         confirm=not yes,
         by=by,
+        confirm_repeat=again,
     )
 
 

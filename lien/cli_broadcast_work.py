@@ -131,6 +131,7 @@ def send(
     urgent: bool,
     confirm: bool,
     by: str | None,
+    confirm_repeat: bool = False,
 ) -> None:
     async def work(session: AsyncSession, config: Settings) -> None:
         chosen, wanted = texts.read(), _filter(criteria)
@@ -154,7 +155,12 @@ def send(
             session, organisation_id=organisation_id, draft=draft, created_by=author
         )
         submitted = await service.submit_broadcast(
-            session, broadcast_id=created.id, by=author, now=utcnow(), sources=audience_sources()
+            session,
+            broadcast_id=created.id,
+            by=author,
+            now=utcnow(),
+            sources=audience_sources(),
+            confirm_repeat=confirm_repeat,
         )
         show_broadcast(console, submitted)
         if submitted.status == service.PENDING_APPROVAL:

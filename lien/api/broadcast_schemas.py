@@ -102,6 +102,9 @@ class BroadcastIn(DraftPreviewIn):
 class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     send_at: AwareDatetime | None = Field(None, description="Plus tard ; maintenant sinon")
+    confirm_repeat: bool = Field(
+        False, description="Renvoyer un texte parti dans les 24 h vers une partie de ce public"
+    )
 
 
 class BroadcastOut(BaseModel):
