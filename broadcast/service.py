@@ -45,6 +45,8 @@ class Draft:
     stop_notice: bool = True
     send_at: datetime | None = None
     expires_at: datetime | None = None
+    # What a reply gets; None: the catalogue's acknowledgement.
+    reply_text: str | None = None
 
 
 def texts_of(broadcast: Broadcast) -> dict[str, str]:
@@ -92,6 +94,7 @@ def _apply(broadcast: Broadcast, draft: Draft) -> None:
     broadcast.audience = draft.audience.to_json()
     broadcast.urgent = draft.urgent
     broadcast.stop_notice = draft.stop_notice
+    broadcast.reply_text = draft.reply_text
     broadcast.send_at = draft.send_at
     broadcast.expires_at = draft.expires_at
 

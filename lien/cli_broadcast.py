@@ -138,6 +138,13 @@ def send(
         bool, typer.Option(help="Alerte urgente : part même en heures calmes, en priorité.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Ne pas demander de confirmation.")] = False,
+    reply: Annotated[
+        str | None,
+        typer.Option(
+            help="Ce que reçoit une personne qui répond (par défaut : « Merci, l'équipe a bien "
+            "reçu votre message »)."
+        ),
+    ] = None,
     again: Annotated[
         bool,
         typer.Option(
@@ -179,6 +186,7 @@ def send(
         confirm=not yes,
         by=by,
         confirm_repeat=again,
+        reply_text=reply,
     )
 
 

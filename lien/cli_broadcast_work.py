@@ -132,6 +132,7 @@ def send(
     confirm: bool,
     by: str | None,
     confirm_repeat: bool = False,
+    reply_text: str | None = None,
 ) -> None:
     async def work(session: AsyncSession, config: Settings) -> None:
         chosen, wanted = texts.read(), _filter(criteria)
@@ -150,6 +151,7 @@ def send(
             urgent=urgent,
             stop_notice=texts.stop_notice,
             send_at=_when(at, config.timezone),
+            reply_text=(reply_text or "").strip()[:500] or None,
         )
         created = await service.create_broadcast(
             session, organisation_id=organisation_id, draft=draft, created_by=author

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from broadcast.tasks import run_due_broadcasts
+from broadcast.texts import broadcast_text
 from db.base import utcnow
 from db.session import SessionMaker
 from tests.factories import create_person, create_site
@@ -134,10 +135,19 @@ async def test_send_approve_follow_export_and_replies(
         json={"from": "+33612345602", "text": "Merci, et jeudi ?"},
         headers=staff_headers,
     )
-    # Attached to the broadcast, then the accueil puts it in the staff's triage queue.
-    assert reply.json()["handled_by"] == "accueil"
+    # Attached to the broadcast and answered with its reply text, not with a flow's words.
+    assert reply.json()["handled_by"] == "broadcast-replies"
+    # Samira reads Arabic: the acknowledgement comes in her language.
+    assert [r["text"] for r in reply.json()["replies"]] == [broadcast_text("reply_received", "ar")]
+    # What the person writes next goes on to the accueil, which puts it in the triage queue.
+    more = await client.post(
+        "/api/simulator/messages",
+        json={"from": "+33612345602", "text": "J'ai besoin d'aide"},
+        headers=staff_headers,
+    )
+    assert more.json()["handled_by"] == "accueil"
     replies = await client.get(f"/api/broadcasts/{broadcast_id}/replies", headers=staff_headers)
-    assert [r["text"] for r in replies.json()] == ["Merci, et jeudi ?"]
+    assert [r["text"] for r in replies.json()] == ["J'ai besoin d'aide", "Merci, et jeudi ?"]
     person_id = reply.json()["beneficiary_id"]
     queue = await client.get(
         "/api/tickets", params={"beneficiary_id": person_id}, headers=staff_headers
@@ -151,7 +161,7 @@ async def test_send_approve_follow_export_and_replies(
     assert rows[0][:3] == ["bénéficiaire", "prénom", "nom"]
     assert [(r[1], r[5], r[7], r[11]) for r in rows[1:]] == [
         ("Awa", "simulator", "remis", "0"),
-        ("Samira", "simulator", "remis", "1"),
+        ("Samira", "simulator", "remis", "2"),
     ]
     async with sessionmaker() as session, session.begin():
         assert (await run_due_broadcasts(session, utcnow())).finished == [broadcast_id]
