@@ -143,6 +143,7 @@ async def read_occurrence(
                 answer=line.answer,
                 offer=line.offer,
                 attended=line.attended,
+                note=line.note,
                 reminders=[
                     ReminderOut(
                         offset=r.offset_key,

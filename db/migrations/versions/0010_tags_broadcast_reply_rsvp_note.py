@@ -1,4 +1,4 @@
-"""tag vocabulary and broadcast reply text
+"""tag vocabulary, broadcast reply text, rsvp note
 
 Revision ID: 0010
 Revises: 0007
@@ -39,9 +39,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("broadcasts") as batch:
         batch.add_column(sa.Column("reply_text", sa.String(length=500), nullable=True))
+    with op.batch_alter_table("rsvps") as batch:
+        batch.add_column(sa.Column("note", sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rsvps") as batch:
+        batch.drop_column("note")
     with op.batch_alter_table("broadcasts") as batch:
         batch.drop_column("reply_text")
     op.drop_table("tag_labels")
