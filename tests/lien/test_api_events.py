@@ -181,6 +181,8 @@ async def test_enrol_by_phone_wait_withdraw_and_see_the_session(
         (ids[1], "enrolled"),
         (ids[0], "withdrawn"),
     ]
+    # Several people sent at once are a list, not an import of the user file.
+    assert {e["source"] for e in listed.json()} == {"list"}
     first = await client.get(f"/api/events/{event['id']}/occurrences", headers=staff_headers)
     occurrence_id = first.json()[0]["id"]
     answered = await client.put(
