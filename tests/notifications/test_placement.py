@@ -14,7 +14,9 @@ from db.models import Reminder
 from gateway.quiet_hours import SendingWindow, is_open
 from notifications.offsets import parse_offset
 from notifications.placement import SKIP_AFTER_START, SKIP_TOO_CLOSE, Placement, place_reminders
+from notifications.schedule import HORIZON, materialise_due
 from tests.notifications.conftest import (
+    NOW,
     enroll_all,
     occurrences,
     people,
@@ -159,3 +161,20 @@ async def test_planned_reminders_of_a_first_tuesday_workshop_are_placed_and_drop
         # H-2 at 07:00 would move to Monday 19:59, too close to J-1: kept, skipped, with why.
         assert rows["H-2"].skipped_reason == SKIP_TOO_CLOSE
         assert rows["H-2"].message_id is None
+
+
+async def test_a_series_without_an_end_is_written_a_few_weeks_ahead_as_time_goes(
+    session: AsyncSession,
+) -> None:
+    site = await zone_c_site(session)
+    event = await workshop(
+        session, site=site, start=datetime(2026, 12, 1, 14, 30), rrule="FREQ=WEEKLY;BYDAY=TU"
+    )
+    first = await occurrences(session, event)
+    assert first and all(o.start < NOW + HORIZON + timedelta(days=7) for o in first)
+    # A year later, the weekly tick writes the coming weeks' sessions.
+    later = NOW + timedelta(days=365)
+    await materialise_due(session, now=later)
+    written = await occurrences(session, event)
+    assert max(o.start for o in written) >= later + HORIZON - timedelta(days=7)
+    assert all(o.start.astimezone(PARIS).weekday() == 1 for o in written)
