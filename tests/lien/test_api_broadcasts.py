@@ -205,3 +205,32 @@ async def test_a_broadcast_sent_for_later_keeps_its_time(
         headers=staff_headers,
     )
     assert naive.status_code == 422
+
+
+async def test_the_same_alert_twice_needs_a_confirmation_and_says_what_a_reply_gets(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    await people(sessionmaker)
+    client = lien_app.client
+    draft = {**DRAFT, "reply_text": "Merci, nous vous rappelons."}
+    first = await client.post("/api/broadcasts", json=draft, headers=staff_headers)
+    assert first.json()["reply_text"] == "Merci, nous vous rappelons."
+    sent = await client.post(f"/api/broadcasts/{first.json()['id']}/send", headers=staff_headers)
+    assert sent.json()["status"] == "scheduled", sent.text
+    second = await client.post("/api/broadcasts", json=DRAFT, headers=staff_headers)
+    again = await client.post(f"/api/broadcasts/{second.json()['id']}/send", headers=staff_headers)
+    assert again.status_code == 409
+    assert "confirmez pour l'envoyer une seconde fois" in again.json()["detail"]
+    confirmed = await client.post(
+        f"/api/broadcasts/{second.json()['id']}/send",
+        json={"confirm_repeat": True},
+        headers=staff_headers,
+    )
+    assert confirmed.json()["status"] == "scheduled", confirmed.text
+    # 1,590 characters fit alone, not with the STOP notice: every SMS would fail at Twilio.
+    long = {**DRAFT, "texts": {"fr": "a" * 1590}, "stop_notice": True}
+    created = await client.post("/api/broadcasts", json=long, headers=staff_headers)
+    refused = await client.post(
+        f"/api/broadcasts/{created.json()['id']}/send", headers=staff_headers
+    )
+    assert refused.status_code == 422 and "mention STOP" in refused.json()["detail"]

@@ -27,7 +27,7 @@ from tests.notifications.conftest import (
 
 PARIS = ZoneInfo("Europe/Paris")
 WINDOW = SendingWindow()
-FRENCH = holidays.France(years=range(2026, 2029))
+FRENCH = holidays.country_holidays("FR", years=range(2026, 2029))
 
 
 def paris(day: date, hour: int, minute: int = 0) -> datetime:

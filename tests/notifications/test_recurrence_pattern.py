@@ -111,7 +111,7 @@ def test_until_before_the_start_time_ends_the_day_before() -> None:
 def test_a_rule_without_an_end_reads_as_a_series_that_goes_on() -> None:
     start = datetime(2025, 9, 2, 14, 30)
     read = from_rrule("FREQ=WEEKLY;BYDAY=TU", dtstart_local=start, duration=timedelta(hours=2))
-    assert (read.until, read.count) == (None, None)
+    assert read is not None and (read.until, read.count) == (None, None)
     assert to_rrule(read) == "FREQ=WEEKLY;BYDAY=TU"
 
 
