@@ -12,12 +12,13 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcast.importfile import ImportResult, ImportRow, RejectedLine
 from broadcast.importfile.merging import fold_name, names_match, phone_key
 from broadcast.texts import broadcast_text
+from broadcast.unreached import Unreached
 from db.models import Beneficiary, BeneficiaryTag, ConsentEvent, ContactPoint, Site
 from gateway.consent import OPT_IN
 from gateway.records import PHONE_CHANNELS
@@ -85,7 +86,7 @@ async def import_people(
     try:
         sites = _Sites(session, organisation_id, default_site_id, tally)
         labels = await _name_tags(session, result, organisation_id, tally)
-        unreached = await _Unreached.load(session, organisation_id)
+        unreached = await Unreached.load(session, organisation_id)
         for start in range(0, len(result.rows), BATCH):
             batch = result.rows[start : start + BATCH]
             await _import_batch(session, batch, organisation_id, sites, unreached, source, tally)
@@ -125,51 +126,6 @@ async def _name_tags(
     if tally.tags_created:
         known = await tag_labels(session, organisation_id=organisation_id)
     return {seen.tag: known.get(seen.tag, seen.tag) for seen in result.tags}
-
-
-class _Unreached:
-    """The organisation's people with no contact of their own, by number and name.
-
-    A person sharing a relative's phone, or known only by a landline, has no contact row to be
-    found by: this lets importing the same file again find them instead of adding them twice.
-    """
-
-    def __init__(self, people: dict[str, list[tuple[int, str]]]) -> None:
-        self.people = people
-
-    @classmethod
-    async def load(cls, session: AsyncSession, organisation_id: int) -> _Unreached:
-        has_contact = exists().where(ContactPoint.beneficiary_id == Beneficiary.id)
-        rows = await session.execute(
-            select(
-                Beneficiary.id, Beneficiary.fields, Beneficiary.first_name, Beneficiary.last_name
-            )
-            .where(Beneficiary.organisation_id == organisation_id, ~has_contact)
-            .where(Beneficiary.erased_at.is_(None))
-        )
-        people: dict[str, list[tuple[int, str]]] = {}
-        for person_id, fields, first_name, last_name in rows:
-            for number in _numbers_of(fields):
-                people.setdefault(number, []).append((person_id, fold_name(first_name, last_name)))
-        return cls(people)
-
-    def find(self, number: str, row: ImportRow) -> int | None:
-        name = fold_name(row.first_name, row.last_name)
-        return next((pid for pid, known in self.people.get(number, []) if known == name), None)
-
-    def add(self, number: str, person_id: int, row: ImportRow) -> None:
-        self.people.setdefault(number, []).append(
-            (person_id, fold_name(row.first_name, row.last_name))
-        )
-
-
-def _numbers_of(fields: dict[str, object]) -> list[str]:
-    shared = fields.get("shared_phone")
-    phones = fields.get("phones")
-    numbers = [shared] if isinstance(shared, str) else []
-    if isinstance(phones, list):
-        numbers += [p["number"] for p in phones if isinstance(p, dict) and "number" in p]
-    return [n for n in numbers if isinstance(n, str)]
 
 
 class _Sites:
@@ -212,7 +168,7 @@ async def _import_batch(
     rows: Sequence[ImportRow],
     organisation_id: int,
     sites: _Sites,
-    unreached: _Unreached,
+    unreached: Unreached,
     source: str,
     tally: _Tally,
 ) -> None:
@@ -291,7 +247,7 @@ async def _import_unreached(
     row: ImportRow,
     organisation_id: int,
     sites: _Sites,
-    unreached: _Unreached,
+    unreached: Unreached,
     tally: _Tally,
 ) -> None:
     """Save a person without a contact of their own: a shared phone, or a landline only."""
