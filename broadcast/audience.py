@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from broadcast.texts import Invalid
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Site
 from gateway.outbox import CHANNEL_PREFERENCE
+from gateway.tags import fold_tags
 
 SAMPLE_SIZE = 10
 # Given an event id, the ids of the people enrolled in it; provided by the app, since the
@@ -166,8 +167,10 @@ async def resolve_audience(
 
 
 def _has_tag(tags: Sequence[str]) -> ColumnElement[bool]:
+    # "isolée" finds the people tagged "isole"; the spelling itself matches tags saved unfolded.
+    forms = sorted({*tags, *fold_tags(tags)})
     return exists().where(
-        BeneficiaryTag.beneficiary_id == Beneficiary.id, BeneficiaryTag.tag.in_(tags)
+        BeneficiaryTag.beneficiary_id == Beneficiary.id, BeneficiaryTag.tag.in_(forms)
     )
 
 

@@ -98,3 +98,24 @@ def _pieces(
         yield from _FORMATTER.parse(text)
     except ValueError as exc:
         raise Invalid("broken_placeholder", lang=language) from exc
+
+
+# Twilio refuses a body over 1,600 characters (error 21617): every SMS of the broadcast would fail.
+SMS_BODY_LIMIT = 1600
+# Personalised texts are checked with names this long, so that a long first name still fits.
+_LONG_NAME = Personal(first_name="X" * 20, site="X" * 30)
+
+
+def check_length(texts: Mapping[str, str], *, stop_notice: bool) -> None:
+    """Raise Invalid if a text, with the STOP notice, is longer than an SMS body may be."""
+    for language in texts:
+        composed = compose(texts, language=language, personal=_LONG_NAME, stop_notice=stop_notice)
+        if len(composed) > SMS_BODY_LIMIT:
+            raise Invalid(
+                "text_too_long", lang=language, length=len(composed), limit=SMS_BODY_LIMIT
+            )
+
+
+def same_text_key(texts: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Return the texts as compared for a repeat: spacing and case do not count."""
+    return tuple(sorted((lang, " ".join(body.casefold().split())) for lang, body in texts.items()))

@@ -10,16 +10,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcast.importfile import ImportResult, ImportRow, RejectedLine
+from broadcast.importfile.merging import fold_name, names_match, phone_key
 from broadcast.texts import broadcast_text
+from broadcast.unreached import Unreached
 from db.models import Beneficiary, BeneficiaryTag, ConsentEvent, ContactPoint, Site
 from gateway.consent import OPT_IN
 from gateway.records import PHONE_CHANNELS
+from gateway.tags import name_tag, tag_labels
 
 BATCH = 500
 CONSENT_SOURCE = "import"
@@ -39,6 +42,9 @@ class ImportReport:
     conflicts: tuple[RejectedLine, ...]
     sites_created: tuple[str, ...]
     contacts_added: int
+    # The organisation's label of every tag of the file, new ones included.
+    tag_labels: dict[str, str] = field(default_factory=dict)
+    tags_created: tuple[str, ...] = ()
 
     @property
     def rejected(self) -> tuple[RejectedLine, ...]:
@@ -54,6 +60,7 @@ class _Tally:
     contacts_added: int = 0
     conflicts: list[RejectedLine] = field(default_factory=list)
     sites_created: list[str] = field(default_factory=list)
+    tags_created: list[str] = field(default_factory=list)
 
 
 def slugify(name: str) -> str:
@@ -78,9 +85,11 @@ async def import_people(
     savepoint = await session.begin_nested()
     try:
         sites = _Sites(session, organisation_id, default_site_id, tally)
+        labels = await _name_tags(session, result, organisation_id, tally)
+        unreached = await Unreached.load(session, organisation_id)
         for start in range(0, len(result.rows), BATCH):
             batch = result.rows[start : start + BATCH]
-            await _import_batch(session, batch, organisation_id, sites, source, tally)
+            await _import_batch(session, batch, organisation_id, sites, unreached, source, tally)
             if progress is not None:
                 progress(len(batch))
     except BaseException:
@@ -99,7 +108,24 @@ async def import_people(
         conflicts=tuple(tally.conflicts),
         sites_created=tuple(tally.sites_created),
         contacts_added=tally.contacts_added,
+        tag_labels=labels,
+        tags_created=tuple(tally.tags_created),
     )
+
+
+async def _name_tags(
+    session: AsyncSession, result: ImportResult, organisation_id: int, tally: _Tally
+) -> dict[str, str]:
+    """Give the file's new tags a label, as first written; return every tag's label."""
+    known = await tag_labels(session, organisation_id=organisation_id)
+    for seen in result.tags:
+        if seen.tag not in known:
+            written = seen.written[0] if seen.written else None
+            await name_tag(session, organisation_id=organisation_id, tag=seen.tag, written=written)
+            tally.tags_created.append(seen.tag)
+    if tally.tags_created:
+        known = await tag_labels(session, organisation_id=organisation_id)
+    return {seen.tag: known.get(seen.tag, seen.tag) for seen in result.tags}
 
 
 class _Sites:
@@ -142,6 +168,7 @@ async def _import_batch(
     rows: Sequence[ImportRow],
     organisation_id: int,
     sites: _Sites,
+    unreached: Unreached,
     source: str,
     tally: _Tally,
 ) -> None:
@@ -149,8 +176,14 @@ async def _import_batch(
     people = await _people(session, {bid for bid, _org in owners.values()})
     tags = await _tags(session, set(people))
     new_contacts: list[ContactPoint] = []
+    new_people: list[tuple[ImportRow, Beneficiary]] = []
     for row in rows:
         found = {owners[key] for key in _keys(row) if key in owners}
+        if found and not row.shared_phone and _someone_else(row, found, people):
+            row = replace(row, shared_phone=True, telegram_chat_id=None)
+        if row.shared_phone or (row.phone is None and row.telegram_chat_id is None):
+            await _import_unreached(session, row, organisation_id, sites, unreached, tally)
+            continue
         if any(org != organisation_id for _bid, org in found):
             tally.conflicts.append(_conflict(row, "other_organisation_contact"))
             continue
@@ -173,14 +206,13 @@ async def _import_batch(
             else:
                 tally.unchanged += 1
             continue
-        person = _new_person(row, organisation_id, await sites.site_id(row.site))
-        session.add(person)
-        await session.flush()
+        new_people.append((row, _new_person(row, organisation_id, await sites.site_id(row.site))))
+    # One flush for the batch's new people: the file holds each contact once, merged already.
+    session.add_all(person for _row, person in new_people)
+    await session.flush()
+    for row, person in new_people:
         session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in sorted(row.tags))
-        contacts = _missing_contacts(person.id, row, owners)
-        new_contacts += contacts
-        for contact in contacts:  # a later line with the same contact finds this person
-            owners[(contact.channel, contact.address)] = (person.id, organisation_id)
+        new_contacts += _missing_contacts(person.id, row, owners)
         tally.created += 1
     session.add_all(new_contacts)
     await session.flush()
@@ -197,6 +229,53 @@ async def _import_batch(
     )
     tally.contacts_added += len(new_contacts)
     await session.flush()
+
+
+def _someone_else(
+    row: ImportRow, found: set[tuple[int, int]], people: dict[int, Beneficiary]
+) -> bool:
+    """Tell whether the known owner of a line's number is another person by name."""
+    owner = people.get(next(iter(found))[0]) if len(found) == 1 else None
+    if owner is None or next(iter(found))[1] != owner.organisation_id:
+        return False
+    known = fold_name(owner.first_name, owner.last_name)
+    return not names_match(known, fold_name(row.first_name, row.last_name))
+
+
+async def _import_unreached(
+    session: AsyncSession,
+    row: ImportRow,
+    organisation_id: int,
+    sites: _Sites,
+    unreached: Unreached,
+    tally: _Tally,
+) -> None:
+    """Save a person without a contact of their own: a shared phone, or a landline only."""
+    number = phone_key(row)
+    if number is None:
+        return
+    known_id = unreached.find(number, row)
+    if known_id is not None:
+        person = await session.get_one(Beneficiary, known_id)
+        changed = _fill(person, row, site_id=None)
+        present = set(
+            await session.scalars(
+                select(BeneficiaryTag.tag).where(BeneficiaryTag.beneficiary_id == known_id)
+            )
+        )
+        added = sorted(row.tags - present)
+        session.add_all(BeneficiaryTag(beneficiary_id=known_id, tag=t) for t in added)
+        if changed or added:
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+        return
+    person = _new_person(row, organisation_id, await sites.site_id(row.site))
+    session.add(person)
+    await session.flush()
+    session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in sorted(row.tags))
+    unreached.add(number, person.id, row)
+    tally.created += 1
 
 
 def _keys(row: ImportRow) -> list[tuple[str, str]]:
@@ -256,17 +335,28 @@ def _fill(person: Beneficiary, row: ImportRow, *, site_id: int | None) -> bool:
     if row.email and "email" not in person.fields:
         person.fields = {**person.fields, "email": row.email}
         changed = True
+    known = {p.get("number") for p in person.fields.get("phones", []) if isinstance(p, dict)}
+    missing = [{"number": n, "kind": k} for n, k in row.other_phones if n not in known]
+    if missing:
+        person.fields = {**person.fields, "phones": [*person.fields.get("phones", []), *missing]}
+        changed = True
     return changed
 
 
 def _new_person(row: ImportRow, organisation_id: int, site_id: int) -> Beneficiary:
+    fields: dict[str, object] = {"email": row.email} if row.email else {}
+    if row.other_phones:
+        fields["phones"] = [{"number": n, "kind": k} for n, k in row.other_phones]
+    if row.shared_phone and row.phone:
+        # Reached through the contact of the person of the file who owns this number.
+        fields["shared_phone"] = row.phone
     return Beneficiary(
         organisation_id=organisation_id,
         site_id=site_id,
         first_name=(row.first_name or "")[:100] or None,
         last_name=(row.last_name or "")[:100] or None,
         language=row.language or "fr",
-        fields={"email": row.email} if row.email else {},
+        fields=fields,
     )
 
 

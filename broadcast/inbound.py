@@ -7,36 +7,60 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import BroadcastReply, Message, Organisation
+from broadcast.texts import broadcast_text
+from db.models import Broadcast, BroadcastReply, Message, Organisation
 from db.session import insert_ignore
+from gateway.exchange import Origin
 from gateway.inbound import InboundContext
 
 ORIGIN_KIND = "broadcast"
+REPLY_ORIGIN_KIND = "broadcast_reply"
 # Organisation setting: for how many days after a broadcast a message counts as a reply to it.
 REPLY_DAYS_SETTING = "broadcast_reply_days"
 DEFAULT_REPLY_DAYS = 7
 
 
 async def attach_reply(ctx: InboundContext) -> bool:
-    """Attach a message to the last broadcast the person got; never take the message."""
+    """Attach a message to the last broadcast the person got.
+
+    The first answer to a broadcast is acknowledged with the broadcast's reply text and taken,
+    so that no conversation answers it with words meant for another moment ("the centre is
+    open…" after "the centre is closed"); later messages go on to the other handlers.
+    """
     broadcast_id = await replied_broadcast(
         ctx.session,
         beneficiary_id=ctx.person.id,
         organisation_id=ctx.person.organisation_id,
         at=ctx.message.created_at,
     )
-    if broadcast_id is not None:
-        await insert_ignore(
-            ctx.session,
-            BroadcastReply.__table__,  # type: ignore[arg-type]
-            {
-                "broadcast_id": broadcast_id,
-                "message_id": ctx.message.id,
-                "beneficiary_id": ctx.person.id,
-                "created_at": ctx.message.created_at,
-            },
+    if broadcast_id is None:
+        return False
+    earlier = await ctx.session.scalar(
+        select(BroadcastReply.id)
+        .where(
+            BroadcastReply.broadcast_id == broadcast_id,
+            BroadcastReply.beneficiary_id == ctx.person.id,
         )
-    return False
+        .limit(1)
+    )
+    await insert_ignore(
+        ctx.session,
+        BroadcastReply.__table__,  # type: ignore[arg-type]
+        {
+            "broadcast_id": broadcast_id,
+            "message_id": ctx.message.id,
+            "beneficiary_id": ctx.person.id,
+            "created_at": ctx.message.created_at,
+        },
+    )
+    if earlier is not None:
+        return False
+    chosen = await ctx.session.scalar(
+        select(Broadcast.reply_text).where(Broadcast.id == broadcast_id)
+    )
+    text = chosen or broadcast_text("reply_received", ctx.person.language)
+    await ctx.reply(text, origin=Origin(REPLY_ORIGIN_KIND, str(broadcast_id)))
+    return True
 
 
 async def replied_broadcast(

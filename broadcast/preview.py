@@ -16,7 +16,7 @@ from sqlalchemy import String, func, null, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcast.audience import Audience
-from broadcast.composition import Personal, compose, text_language, uses_field
+from broadcast.composition import Personal, check_length, compose, text_language, uses_field
 from broadcast.cost import ChannelCost, CostEstimate, estimate_cost
 from db.models import Beneficiary, Site
 from gateway.encoding import Encoding, SmsAnalysis, analyze_sms
@@ -72,7 +72,11 @@ async def preview_texts(
     stop_notice: bool,
     prices: Mapping[str, Decimal],
 ) -> Preview:
-    """Return the preview of every text for this audience, with the estimated costs."""
+    """Return the preview of every text for this audience, with the estimated costs.
+
+    Raises Invalid when a text with its STOP notice is longer than the provider accepts.
+    """
+    check_length(texts, stop_notice=stop_notice)
     tallies = {language: _Tally(set(), {}, {}) for language in texts}
     by_name = uses_field(texts, "first_name")
     by_site = uses_field(texts, "site")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -13,10 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from broadcast import repository
 from broadcast.audience import Audience, AudienceFilter, AudienceSources, resolve_audience
-from broadcast.composition import check_texts
+from broadcast.composition import check_length, check_texts, same_text_key
 from broadcast.preview import Preview, preview_texts
-from broadcast.texts import Invalid, NotAllowed, NotFound, WrongState
-from db.models import Broadcast, BroadcastText, Organisation
+from broadcast.texts import Invalid, NotAllowed, NotFound, Repeated, WrongState
+from db.models import Beneficiary, Broadcast, BroadcastRecipient, BroadcastText, Organisation
 from gateway.outbox import cancel_queued
 
 DRAFT = "draft"
@@ -26,6 +26,9 @@ SENDING = "sending"
 DONE = "done"
 CANCELLED = "cancelled"
 CANCELLABLE = frozenset({DRAFT, PENDING_APPROVAL, SCHEDULED, SENDING})
+SUBMITTED = (PENDING_APPROVAL, SCHEDULED, SENDING, DONE)
+# The same text to the same people again within this time needs an explicit confirmation.
+REPEAT_WINDOW = timedelta(hours=24)
 # Organisation setting: above this many recipients, a second staff member must approve.
 APPROVAL_SETTING = "broadcast_approval_above"
 ORIGIN_KIND = repository.ORIGIN_KIND
@@ -42,6 +45,8 @@ class Draft:
     stop_notice: bool = True
     send_at: datetime | None = None
     expires_at: datetime | None = None
+    # What a reply gets; None: the catalogue's acknowledgement.
+    reply_text: str | None = None
 
 
 def texts_of(broadcast: Broadcast) -> dict[str, str]:
@@ -89,6 +94,7 @@ def _apply(broadcast: Broadcast, draft: Draft) -> None:
     broadcast.audience = draft.audience.to_json()
     broadcast.urgent = draft.urgent
     broadcast.stop_notice = draft.stop_notice
+    broadcast.reply_text = draft.reply_text
     broadcast.send_at = draft.send_at
     broadcast.expires_at = draft.expires_at
 
@@ -173,17 +179,25 @@ async def submit_broadcast(
     sources: AudienceSources,
     organisation_id: int | None = None,
     send_at: datetime | None = None,
+    confirm_repeat: bool = False,
 ) -> Broadcast:
-    """Send a draft, at `send_at` or its own time: scheduled, or waiting for a second person."""
+    """Send a draft, at `send_at` or its own time: scheduled, or waiting for a second person.
+
+    The same text sent within a day to some of the same people is refused unless
+    `confirm_repeat` says it is meant.
+    """
     broadcast = await load_broadcast(
         session, broadcast_id=broadcast_id, organisation_id=organisation_id, lock=True
     )
     if broadcast.status != DRAFT:
         raise WrongState("not_submittable", status=broadcast.status)
+    check_length(texts_of(broadcast), stop_notice=broadcast.stop_notice)
     audience = await audience_of(session, broadcast, now=now, sources=sources)
     count = await session.scalar(select(func.count()).select_from(audience.ids().subquery()))
     if not count:
         raise Invalid("empty_audience")
+    if not confirm_repeat:
+        await refuse_repeat(session, broadcast, audience, now=now, sources=sources)
     threshold = await approval_threshold(session, organisation_id=broadcast.organisation_id)
     broadcast.recipient_count = count
     broadcast.submitted_at = now
@@ -197,6 +211,47 @@ async def submit_broadcast(
     broadcast.status = PENDING_APPROVAL if needs_approval else SCHEDULED
     await session.flush()
     return broadcast
+
+
+async def refuse_repeat(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    audience: Audience,
+    *,
+    now: datetime,
+    sources: AudienceSources,
+) -> None:
+    """Raise Repeated if the same text went to some of this audience in the last day."""
+    wanted = same_text_key(texts_of(broadcast))
+    earlier = await session.scalars(
+        select(Broadcast)
+        .options(selectinload(Broadcast.texts))
+        .where(
+            Broadcast.organisation_id == broadcast.organisation_id,
+            Broadcast.id != broadcast.id,
+            Broadcast.status.in_(SUBMITTED),
+            Broadcast.submitted_at >= now - REPEAT_WINDOW,
+        )
+        .order_by(Broadcast.submitted_at.desc())
+    )
+    for other in earlier:
+        if same_text_key(texts_of(other)) != wanted:
+            continue
+        if other.materialised_at is not None:
+            reached = select(BroadcastRecipient.beneficiary_id).where(
+                BroadcastRecipient.broadcast_id == other.id
+            )
+        else:
+            reached = (await audience_of(session, other, now=now, sources=sources)).ids()
+        common = await session.scalar(
+            select(func.count()).select_from(
+                audience.ids().where(Beneficiary.id.in_(reached)).subquery()
+            )
+        )
+        if common:
+            raise Repeated(
+                "repeated_text", other=other.id, title=other.title, count=common, hours=24
+            )
 
 
 async def approve_broadcast(

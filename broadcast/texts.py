@@ -36,6 +36,10 @@ class Invalid(BroadcastError):
     """The request cannot be carried out as written."""
 
 
+class Repeated(BroadcastError):
+    """The same text already went to some of the same people lately: confirm to send again."""
+
+
 class WrongState(BroadcastError):
     """The broadcast is not in a state that allows this."""
 

@@ -2,15 +2,73 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 import phonenumbers
 
 from db.errors import InvalidError
 
 DEFAULT_REGION = "FR"
+_DIGITS = re.compile(r"\d")
+# French overseas departments are dialled 0690…, 0692… from France but have their own country
+# codes: a number invalid in France is tried there before being refused.
+FRENCH_OVERSEAS_REGIONS = ("GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "NC", "PF", "WF")
+# Numbers that can take an SMS; the others (fixed lines, free and premium numbers) cannot.
+SMS_KINDS = frozenset({"mobile", "fixed_or_mobile"})
+_KINDS = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_or_mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll_free",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium",
+    phonenumbers.PhoneNumberType.SHARED_COST: "shared_cost",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+}
 
 
 class InvalidPhoneNumber(ValueError, InvalidError):
     """A text that cannot be read as a phone number."""
+
+
+# "06 12 34 56 78", "06.12.34.56.78": read against France's own number plan without a full parse.
+_FRENCH_NATIONAL = re.compile(r"0(\d{9})")
+_SPACING = re.compile(r"[\s.\-]")
+
+
+def read_phone(raw: str, *, region: str = DEFAULT_REGION) -> tuple[str, str]:
+    """Return the E.164 form of a phone number and its kind of line (see phone_kind)."""
+    if region == "FR":
+        national = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
+        kind = _french_kind(national.group(1)) if national else None
+        if national and kind is not None:
+            return "+33" + national.group(1), kind
+    number = normalize_phone(raw, region=region)
+    return number, phone_kind(number)
+
+
+@cache
+def _french_plan() -> tuple[tuple[re.Pattern[str], str], ...]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    assert metadata is not None
+    descriptions = (
+        (metadata.mobile, "mobile"),
+        (metadata.fixed_line, "fixed"),
+        (metadata.toll_free, "toll_free"),
+        (metadata.premium_rate, "premium"),
+        (metadata.shared_cost, "shared_cost"),
+        (metadata.voip, "voip"),
+    )
+    return tuple(
+        (re.compile(d.national_number_pattern), kind)
+        for d, kind in descriptions
+        if d is not None and d.national_number_pattern
+    )
+
+
+def _french_kind(national: str) -> str | None:
+    # The same patterns phonenumbers matches a French number against, in the same order.
+    return next((kind for pattern, kind in _french_plan() if pattern.fullmatch(national)), None)
 
 
 def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
@@ -22,6 +80,29 @@ def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumber(f"numéro illisible : {exc}") from exc
+    if not phonenumbers.is_valid_number(parsed) and region == "FR" and not text.startswith("+"):
+        parsed = next(
+            (
+                overseas
+                for overseas in (phonenumbers.parse(text, r) for r in FRENCH_OVERSEAS_REGIONS)
+                if phonenumbers.is_valid_number(overseas)
+            ),
+            parsed,
+        )
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumber("numéro invalide")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_kind(e164: str) -> str:
+    """Return what kind of line a number is: mobile, fixed, toll_free, premium, voip…"""
+    parsed = phonenumbers.parse(e164, None)
+    return _KINDS.get(phonenumbers.number_type(parsed), "other")
+
+
+def mask_phone(phone: str) -> str:
+    """Hide all but the last two digits, for logs and screens that do not need the number."""
+    digits = _DIGITS.findall(phone)
+    if len(digits) <= 2:
+        return "*" * len(digits)
+    return "+" + "*" * (len(digits) - 2) + "".join(digits[-2:])

@@ -13,6 +13,8 @@ import holidays
 # Long enough to cross any run of closed days a real window can have (one year and a margin).
 SEARCH_DAYS = 400
 DEFAULT_WEEKDAYS = frozenset(range(6))  # 0 = Monday … 5 = Saturday; Sunday closed
+# A message placed "before the window closes" goes this long before it does.
+LAST_MINUTE = timedelta(minutes=1)
 _KEYS = frozenset({"timezone", "weekdays", "start", "end", "closed_on_public_holidays"})
 
 
@@ -86,6 +88,28 @@ def next_opening(window: SendingWindow, at: datetime) -> datetime:
         if opening >= at_utc:
             return opening
     raise ValueError(f"la fenêtre d'envoi ne s'ouvre pas dans les {SEARCH_DAYS} prochains jours")
+
+
+def last_open_before(window: SendingWindow, at: datetime, *, within: timedelta) -> datetime | None:
+    """Return the last instant before `at`, no further back than `within`, when it is open.
+
+    That is the last minute before the window closed, on the last open day; None if the window
+    was closed all that time.
+    """
+    at_utc = _aware(at).astimezone(UTC)
+    zone = _zone(window.timezone)
+    today = at_utc.astimezone(zone).date()
+    for offset in range(within.days + 2):
+        day = today - timedelta(days=offset)
+        if not _day_open(window, day):
+            continue
+        closing = datetime.combine(day, window.end, tzinfo=zone).astimezone(UTC)
+        last = min(closing - LAST_MINUTE, at_utc - LAST_MINUTE)
+        opening = datetime.combine(day, window.start, tzinfo=zone).astimezone(UTC)
+        if last < opening:
+            continue  # `at` is before this day's opening
+        return last if at_utc - last <= within else None
+    return None
 
 
 def _day_open(window: SendingWindow, day: date) -> bool:

@@ -16,6 +16,7 @@ from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
 from gateway.phones import normalize_phone
 from gateway.privacy.digest import digest_known
+from gateway.tags import fold_tags
 
 PHONE_CHANNELS = frozenset({"sms", "simulator"})
 # Put on a person whose address had been erased: staff decide, nothing is silently recreated.
@@ -194,8 +195,8 @@ async def _person_with_same_phone(
 
 
 async def set_tags(session: AsyncSession, person: Beneficiary, tags: Iterable[str]) -> None:
-    """Replace a person's tags with the given ones, normalised to lower case."""
-    wanted = sorted({t.strip().lower() for t in tags if t.strip()})
+    """Replace a person's tags with the given ones, folded to their codes ("Isolée" is "isole")."""
+    wanted = sorted(set(fold_tags(tags)))
     await session.execute(delete(BeneficiaryTag).where(BeneficiaryTag.beneficiary_id == person.id))
     session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in wanted)
     await session.flush()

@@ -30,6 +30,7 @@ from lien.api import (
     outbox,
     privacy,
     simulator,
+    tags,
     tickets,
 )
 from lien.console import install_console
@@ -89,7 +90,7 @@ def create_app(
     app.add_exception_handler(LienError, lien_refusal)
     app.add_exception_handler(DBAPIError, database_refusal)
     app.add_exception_handler(OverflowError, database_refusal)
-    domains = (calendar, events, enrollments, mail, tickets, directory, broadcasts, imports)
+    domains = (calendar, events, enrollments, mail, tickets, directory, broadcasts, imports, tags)
     for module in (
         webhooks,
         beneficiaries,

@@ -38,6 +38,7 @@ class RosterLine:
     offer: str | None
     attended: bool | None
     reminders: list[ReminderState]
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ async def roster(session: AsyncSession, *, occurrence_id: int) -> Roster:
                 offer=answer.offer if answer else None,
                 attended=answer.attended if answer else None,
                 reminders=reminders.get(pid, []),
+                note=answer.note if answer else None,
             )
         )
     return Roster(occurrence, event, lines)

@@ -99,7 +99,11 @@ async def cancel_occurrence(
     log.info("session cancelled", extra={"occurrence_id": occurrence.id, "staff_id": staff_id})
     if not notify:
         return 0
-    return await _tell(session, occurrence, event, key="cancelled_notice", previous=previous)
+    # The reason staff typed is part of the notice, as written (often French only).
+    key = "cancelled_notice_reason" if reason and reason.strip() else "cancelled_notice"
+    return await _tell(
+        session, occurrence, event, key=key, previous=previous, reason=(reason or "").strip()
+    )
 
 
 async def move_occurrence(
@@ -197,7 +201,13 @@ async def on_the_list(session: AsyncSession, occurrence: Occurrence) -> list[int
 
 
 async def _tell(
-    session: AsyncSession, occurrence: Occurrence, event: Event, *, key: str, previous: datetime
+    session: AsyncSession,
+    occurrence: Occurrence,
+    event: Event,
+    *,
+    key: str,
+    previous: datetime,
+    reason: str = "",
 ) -> int:
     people = await on_the_list(session, occurrence)
     langs = await languages(session, people)
@@ -211,6 +221,7 @@ async def _tell(
             words["old_when"] = old
         else:
             words["when"] = session_words(event, start=previous, language=lang, place=place)["when"]
+            words["reason"] = reason
         specs.append(
             automated(
                 beneficiary_id=pid,

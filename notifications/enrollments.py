@@ -201,6 +201,8 @@ async def tell_enrolled(
                 text=text(key, lang, **words),
                 origin=Origin("enrollment", str(enrollment.id)),
                 dedup_key=f"enrollment:{enrollment.id}:{enrollment.status}:{enrollment.position}",
+                # It names the next session: held back by quiet hours past its start, it is moot.
+                expires_at=coming.start if coming is not None else None,
             )
         )
     await queue_messages(session, specs)

@@ -15,7 +15,7 @@ from gateway.exchange import Origin
 from gateway.inbound import InboundContext
 from notifications import schedule
 from notifications.enrollments import enroll
-from notifications.rsvp import AnswerKind, answer
+from notifications.rsvp import NOTE_LENGTH, AnswerKind, answer, rsvp_row
 from notifications.sending import place_of, session_words
 from notifications.states import ACTIVE, CANCELLED, ENROLLED, Conflict
 from notifications.texts import event_text, read_answer, text
@@ -66,6 +66,10 @@ async def handle(ctx: InboundContext, *, now: datetime | None = None) -> bool:
     key = _REPLIES.get(outcome)
     if key is None:
         return False  # too late, or not on the list: a person on the team reads it
+    if reading.note:
+        # "Oui mais en retard": the answer counts, and the team sees what else was said.
+        row = await rsvp_row(ctx.session, occurrence_id=occurrence.id, beneficiary_id=ctx.person.id)
+        row.note = ctx.text.strip()[:NOTE_LENGTH]
     lang = ctx.person.language
     words = session_words(
         event, start=occurrence.start, language=lang, place=await place_of(ctx.session, event)

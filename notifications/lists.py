@@ -37,7 +37,7 @@ async def enroll_list(
     now: datetime,
     beneficiary_ids: Sequence[int] = (),
     phones: Sequence[str] = (),
-    source: str = "import",
+    source: str = "list",
     staff_id: int | None = None,
     create_missing: bool = False,
     notify: bool = True,

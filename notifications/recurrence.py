@@ -1,11 +1,12 @@
 """Recurring sessions: check an RRULE and expand it in local wall time.
 
 A series is an RFC 5545 RRULE plus a local start (naive wall time, e.g. 14:30) in a named
-timezone, so that "14:30" stays 14:30 in Paris on both sides of a DST change. Lien writes every
-reminder ahead of time, so a rule must end (UNTIL or COUNT) within three years of its start.
-COUNT keeps its RFC 5545 meaning: it counts the dates of the rule before any date is skipped
-for a public or school holiday. A wall time inside the spring DST gap (02:00-03:00 in Paris)
-is read with the offset in force before the change.
+timezone, so that "14:30" stays 14:30 in Paris on both sides of a DST change. A rule with an
+end (UNTIL or COUNT) must end within three years of its start; a rule without one goes on, and
+its sessions are written a few weeks ahead as time goes (a rolling horizon). COUNT counts the
+sessions held, as staff mean it ("12 séances"): dates skipped for a public or school holiday
+do not count. A wall time inside the spring DST gap (02:00-03:00 in Paris) is read with the
+offset in force before the change.
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ from notifications.school_holidays import (
 )
 
 MAX_SPAN = relativedelta(years=3)
-NEVER_ENDS = (
-    "la règle ne se termine jamais : indiquez une date de fin ou un nombre de séances "
-    "(Lien prépare tous les rappels à l'avance)"
-)
 END_BEFORE_START = "l'heure de fin doit être après l'heure de début"
 _FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
 _TIME_PARTS = frozenset({"BYHOUR", "BYMINUTE", "BYSECOND"})
@@ -81,23 +78,58 @@ def series_local_starts(
     tz: str,
     skip_public_holidays: bool = False,
     school_zone: str | None = None,
+    until_local: datetime | None = None,
 ) -> list[datetime]:
-    """Return every local start of the series, holidays skipped, after checking the rule."""
+    """Return every local start of the series, holidays skipped, after checking the rule.
+
+    A rule without an end is expanded to three years after its start, or to `until_local`
+    when that is later (the end of the sessions being written).
+    """
     if dtstart_local.tzinfo is not None:
         raise ValueError("dtstart_local must be a naive local wall time")
     zone = _zone(tz)
     parts = split_rule(rrule)
     _check_shape(parts, rrule)
     limit = datetime.combine((dtstart_local + MAX_SPAN).date(), time.max)
+    if "UNTIL" not in parts and "COUNT" not in parts and until_local is not None:
+        limit = until_local  # only as far as sessions are being written
     starts = _starts_within(parts, dtstart_local, zone, limit, rrule)
     if not starts:
         raise RecurrenceError("la règle ne produit aucune séance")
-    kept = _without_holidays(starts, skip_public_holidays, school_zone)
+    if "COUNT" in parts:
+        kept = _first_held(
+            starts, _positive_int(parts["COUNT"], rrule), skip_public_holidays, school_zone, limit
+        )
+    else:
+        kept = _without_holidays(starts, skip_public_holidays, school_zone)
     if not kept:
         raise RecurrenceError(
             "aucune séance ne reste une fois retirés les jours fériés et les vacances scolaires"
         )
     return kept
+
+
+def _first_held(
+    starts: list[datetime],
+    count: int,
+    skip_public_holidays: bool,
+    school_zone: str | None,
+    limit: datetime,
+) -> list[datetime]:
+    """Return the first `count` dates left once holidays are out, looking no further than needed.
+
+    Holidays are only known for a few school years: the dates are read in growing slices.
+    """
+    end = count
+    while True:
+        kept = _without_holidays(starts[:end], skip_public_holidays, school_zone)
+        if len(kept) >= count:
+            return kept[:count]
+        if end >= len(starts):
+            if kept:
+                raise _too_long(limit)
+            return kept
+        end = min(len(starts), end + max(count - len(kept), 4))
 
 
 def expand_occurrences(
@@ -131,6 +163,7 @@ def expand_occurrences(
         tz=tz,
         skip_public_holidays=skip_public_holidays,
         school_zone=school_zone,
+        until_local=window[1].astimezone(zone).replace(tzinfo=None),
     )
     cancelled_utc = {_utc(start) for start in cancelled}
     moved_local = {_utc(old): _wall_time(new, zone) for old, new in (moved or {}).items()}
@@ -161,30 +194,32 @@ def _check_shape(parts: Mapping[str, str], rrule: str) -> None:
         raise RecurrenceError(
             "indiquez soit une date de fin soit un nombre de séances, pas les deux"
         )
-    if "UNTIL" not in parts and "COUNT" not in parts:
-        raise RecurrenceError(NEVER_ENDS)
 
 
 def _starts_within(
     parts: Mapping[str, str], dtstart: datetime, zone: ZoneInfo, limit: datetime, rrule: str
 ) -> list[datetime]:
-    """Expand the rule up to its end, refusing an end more than MAX_SPAN after the start."""
-    too_long = RecurrenceError(
-        f"la règle dépasse 3 ans : elle doit se terminer au plus tard le {limit:%d/%m/%Y}"
-    )
+    """Expand the rule up to its end (or `limit`), refusing an end after `limit`.
+
+    With COUNT every date up to `limit` is returned: the count applies once holidays are out.
+    """
     bounded = {name: value for name, value in parts.items() if name not in {"UNTIL", "COUNT"}}
     if "UNTIL" in parts:
         until = _until_local(parts["UNTIL"], zone, rrule)
         if until > limit:
-            raise too_long
+            raise _too_long(limit)
         bounded["UNTIL"] = until.strftime(_STAMP)
         return _build(bounded, dtstart, rrule)
-    count = _positive_int(parts["COUNT"], rrule)
+    if "COUNT" in parts:
+        _positive_int(parts["COUNT"], rrule)
     bounded["UNTIL"] = limit.strftime(_STAMP)
-    starts = _build(bounded, dtstart, rrule)
-    if starts and len(starts) < count:
-        raise too_long
-    return starts[:count]
+    return _build(bounded, dtstart, rrule)
+
+
+def _too_long(limit: datetime) -> RecurrenceError:
+    return RecurrenceError(
+        f"la règle dépasse 3 ans : elle doit se terminer au plus tard le {limit:%d/%m/%Y}"
+    )
 
 
 def _build(parts: Mapping[str, str], dtstart: datetime, rrule: str) -> list[datetime]:

@@ -8,7 +8,6 @@ from enum import StrEnum
 
 from notifications.recurrence import (
     END_BEFORE_START,
-    NEVER_ENDS,
     RecurrenceError,
     split_rule,
 )
@@ -29,7 +28,8 @@ class RecurrencePattern:
 
     Weekdays count from 0 (Monday) to 6 (Sunday). Weekly: one or more weekdays, every
     `interval` weeks. Monthly: one weekday and `week_of_month` (1 to 4, or -1 for the last),
-    every `interval` months. Exactly one of `until` (last possible date) or `count`.
+    every `interval` months. At most one of `until` (last possible date) or `count` (sessions
+    held); with neither the series goes on.
     """
 
     frequency: Frequency
@@ -71,7 +71,7 @@ def to_rrule(pattern: RecurrencePattern) -> str:
     if pattern.until is not None:
         # A floating local end of day, as the series start is a floating local time.
         parts.append(f"UNTIL={pattern.until:%Y%m%d}T235959")
-    else:
+    elif pattern.count is not None:
         parts.append(f"COUNT={pattern.count}")
     return ";".join(parts)
 
@@ -168,8 +168,6 @@ def _frequency_problems(pattern: RecurrencePattern) -> list[str]:
 def _end_problems(pattern: RecurrencePattern) -> list[str]:
     if pattern.until is not None and pattern.count is not None:
         return ["indiquez soit une date de fin soit un nombre de séances, pas les deux"]
-    if pattern.until is None and pattern.count is None:
-        return [NEVER_ENDS]
     if pattern.until is not None and pattern.until < pattern.start_date:
         return ["la date de fin est avant la date de début"]
     if pattern.count is not None and pattern.count < 1:

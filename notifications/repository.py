@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, literal, select, union, update
+from sqlalchemy import ColumnElement, String, exists, literal, select, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,14 @@ from gateway import statuses
 from gateway.exchange import log_status
 from notifications.states import ACCEPTED, ENROLLED, NO
 
-REMINDER_COLUMNS = ["occurrence_id", "beneficiary_id", "offset_key", "due_at", "created_at"]
+REMINDER_COLUMNS = [
+    "occurrence_id",
+    "beneficiary_id",
+    "offset_key",
+    "due_at",
+    "created_at",
+    "skipped_reason",
+]
 
 
 def upsert_table(session: AsyncSession, model: type[Base]) -> Any:
@@ -47,6 +54,8 @@ class PlannedReminder:
     event_id: int
     offset_key: str
     due_at: datetime
+    # Written already skipped, with why (outside sending hours too close to another one).
+    skipped_reason: str | None = None
 
 
 async def plan_reminders(
@@ -91,6 +100,7 @@ def _expected_people(
         literal(item.offset_key),
         literal(item.due_at, UTCDateTime()),
         literal(now, UTCDateTime()),
+        literal(item.skipped_reason, String(200)),
     ).where(~declined)
     if beneficiary_ids is not None:
         source = source.where(people.c.beneficiary_id.in_(beneficiary_ids))

@@ -31,6 +31,8 @@ from notifications.texts import text, yes_no_choices
 
 # An offer nobody answered goes to the next person after this long.
 OFFER_WAIT = timedelta(hours=6)
+# What a person said with their answer, kept for the team.
+NOTE_LENGTH = 300
 _DEAD = (statuses.FAILED, statuses.EXPIRED, statuses.SUPPRESSED, statuses.CANCELLED)
 
 

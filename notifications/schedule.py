@@ -9,9 +9,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Event, Occurrence, Site
+from db.models import Event, Occurrence, Organisation, Site
+from gateway.policy import window_from_settings
+from gateway.quiet_hours import SendingWindow
 from notifications import repository
 from notifications.offsets import parse_offsets
+from notifications.placement import place_reminders
 from notifications.recurrence import Occurrence as SeriesDate
 from notifications.recurrence import expand_occurrences
 from notifications.school_holidays import estimated_after
@@ -159,6 +162,15 @@ async def next_occurrence(
     return sessions[0] if sessions else None
 
 
+async def _window_of(session: AsyncSession, event: Event) -> SendingWindow:
+    settings = await session.scalar(
+        select(Organisation.settings)
+        .join(Site, Site.organisation_id == Organisation.id)
+        .where(Site.id == event.site_id)
+    )
+    return window_from_settings(settings or {})
+
+
 async def plan_event_reminders(
     session: AsyncSession,
     *,
@@ -171,15 +183,26 @@ async def plan_event_reminders(
     if event.status != ACTIVE:
         return 0
     offsets = parse_offsets(event.reminder_offsets)
+    window = await _window_of(session, event)
     planned = []
     for occurrence in await upcoming(
         session, event_id=event.id, now=now, occurrence_ids=occurrence_ids
     ):
-        for offset in offsets:
-            due = offset.due_at(occurrence.start, tz=event.timezone)
+        dues = [(o.key, o.due_at(occurrence.start, tz=event.timezone)) for o in offsets]
+        for placed in place_reminders(dues, start=occurrence.start, window=window):
             # A time already past is not written: a late enrolment gets the later reminders.
-            if now < due < occurrence.start:
-                planned.append(repository.PlannedReminder(occurrence.id, event.id, offset.key, due))
+            if now < placed.due_at < occurrence.start or (
+                placed.skipped_reason is not None and now < placed.due_at
+            ):
+                planned.append(
+                    repository.PlannedReminder(
+                        occurrence.id,
+                        event.id,
+                        placed.key,
+                        placed.due_at,
+                        skipped_reason=placed.skipped_reason,
+                    )
+                )
     return await repository.plan_reminders(
         session, planned, now=now, beneficiary_ids=beneficiary_ids
     )

@@ -10,7 +10,7 @@ ACTIVE, ARCHIVED = "active", "archived"
 SCHEDULED, MOVED, CANCELLED = "scheduled", "moved", "cancelled"
 
 ENROLLED, WAITLISTED, WITHDRAWN = "enrolled", "waitlisted", "withdrawn"
-SOURCES = ("staff", "import", "keyword")
+SOURCES = ("staff", "list", "import", "keyword")
 
 YES, NO = "yes", "no"
 OFFERED, ACCEPTED, DECLINED, LAPSED = "offered", "accepted", "declined", "lapsed"

@@ -11,11 +11,11 @@ from typing import Any
 from gateway.catalogue import DEFAULT_LANGUAGE, load_catalogue, render
 from gateway.channels.base import Choice
 from gateway.keywords import fold
+from notifications.answers import read_plain_answer
 
 CATALOGUE = Path(__file__).parent / "texts.yaml"
 # What a staff-written reminder template may use.
 TEMPLATE_FIELDS = frozenset({"title", "when", "place", "text"})
-SHORT_ANSWER_WORDS = 4
 
 
 def text(key: str, language: str | None, **params: Any) -> str:
@@ -72,6 +72,8 @@ class Answer:
     yes: bool | None = None
     number: int | None = None
     activities: bool = False
+    # The message says more than yes or no ("oui mais en retard"): staff should read it.
+    note: bool = False
 
 
 @functools.cache
@@ -84,12 +86,9 @@ def read_answer(message: str) -> Answer | None:
     """Read a message as an answer Lien understands ("2", "OUI", "non merci"), or None."""
     words = fold(message).split()
     if len(words) > 1:
-        # "Oui merci" is an answer; a longer message is left to staff, who read it.
-        first = words[0]
-        if len(words) > SHORT_ANSWER_WORDS or len(first) < 2:
-            return None
-        yes = _yes_or_no(first)
-        return None if yes is None else Answer(yes=yes)
+        # "Non merci je peux pas", "oui mais en retard"; what stays unclear is left to staff.
+        plain = read_plain_answer(message)
+        return None if plain is None else Answer(yes=plain.yes, note=plain.note)
     word = "".join(words)
     if not word:
         return None
@@ -98,7 +97,8 @@ def read_answer(message: str) -> Answer | None:
     number = int(word) if word.isdigit() and len(word) <= 2 else None
     yes = _yes_or_no(word)
     if yes is None and number is None:
-        return None
+        plain = read_plain_answer(message)  # "empêchée", "absent"
+        return None if plain is None else Answer(yes=plain.yes, note=plain.note)
     return Answer(yes=yes, number=number)
 
 

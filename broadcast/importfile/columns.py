@@ -22,6 +22,8 @@ FIELDS = (
     "email",
 )
 CONTACT_FIELDS = frozenset({"phone", "telegram_chat_id"})
+# Given as the field of a heading in a mapping: leave that column out.
+IGNORE = "ignore"
 # Title lines above the headings are common; the headings are looked for this far down.
 HEADER_SEARCH_ROWS = 10
 
@@ -29,11 +31,36 @@ HEADER_SEARCH_ROWS = 10
 # "Téléphone portable" is a phone and "Nom du site" is a site.
 _WORD_RULES: tuple[tuple[str, frozenset[str]], ...] = (
     ("telegram_chat_id", frozenset({"telegram"})),
-    ("phone", frozenset({"telephone", "telephones", "tel", "portable", "mobile", "gsm", "phone"})),
+    (
+        "phone",
+        frozenset({"telephone", "telephones", "tel", "portable", "mobile", "gsm", "phone", "fixe"}),
+    ),
     ("email", frozenset({"email", "mail", "courriel"})),
     ("language", frozenset({"langue", "langues", "language", "languages"})),
-    ("tags", frozenset({"tag", "tags", "categorie", "categories", "etiquette", "etiquettes"})),
-    ("site", frozenset({"site", "sites"})),
+    (
+        "tags",
+        frozenset(
+            {
+                "tag",
+                "tags",
+                "categorie",
+                "categories",
+                "etiquette",
+                "etiquettes",
+                "situation",
+                "situations",
+                "public",
+                "publics",
+                "vulnerabilite",
+                "vulnerabilites",
+                "fragilite",
+                "fragilites",
+                "profil",
+                "profils",
+            }
+        ),
+    ),
+    ("site", frozenset({"site", "sites", "antenne", "antennes"})),
 )
 _EXACT_HEADINGS: Mapping[str, str] = {
     "numero": "phone",
@@ -73,7 +100,8 @@ def field_for_heading(heading: str, *, column_map: Mapping[str, str]) -> str | N
     """Return the field a column holds, from the explicit map or the usual headings."""
     normalized = normalize_heading(heading)
     if normalized in column_map:
-        return column_map[normalized]
+        chosen = column_map[normalized]
+        return None if chosen == IGNORE else chosen
     if normalized in _EXACT_HEADINGS:
         return _EXACT_HEADINGS[normalized]
     words = set(normalized.split())
@@ -123,6 +151,6 @@ def _layout_of(row: SheetRow, *, column_map: Mapping[str, str]) -> ColumnLayout:
 
 def _normalize_column_map(column_map: Mapping[str, str]) -> dict[str, str]:
     for heading, field in column_map.items():
-        if field not in FIELDS:
+        if field not in (*FIELDS, IGNORE):
             raise ImportFileError(import_message("unknown_field", column=heading, field=field))
     return {normalize_heading(heading): field for heading, field in column_map.items()}

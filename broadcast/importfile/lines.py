@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from broadcast.importfile.columns import ColumnLayout
+from broadcast.importfile.columns import ColumnLayout, normalize_heading
+from broadcast.importfile.phones import read_phones
 from broadcast.importfile.results import ImportRow, LineWarning, RejectedLine
 from broadcast.importfile.sheet import SheetRow
 from broadcast.importfile.texts import import_message
@@ -15,7 +16,6 @@ from broadcast.importfile.values import (
     parse_tags,
     parse_telegram_chat_id,
 )
-from gateway.phones import InvalidPhoneNumber, normalize_phone
 
 LineOutcome = tuple[ImportRow | RejectedLine, tuple[LineWarning, ...]]
 
@@ -23,22 +23,30 @@ LineOutcome = tuple[ImportRow | RejectedLine, tuple[LineWarning, ...]]
 def read_line(row: SheetRow, *, layout: ColumnLayout, region: str) -> LineOutcome:
     """Return the person on a line with the values left out, or the line's rejection."""
     cells = _CellReader(row, layout)
-    phone_text = cells.first("phone")
-    phone = None
-    if phone_text:
-        try:
-            phone = normalize_phone(phone_text, region=region)
-        except InvalidPhoneNumber:
-            return _rejected(row, "invalid_phone", value=phone_text), ()
+    if _is_total(row):
+        return _rejected(row, "total_line"), ()
+    phones = read_phones(cells.all("phone"), region=region)
     warnings: list[LineWarning] = []
     telegram_text = cells.first("telegram_chat_id")
     telegram_chat_id = parse_telegram_chat_id(telegram_text) if telegram_text else None
+    if not phones.numbers and phones.invalid and telegram_chat_id is None:
+        return _rejected(row, "invalid_phone", value=" / ".join(phones.invalid)), ()
+    warnings += [_warning(row, "invalid_phone_ignored", value=text) for text in phones.invalid]
+    sms = phones.sms
+    phone = sms[0].number if sms else None
+    kept = [*sms[1:], *phones.other]
+    for number in kept:
+        code = "second_mobile" if number.takes_sms else f"not_sms_{number.kind}"
+        warnings.append(_warning(row, code, value=number.written))
     if telegram_text and telegram_chat_id is None:
-        if phone is None:
+        if not phones.numbers:
             return _rejected(row, "invalid_telegram", value=telegram_text), ()
         warnings.append(_warning(row, "invalid_telegram_ignored", value=telegram_text))
-    if phone is None and telegram_chat_id is None:
+    if not phones.numbers and telegram_chat_id is None:
         return _rejected(row, "no_contact"), ()
+    written_tags = {
+        code: text for cell in cells.all("tags") for code, text in parse_tags(cell).items()
+    }
     person = ImportRow(
         lines=(row.line,),
         phone=phone,
@@ -46,9 +54,11 @@ def read_line(row: SheetRow, *, layout: ColumnLayout, region: str) -> LineOutcom
         last_name=clean_text(cells.first("last_name")),
         language=cells.parsed("language", parse_language, "unknown_language", warnings),
         site=clean_text(cells.first("site")),
-        tags=frozenset(tag for text in cells.all("tags") for tag in parse_tags(text)),
+        tags=frozenset(written_tags),
         telegram_chat_id=telegram_chat_id,
         email=cells.parsed("email", parse_email, "invalid_email", warnings),
+        other_phones=tuple((n.number, n.kind) for n in kept),
+        written_tags=tuple(written_tags.items()),
     )
     return person, tuple(warnings)
 
@@ -86,6 +96,13 @@ class _CellReader:
         if value is None:
             warnings.append(_warning(self._row, warning_code, value=text))
         return value
+
+
+def _is_total(row: SheetRow) -> bool:
+    first = next((cell for cell in row.cells if cell.strip()), "").lstrip()
+    if first[:1] not in ("T", "t", "S", "s"):
+        return False
+    return normalize_heading(first).startswith(("total", "sous total", "soustotal"))
 
 
 def _rejected(row: SheetRow, code: str, *, value: str = "") -> RejectedLine:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from db.errors import InvalidError
@@ -28,6 +28,12 @@ class ImportRow:
     tags: frozenset[str]
     telegram_chat_id: int | None
     email: str | None
+    # Numbers kept on the record that are not SMS contacts: (E.164, kind of line).
+    other_phones: tuple[tuple[str, str], ...] = ()
+    # Each tag's code and how the file wrote it.
+    written_tags: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    # Another person of the file owns `phone`: this one is reached through that contact.
+    shared_phone: bool = False
 
     @property
     def line(self) -> int:
@@ -66,6 +72,32 @@ class MergedLines:
 
 
 @dataclass(frozen=True)
+class SharedPhone:
+    """Lines giving one phone number to people with different names, kept apart."""
+
+    line: int
+    other_lines: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TagSeen:
+    """A tag of the file: its code, every way it was written, and how many people carry it."""
+
+    tag: str
+    written: tuple[str, ...]
+    people: int
+
+
+@dataclass(frozen=True)
+class SheetSeen:
+    """A sheet of a workbook, read or not, and why."""
+
+    name: str
+    read: bool
+    note: str
+
+
+@dataclass(frozen=True)
 class ImportResult:
     """Everything read from a user file, ready to be shown before anything is saved."""
 
@@ -80,3 +112,6 @@ class ImportResult:
     format: FileFormat
     encoding: str | None  # None for a workbook
     delimiter: str | None  # None for a workbook
+    sheets: tuple[SheetSeen, ...] = ()
+    tags: tuple[TagSeen, ...] = ()
+    shared_phones: tuple[SharedPhone, ...] = ()

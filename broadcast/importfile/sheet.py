@@ -6,9 +6,10 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
 
@@ -24,6 +25,7 @@ _UNSUPPORTED_ZIP_SUFFIXES = frozenset({".ods", ".numbers", ".docx", ".zip"})
 # Excel writes this first line when asked to keep the delimiter with the file.
 _SEP_HINT = re.compile(r"\Asep=(.)\r?\n", re.IGNORECASE)
 _SNIFF_LINES = 50
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,16 @@ class SheetRow:
 
 
 @dataclass(frozen=True)
+class FilledCells:
+    """Merged cells over several lines, whose value was copied to every line they cover."""
+
+    cells: str  # as Excel names them, "E10:E14"
+    first_line: int
+    last_line: int
+    value: str
+
+
+@dataclass(frozen=True)
 class Sheet:
     """The rows of a file, with how it was read."""
 
@@ -42,6 +54,17 @@ class Sheet:
     format: FileFormat
     encoding: str | None
     delimiter: str | None
+    name: str | None = None  # a workbook's sheet
+    filled: tuple[FilledCells, ...] = field(default=())
+
+
+def read_sheets(data: bytes, *, filename: str) -> tuple[Sheet, ...]:
+    """Read a CSV file or every sheet of a workbook; raise ImportFileError if unreadable."""
+    if data.startswith(_ZIP_MAGIC) and PurePath(filename).suffix.lower() not in (
+        _UNSUPPORTED_ZIP_SUFFIXES
+    ):
+        return _read_workbook(data, filename=filename)
+    return (read_sheet(data, filename=filename),)
 
 
 def read_sheet(data: bytes, *, filename: str) -> Sheet:
@@ -54,28 +77,83 @@ def read_sheet(data: bytes, *, filename: str) -> Sheet:
     ):
         raise ImportFileError(import_message("unsupported_format", filename=filename))
     if data.startswith(_ZIP_MAGIC):
-        return _read_workbook(data, filename=filename)
+        return _read_workbook(data, filename=filename)[0]
     return _read_csv(data, filename=filename)
 
 
-def _read_workbook(data: bytes, *, filename: str) -> Sheet:
+def _read_workbook(data: bytes, *, filename: str) -> tuple[Sheet, ...]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # any failure of the parser on an untrusted file means unreadable
         raise ImportFileError(import_message("unreadable_workbook", filename=filename)) from exc
+    sheets = []
     try:
-        worksheet = workbook.worksheets[0]
-        # Some programs write wrong dimensions; without them every stored row is read.
-        worksheet.reset_dimensions()
-        rows = tuple(
-            SheetRow(line=number, cells=tuple(_cell_text(value) for value in values))
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
-        )
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        for worksheet in workbook.worksheets:
+            # Some programs write wrong dimensions; without them every stored row is read.
+            worksheet.reset_dimensions()
+            rows = [
+                SheetRow(line=number, cells=tuple(_cell_text(value) for value in values))
+                for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)
+            ]
+            # Read-only mode does not expose merged cells: they are listed at the sheet's end.
+            path = str(getattr(worksheet, "_worksheet_path", "")).lstrip("/")
+            xml = archive.read(path) if path in archive.namelist() else b""
+            filled = _fill_merged(rows, xml)
+            sheets.append(
+                Sheet(
+                    rows=tuple(rows),
+                    format="xlsx",
+                    encoding=None,
+                    delimiter=None,
+                    name=worksheet.title,
+                    filled=filled,
+                )
+            )
     except Exception as exc:
         raise ImportFileError(import_message("unreadable_workbook", filename=filename)) from exc
     finally:
         workbook.close()
-    return Sheet(rows=rows, format="xlsx", encoding=None, delimiter=None)
+    if not sheets:
+        raise ImportFileError(import_message("unreadable_workbook", filename=filename))
+    return tuple(sheets)
+
+
+def _fill_merged(rows: list[SheetRow], xml: bytes) -> tuple[FilledCells, ...]:
+    """Copy the value of cells merged down several lines to each line; say where."""
+    start = max(xml.rfind(b"<mergeCells"), xml.rfind(b":mergeCells"))
+    if start < 0:
+        return ()
+    filled = []
+    by_line = {row.line: index for index, row in enumerate(rows)}
+    for match in _MERGE_REF.finditer(xml, start):
+        first_col, first_line = _column_index(match.group(1)), int(match.group(2))
+        last_col, last_line = _column_index(match.group(3)), int(match.group(4))
+        if last_line <= first_line or first_line not in by_line:
+            continue  # a title merged across one line holds nothing to copy down
+        top = rows[by_line[first_line]].cells
+        values = [top[c] if c < len(top) else "" for c in range(first_col, last_col + 1)]
+        if not any(value.strip() for value in values):
+            continue
+        for line in range(first_line + 1, last_line + 1):
+            if line not in by_line:
+                continue
+            index = by_line[line]
+            cells = list(rows[index].cells)
+            cells += [""] * (last_col + 1 - len(cells))
+            cells[first_col : last_col + 1] = values
+            rows[index] = SheetRow(line=line, cells=tuple(cells))
+        ref = match.group(0).split(b'"')[1].decode()
+        value = next(v for v in values if v.strip())
+        filled.append(FilledCells(ref, first_line, last_line, value))
+    return tuple(filled)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - ord("A") + 1
+    return index - 1
 
 
 def _cell_text(value: object) -> str:

@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 
-# How staff write the languages of the people they meet; "dari" is written as Persian (fa)
-# because Dari has no two-letter code of its own.
+from gateway.tags import TAG_LENGTH, fold_tag
+
+# How staff write the languages of the people they meet, in French, English or the language
+# itself; "dari" is written as Persian (fa) because Dari has no two-letter code of its own.
+# Languages without a two-letter code keep their three-letter one (Berber, Soninke, Romani).
 LANGUAGE_ALIASES: dict[str, str] = {
     "francais": "fr", "french": "fr", "fra": "fr", "fre": "fr",
     "anglais": "en", "english": "en", "eng": "en",
-    "arabe": "ar", "arabic": "ar", "ara": "ar",
-    "tigrinya": "ti", "tigrigna": "ti", "tigrina": "ti", "tir": "ti",
+    "arabe": "ar", "arabic": "ar", "ara": "ar", "العربية": "ar", "عربي": "ar", "darija": "ar",
+    "tigrinya": "ti", "tigrigna": "ti", "tigrina": "ti", "tir": "ti", "ትግርኛ": "ti",
     "dari": "fa", "persan": "fa", "farsi": "fa", "persian": "fa", "fas": "fa", "prs": "fa",
-    "pachto": "ps", "pashto": "ps", "pachtou": "ps", "pus": "ps",
+    "دری": "fa", "فارسی": "fa",
+    "pachto": "ps", "pashto": "ps", "pachtou": "ps", "pus": "ps", "پښتو": "ps",
+    "berbere": "ber", "berber": "ber", "tamazight": "ber", "tamazigh": "ber", "amazigh": "ber",
+    "tamaziɣt": "ber", "ⵜⴰⵎⴰⵣⵉⵖⵜ": "ber", "kabyle": "kab", "taqbaylit": "kab",
+    "chleuh": "shi", "tachelhit": "shi", "rifain": "rif", "tarifit": "rif",
+    "soninke": "snk", "soninkanxaane": "snk", "wolof": "wo", "romani": "rom", "romanes": "rom",
+    "rromani": "rom", "peul": "ff", "pular": "ff", "fulfulde": "ff", "bambara": "bm",
+    "lingala": "ln", "somali": "so", "soomaali": "so", "amharique": "am", "አማርኛ": "am",
+    "kurde": "ku", "kurdi": "ku", "ourdou": "ur", "urdu": "ur", "اردو": "ur",
+    "russe": "ru", "русский": "ru", "georgien": "ka", "ქართული": "ka", "albanais": "sq",
+    "shqip": "sq", "turc": "tr", "turkce": "tr", "espagnol": "es", "espanol": "es",
+    "portugais": "pt", "portugues": "pt", "ukrainien": "uk", "українська": "uk",
+    "bengali": "bn", "বাংলা": "bn", "tamoul": "ta", "mandingue": "man", "malinke": "emk",
 }  # fmt: skip
 _LIST_SEPARATORS = re.compile(r"[,;/|]")
+# "arabe (Maroc)", "arabe - Soudan": the language comes before the region.
+_REGION_NOTE = re.compile(r"\s*(?:\(.*|-\s.*|–.*)$")
 _REGIONAL_CODE = re.compile(r"([a-z]{2})[-_][a-z0-9]{2,3}")
 _TELEGRAM_CHAT_ID = re.compile(r"-?\d{1,20}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -29,10 +46,11 @@ def clean_text(value: str) -> str | None:
     return " ".join(value.split()) or None
 
 
+@lru_cache(maxsize=1024)
 def parse_language(value: str) -> str | None:
     """Return the ISO 639-1 code of a language written by name or code, or None if unknown."""
     first = next((item for item in _LIST_SEPARATORS.split(value) if item.strip()), "")
-    key = _fold(first)
+    key = _fold(_REGION_NOTE.sub("", first) or first)
     regional = _REGIONAL_CODE.fullmatch(key)
     if regional:
         key = regional.group(1)
@@ -43,11 +61,25 @@ def parse_language(value: str) -> str | None:
     return key if key in _language_codes() else None
 
 
-def parse_tags(value: str) -> frozenset[str]:
-    """Return the tags of a cell: split on , ; / |, lowercased, accents kept."""
-    return frozenset(
-        " ".join(item.split()).lower() for item in _LIST_SEPARATORS.split(value) if item.strip()
-    )
+@lru_cache(maxsize=4096)
+def _parsed_tags(value: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_read_tags(value).items())
+
+
+def parse_tags(value: str) -> dict[str, str]:
+    """Return the tags of a cell, split on , ; / |: each folded code and how it was written."""
+    return dict(_parsed_tags(value))
+
+
+def _read_tags(value: str) -> dict[str, str]:
+    """Split a cell into tags, without the cache."""
+    written = (" ".join(item.split()) for item in _LIST_SEPARATORS.split(value))
+    tags: dict[str, str] = {}
+    for text in written:
+        code = fold_tag(text)[:TAG_LENGTH]
+        if code:
+            tags.setdefault(code, text)
+    return tags
 
 
 def parse_telegram_chat_id(value: str) -> int | None:

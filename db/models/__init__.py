@@ -29,6 +29,7 @@ from db.models.notifications import (
     Rsvp,
 )
 from db.models.privacy import ErasedContact, ProviderDeletion, RetentionCount
+from db.models.tags import TagLabel
 
 __all__ = [
     "ApiToken",
@@ -62,6 +63,7 @@ __all__ = [
     "Rsvp",
     "Site",
     "StaffMember",
+    "TagLabel",
     "TicketNote",
     "TriageTicket",
 ]

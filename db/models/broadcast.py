@@ -24,6 +24,8 @@ class Broadcast(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     urgent: Mapped[bool] = mapped_column(default=False)
     stop_notice: Mapped[bool] = mapped_column(default=True)
+    # What a reply to this broadcast is answered with; empty means the catalogue's default.
+    reply_text: Mapped[str | None] = mapped_column(String(500))
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
     send_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]

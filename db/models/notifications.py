@@ -112,6 +112,8 @@ class Rsvp(Base):
     )
     response: Mapped[str | None] = mapped_column(String(8))
     responded_at: Mapped[datetime | None]
+    # What the person said besides yes or no ("oui mais en retard"), for the team.
+    note: Mapped[str | None] = mapped_column(String(300))
     offer: Mapped[str | None] = mapped_column(String(16))
     offered_at: Mapped[datetime | None]
     offer_message_id: Mapped[int | None] = mapped_column(

@@ -86,6 +86,12 @@ class BroadcastIn(DraftPreviewIn):
     urgent: bool = Field(False, description="Alerte urgente : ignore les heures calmes")
     send_at: AwareDatetime | None = None
     expires_at: AwareDatetime | None = None
+    reply_text: str | None = Field(
+        None,
+        max_length=500,
+        description="Ce que reçoit une personne qui répond (par défaut : « Merci, l'équipe a "
+        "bien reçu votre message »)",
+    )
 
     def to_draft(self) -> Draft:
         return Draft(
@@ -96,12 +102,16 @@ class BroadcastIn(DraftPreviewIn):
             stop_notice=self.stop_notice,
             send_at=self.send_at,
             expires_at=self.expires_at,
+            reply_text=(self.reply_text or "").strip() or None,
         )
 
 
 class SendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     send_at: AwareDatetime | None = Field(None, description="Plus tard ; maintenant sinon")
+    confirm_repeat: bool = Field(
+        False, description="Renvoyer un texte parti dans les 24 h vers une partie de ce public"
+    )
 
 
 class BroadcastOut(BaseModel):
@@ -111,6 +121,7 @@ class BroadcastOut(BaseModel):
     status: str
     urgent: bool
     stop_notice: bool
+    reply_text: str | None
     audience: dict[str, object]
     texts: dict[str, str]
     send_at: datetime | None
@@ -132,6 +143,7 @@ class BroadcastOut(BaseModel):
             status=broadcast.status,
             urgent=broadcast.urgent,
             stop_notice=broadcast.stop_notice,
+            reply_text=broadcast.reply_text,
             audience=broadcast.audience,
             texts={t.language: t.body for t in broadcast.texts},
             send_at=broadcast.send_at,

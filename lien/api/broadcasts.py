@@ -13,7 +13,7 @@ from broadcast.composition import check_texts
 from broadcast.followup import broadcast_progress, export_csv, list_replies
 from broadcast.organisations import resolve_organisation
 from broadcast.preview import preview_texts
-from broadcast.texts import BroadcastError, Invalid, NotAllowed, NotFound, WrongState
+from broadcast.texts import BroadcastError, Invalid, NotAllowed, NotFound, Repeated, WrongState
 from db.base import utcnow
 from db.models import Broadcast, StaffMember
 from lien.api.broadcast_schemas import (
@@ -39,6 +39,7 @@ _CODES = {
     NotFound: status.HTTP_404_NOT_FOUND,
     Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
     WrongState: status.HTTP_409_CONFLICT,
+    Repeated: status.HTTP_409_CONFLICT,
     NotAllowed: status.HTTP_403_FORBIDDEN,
 }
 
@@ -190,6 +191,7 @@ async def send(
             sources=audience_sources(),
             organisation_id=staff.organisation_id,
             send_at=body.send_at if body is not None else None,
+            confirm_repeat=body.confirm_repeat if body is not None else False,
         )
     except BroadcastError as exc:
         raise refused(exc) from exc

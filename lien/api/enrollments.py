@@ -77,7 +77,8 @@ async def enroll(
             now=utcnow(),
             beneficiary_ids=body.beneficiary_ids,
             phones=body.phones,
-            source="staff" if len(body.beneficiary_ids) + len(body.phones) == 1 else "import",
+            # One person is a staff enrolment; several at once a list, never an import.
+            source="staff" if len(body.beneficiary_ids) + len(body.phones) == 1 else "list",
             staff_id=staff.id,
             create_missing=body.create_missing,
             notify=body.notify,
@@ -143,6 +144,7 @@ async def read_occurrence(
                 answer=line.answer,
                 offer=line.offer,
                 attended=line.attended,
+                note=line.note,
                 reminders=[
                     ReminderOut(
                         offset=r.offset_key,

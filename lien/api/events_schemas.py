@@ -159,6 +159,8 @@ class RosterLineOut(BaseModel):
     offer: str | None
     attended: bool | None
     reminders: list[ReminderOut]
+    # What the person said besides yes or no ("oui mais en retard").
+    note: str | None = None
 
 
 class RosterOut(BaseModel):

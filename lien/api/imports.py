@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
 from pydantic import BaseModel
 
-from broadcast.importfile import ImportFileError, read_user_file
+from broadcast.importfile import (
+    FIELDS,
+    IGNORE,
+    ColumnProposal,
+    ImportFileError,
+    propose_columns,
+    read_user_file,
+)
 from broadcast.importing import ImportReport, import_people
 from broadcast.organisations import resolve_organisation, site_of
 from broadcast.texts import BroadcastError
@@ -39,6 +47,53 @@ class WarningOut(BaseModel):
     message: str
 
 
+class SheetOut(BaseModel):
+    name: str
+    read: bool
+    note: str
+
+
+class TagOut(BaseModel):
+    tag: str
+    label: str
+    written: list[str]
+    people: int
+
+
+class SharedPhoneOut(BaseModel):
+    line: int
+    other_lines: list[int]
+
+
+class ColumnOut(BaseModel):
+    heading: str
+    field: str | None
+    samples: list[str]
+
+
+class ColumnProposalOut(BaseModel):
+    sheets: list[SheetOut]
+    sheet: str | None
+    header_line: int
+    columns: list[ColumnOut]
+    fields: list[str]
+    mapping: dict[str, str]
+
+    @classmethod
+    def of(cls, proposal: ColumnProposal) -> ColumnProposalOut:
+        return cls(
+            sheets=[SheetOut(name=s.name, read=s.read, note=s.note) for s in proposal.sheets],
+            sheet=proposal.sheet,
+            header_line=proposal.header_line,
+            columns=[
+                ColumnOut(heading=c.heading, field=c.field, samples=list(c.samples))
+                for c in proposal.columns
+            ],
+            fields=[*proposal.fields, IGNORE],
+            mapping=proposal.mapping(),
+        )
+
+
 class ImportReportOut(BaseModel):
     dry_run: bool
     format: str
@@ -55,6 +110,10 @@ class ImportReportOut(BaseModel):
     rejected: list[RejectedOut]
     merged: list[MergedOut]
     warnings: list[WarningOut]
+    sheets: list[SheetOut]
+    tags: list[TagOut]
+    tags_created: list[str]
+    shared_phones: list[SharedPhoneOut]
 
     @classmethod
     def of(cls, report: ImportReport) -> ImportReportOut:
@@ -82,7 +141,79 @@ class ImportReportOut(BaseModel):
                 for m in read.merged
             ],
             warnings=[WarningOut(line=w.line, message=w.message) for w in read.warnings],
+            sheets=[SheetOut(name=s.name, read=s.read, note=s.note) for s in read.sheets],
+            tags=[
+                TagOut(
+                    tag=t.tag,
+                    label=report.tag_labels.get(t.tag, t.tag),
+                    written=list(t.written),
+                    people=t.people,
+                )
+                for t in read.tags
+            ],
+            tags_created=list(report.tags_created),
+            shared_phones=[
+                SharedPhoneOut(line=s.line, other_lines=list(s.other_lines))
+                for s in read.shared_phones
+            ],
         )
+
+
+MAPPING_HELP = (
+    "Objet JSON « intitulé de colonne » → champ ("
+    + ", ".join((*FIELDS, IGNORE))
+    + ") ; « ignore » écarte la colonne"
+)
+
+
+async def _upload(file: UploadFile) -> tuple[bytes, str]:
+    data = await file.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, detail=f"fichier trop grand (> {MAX_FILE} octets)"
+        )
+    return data, file.filename or "fichier.csv"
+
+
+def _mapping(text: str | None) -> dict[str, str] | None:
+    if not text:
+        return None
+    try:
+        loaded = json.loads(text)
+    except ValueError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="mapping : JSON illisible"
+        ) from exc
+    if not isinstance(loaded, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in loaded.items()
+    ):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="mapping : un objet dont chaque valeur est le nom d'un champ",
+        )
+    return loaded
+
+
+@router.post(
+    "/beneficiaries/columns",
+    response_model=ColumnProposalOut,
+    summary="Proposer l'association des colonnes d'un fichier usagers",
+)
+async def propose_beneficiary_columns(
+    staff: Sender,
+    file: Annotated[UploadFile, File(description="Fichier CSV ou XLSX")],
+    mapping: Annotated[str | None, Form(description=MAPPING_HELP)] = None,
+    sheet: Annotated[str | None, Form(description="Feuille du classeur à lire")] = None,
+) -> ColumnProposalOut:
+    data, filename = await _upload(file)
+    column_map = _mapping(mapping)
+    try:
+        proposal = await asyncio.to_thread(
+            propose_columns, data, filename=filename, column_map=column_map, sheet=sheet
+        )
+    except ImportFileError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    return ColumnProposalOut.of(proposal)
 
 
 @router.post(
@@ -95,15 +226,15 @@ async def import_beneficiaries(
     dry_run: Annotated[bool, Form(description="Tout vérifier sans rien enregistrer")] = False,
     site: Annotated[str | None, Form(description="Site par défaut (slug)")] = None,
     organisation: Annotated[str | None, Form()] = None,
+    mapping: Annotated[str | None, Form(description=MAPPING_HELP)] = None,
+    sheet: Annotated[str | None, Form(description="Feuille du classeur à lire")] = None,
 ) -> ImportReportOut:
-    data = await file.read(MAX_FILE + 1)
-    if len(data) > MAX_FILE:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, detail=f"fichier trop grand (> {MAX_FILE} octets)"
-        )
-    filename = file.filename or "fichier.csv"
+    data, filename = await _upload(file)
+    column_map = _mapping(mapping)
     try:
-        read = await asyncio.to_thread(read_user_file, data, filename=filename)
+        read = await asyncio.to_thread(
+            read_user_file, data, filename=filename, column_map=column_map, sheet=sheet
+        )
     except ImportFileError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     try:

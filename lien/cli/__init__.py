@@ -16,6 +16,7 @@ from lien.cli.outbox import outbox_app
 from lien.cli.privacy import privacy_app
 from lien.cli.run import chat, serve, worker
 from lien.cli.staff import staff_app
+from lien.cli.tags import tags_app
 from lien.cli.telegram import telegram_app
 from lien.cli.tokens import token_app
 
@@ -38,6 +39,7 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(flows_app, name="flows")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(import_app, name="import")
+app.add_typer(tags_app, name="tags")
 
 
 def main() -> None:

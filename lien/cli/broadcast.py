@@ -138,6 +138,20 @@ def send(
         bool, typer.Option(help="Alerte urgente : part même en heures calmes, en priorité.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Ne pas demander de confirmation.")] = False,
+    reply: Annotated[
+        str | None,
+        typer.Option(
+            help="Ce que reçoit une personne qui répond (par défaut : « Merci, l'équipe a bien "
+            "reçu votre message »)."
+        ),
+    ] = None,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="Renvoyer un texte déjà parti dans les 24 h vers une partie de ce public.",
+        ),
+    ] = False,
     by: By = None,
     site: Sites = None,
     tag: Tags = None,
@@ -171,6 +185,8 @@ def send(
         urgent=urgent,
         confirm=not yes,
         by=by,
+        confirm_repeat=again,
+        reply_text=reply,
     )
 
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from broadcast.audience import AudienceSummary
     from broadcast.cost import CostEstimate
     from broadcast.followup import Progress
+    from broadcast.importfile import ColumnProposal
     from broadcast.importing import ImportReport
     from broadcast.preview import Preview, TextPreview
     from db.models import Broadcast
@@ -102,6 +103,23 @@ def show_import(console: Console, report: ImportReport) -> None:
     )
     columns = ", ".join(f"{heading} → {field}" for heading, field in read.columns)
     console.print(f"Colonnes : {columns}", markup=False)
+    ignored = ", ".join(read.ignored_columns) or "aucune"
+    console.print(f"Colonnes écartées : {ignored}", markup=False)
+    for sheet in read.sheets:
+        console.print(f"Feuille « {sheet.name} » : {sheet.note}", markup=False)
+    for tag in read.tags:
+        label = report.tag_labels.get(tag.tag, tag.tag)
+        new = " (nouvelle)" if tag.tag in report.tags_created else ""
+        written = ", ".join(f"« {w} »" for w in tag.written)
+        console.print(
+            f"Étiquette {label}{new} : {tag.people} personne(s), écrite {written}", markup=False
+        )
+    for shared in read.shared_phones:
+        lines = ", ".join(str(n) for n in shared.other_lines)
+        console.print(
+            f"Ligne {shared.line} : même téléphone que les lignes {lines}, personnes distinctes.",
+            markup=False,
+        )
     if report.sites_created:
         console.print("Sites créés : " + ", ".join(report.sites_created), markup=False)
     if report.rejected:
@@ -116,6 +134,17 @@ def show_import(console: Console, report: ImportReport) -> None:
         console.print(f"Ligne {merged.line} : doublons fusionnés (lignes {lines}).")
     for warning in read.warnings:
         console.print(f"Ligne {warning.line} : {warning.message}", markup=False)
+
+
+def show_columns(console: Console, proposal: ColumnProposal) -> None:
+    for sheet in proposal.sheets:
+        console.print(f"Feuille « {sheet.name} » : {sheet.note}", markup=False)
+    console.print(f"Intitulés trouvés ligne {proposal.header_line}.")
+    table = Table("colonne", "champ", "exemples")
+    for column in proposal.columns:
+        field = column.field or "[yellow]écartée[/yellow]"
+        table.add_row(escape(column.heading), field, escape(" | ".join(column.samples)))
+    console.print(table)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -131,6 +131,8 @@ def send(
     urgent: bool,
     confirm: bool,
     by: str | None,
+    confirm_repeat: bool = False,
+    reply_text: str | None = None,
 ) -> None:
     async def work(session: AsyncSession, config: Settings) -> None:
         chosen, wanted = texts.read(), _filter(criteria)
@@ -149,12 +151,18 @@ def send(
             urgent=urgent,
             stop_notice=texts.stop_notice,
             send_at=_when(at, config.timezone),
+            reply_text=(reply_text or "").strip()[:500] or None,
         )
         created = await service.create_broadcast(
             session, organisation_id=organisation_id, draft=draft, created_by=author
         )
         submitted = await service.submit_broadcast(
-            session, broadcast_id=created.id, by=author, now=utcnow(), sources=audience_sources()
+            session,
+            broadcast_id=created.id,
+            by=author,
+            now=utcnow(),
+            sources=audience_sources(),
+            confirm_repeat=confirm_repeat,
         )
         show_broadcast(console, submitted)
         if submitted.status == service.PENDING_APPROVAL:

@@ -46,8 +46,21 @@ def phones_from_file(path: Path) -> list[str]:
     ]
 
 
+def enrollment_source(count: int, *, from_file: bool) -> str:
+    """Return how people were enrolled: from a file, as a list, or one by staff."""
+    if from_file:
+        return "import"
+    return "list" if count > 1 else "staff"
+
+
 def enroll_in_chunks(
-    event_id: int, *, ids: list[int], phones: list[str], create_missing: bool, notify: bool
+    event_id: int,
+    *,
+    ids: list[int],
+    phones: list[str],
+    create_missing: bool,
+    notify: bool,
+    from_file: bool = False,
 ) -> None:
     """Enrol everyone, a chunk per transaction, and print what became of each entry."""
     from lien.cli.startup import run
@@ -74,7 +87,7 @@ def enroll_in_chunks(
                     now=utcnow(),
                     beneficiary_ids=[int(v) for k, v in chunk if k == "id"],
                     phones=[str(v) for k, v in chunk if k == "phone"],
-                    source="import" if len(entries) > 1 else "staff",
+                    source=enrollment_source(len(entries), from_file=from_file),
                     create_missing=create_missing,
                     notify=notify,
                 )

@@ -237,6 +237,7 @@ def enroll(
         event_id,
         ids=list(beneficiary or []),
         phones=phones,
+        from_file=file is not None,
         create_missing=create_missing,
         notify=not silent,
     )

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 COLUMN_HELP = (
     "Associer une colonne à un champ : « Portable=phone » (last_name, first_name, phone, "
-    "language, site, tags, telegram_chat_id, email)."
+    "language, site, tags, telegram_chat_id, email), ou l'écarter : « Remarques=ignore »."
 )
+SHEET_HELP = "Feuille du classeur à lire (par défaut la première qui a une colonne de contact)."
 import_app = typer.Typer(help="Importer des données existantes.", no_args_is_help=True)
 
 
@@ -44,6 +45,7 @@ def beneficiaries(
     ] = None,
     column: Annotated[list[str] | None, typer.Option("--column", help=COLUMN_HELP)] = None,
     region: Annotated[str, typer.Option(help="Pays des numéros écrits sans indicatif.")] = "FR",
+    sheet: Annotated[str | None, typer.Option(help=SHEET_HELP)] = None,
 ) -> None:
     """Importer le fichier usagers : numéros normalisés, doublons fusionnés, rejets expliqués.
 
@@ -58,13 +60,37 @@ def beneficiaries(
     console = Console()
     try:
         mapping = dict(_pair(item) for item in column or [])
-        read = read_user_file(file, filename=file.name, default_region=region, column_map=mapping)
+        read = read_user_file(
+            file, filename=file.name, default_region=region, column_map=mapping, sheet=sheet
+        )
         report = asyncio.run(
             _import(read=read, source=file.name, dry_run=dry_run, site=site, org=org)
         )
     except (ImportFileError, BroadcastError, ValueError) as exc:
         raise refused(exc) from exc
     show_import(console, report)
+
+
+@import_app.command("columns")
+def columns(
+    file: Annotated[
+        Path,
+        typer.Argument(help="Fichier usagers (CSV ou XLSX).", exists=True, dir_okay=False),
+    ],
+    column: Annotated[list[str] | None, typer.Option("--column", help=COLUMN_HELP)] = None,
+    sheet: Annotated[str | None, typer.Option(help=SHEET_HELP)] = None,
+) -> None:
+    """Montrer comment chaque colonne serait lue, avant d'importer."""
+    from broadcast.importfile import ImportFileError, propose_columns
+    from lien.cli.broadcast_view import show_columns
+
+    try:
+        mapping = dict(_pair(item) for item in column or [])
+        proposal = propose_columns(file, filename=file.name, column_map=mapping, sheet=sheet)
+    except (ImportFileError, ValueError) as exc:
+        Console(stderr=True).print(f"[red]Erreur :[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    show_columns(Console(), proposal)
 
 
 def _pair(item: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from broadcast.importfile import (
     LineWarning,
     MergedLines,
     RejectedLine,
+    SharedPhone,
     read_user_file,
 )
 
@@ -61,17 +62,25 @@ def test_messy_windows_csv_gives_the_exact_report() -> None:
             last_name="DUPONT",
             language="fr",
             site="Nîmes centre",
-            tags=frozenset({"isolé", "à risque", "colis"}),
+            tags=frozenset({"isole", "a-risque", "colis"}),
         ),
         person(
             8,
-            9,
             phone="+33798765432",
             first_name="Ahmad",
             last_name="Karimi",
             language="fa",
             site="Nîmes centre",
             tags=frozenset({"colis", "atelier"}),
+        ),
+        # Another name on the same number: a relative sharing the phone, kept apart.
+        person(
+            9,
+            phone="+33798765432",
+            first_name="Thi",
+            last_name="Nguyen",
+            language="vi",
+            shared_phone=True,
         ),
         person(11, phone="+33612345679", first_name="Maria", last_name="Lopez"),
         person(12, phone="+33611223344", first_name="Paul", last_name="Durand", language="fr"),
@@ -94,11 +103,15 @@ def test_messy_windows_csv_gives_the_exact_report() -> None:
             14, "numéro de téléphone invalide : « abc »", "Bernard; Luc; abc; fr", "invalid_phone"
         ),
     )
-    assert result.merged == (
-        MergedLines(line=2, merged_lines=(6,), conflicts=()),
-        MergedLines(line=8, merged_lines=(9,), conflicts=("first_name", "last_name", "language")),
-    )
+    assert result.merged == (MergedLines(line=2, merged_lines=(6,), conflicts=()),)
+    assert result.shared_phones == (SharedPhone(line=8, other_lines=(9,)),)
     assert result.warnings == (
+        LineWarning(
+            9,
+            "même téléphone que la ligne 8 pour une autre personne : fiche à part, jointe par ce "
+            "contact",
+            "shared_phone",
+        ),
         LineWarning(11, "langue inconnue : « klingon », laissée vide", "unknown_language"),
     )
     assert result.columns == (
@@ -142,7 +155,7 @@ def test_utf8_bom_comma_csv_with_telegram_ids() -> None:
             first_name="Selam",
             last_name="Haile",
             language="ti",
-            tags=frozenset({"isolé", "femmes", "jeunes"}),
+            tags=frozenset({"isole", "femme", "jeune"}),
             telegram_chat_id=123456789,
             email="selam@example.org",
         ),
@@ -210,7 +223,7 @@ def test_workbook_with_numeric_phones_and_a_title_above_the_headings() -> None:
             first_name="Mamadou",
             last_name="Diallo",
             language="fr",
-            tags=frozenset({"jeunes"}),
+            tags=frozenset({"jeune"}),
         ),
         person(
             5,

@@ -87,7 +87,7 @@ async def test_a_messy_file_gives_the_exact_report(session: AsyncSession) -> Non
     ).one()
     full = await get_beneficiary(session, jean.id)
     assert full is not None
-    assert sorted(t.tag for t in full.tags) == ["colis", "isolé", "à risque"]
+    assert sorted(t.tag for t in full.tags) == ["a-risque", "colis", "isole"]
     assert [c.address for c in full.contact_points] == ["+33612345678"]
     ahmad = (
         await session.scalars(select(Beneficiary).where(Beneficiary.first_name == "Ahmad"))

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import time_machine
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcast.inbound import attach_reply
 from broadcast.tasks import run_due_broadcasts
-from db.models import BroadcastReply, Message
+from db.models import Broadcast, BroadcastReply, Message
 from db.session import SessionMaker
 from gateway.channels.base import InboundMessage
 from gateway.inbound import INBOX, InboundRouter, receive
@@ -50,13 +51,34 @@ async def attached(session: AsyncSession) -> list[tuple[int, str | None]]:
     return [(b, body) for b, body in rows.all()]
 
 
-async def test_a_reply_is_attached_to_the_broadcast_and_reaches_the_inbox(
+async def test_a_first_reply_gets_the_broadcast_answer_then_replies_reach_the_inbox(
     session: AsyncSession, sessionmaker: SessionMaker
 ) -> None:
     broadcast_id = await delivered_broadcast(session, sessionmaker)
-    received = await receive(session, router(), sms("Merci ! Et jeudi ?", "SM1"))
-    assert received is not None and received.handled_by == INBOX
-    assert await attached(session) == [(broadcast_id, "Merci ! Et jeudi ?")]
+    with time_machine.travel(OPEN + timedelta(hours=1), tick=False):
+        first = await receive(session, router(), sms("Merci ! Et jeudi ?", "SM1"))
+        again = await receive(session, router(), sms("Vous ouvrez à quelle heure ?", "SM2"))
+    assert first is not None and first.handled_by == "broadcast-replies"
+    answers = [await session.get_one(Message, m) for m in first.replies]
+    assert [m.body for m in answers] == ["Merci, l'équipe a bien reçu votre message."]
+    assert again is not None and again.handled_by == INBOX and again.replies == []
+    assert await attached(session) == [
+        (broadcast_id, "Merci ! Et jeudi ?"),
+        (broadcast_id, "Vous ouvrez à quelle heure ?"),
+    ]
+
+
+async def test_a_broadcast_can_say_what_a_reply_gets(
+    session: AsyncSession, sessionmaker: SessionMaker
+) -> None:
+    broadcast_id = await delivered_broadcast(session, sessionmaker)
+    broadcast = await session.get_one(Broadcast, broadcast_id)
+    broadcast.reply_text = "Merci. Le centre rouvre jeudi à 9h."
+    with time_machine.travel(OPEN + timedelta(hours=1), tick=False):
+        first = await receive(session, router(), sms("Et demain ?", "SM1"))
+    assert first is not None
+    answers = [await session.get_one(Message, m) for m in first.replies]
+    assert [m.body for m in answers] == ["Merci. Le centre rouvre jeudi à 9h."]
 
 
 async def test_stop_is_a_keyword_not_a_reply(

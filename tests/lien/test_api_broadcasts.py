@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from broadcast.tasks import run_due_broadcasts
+from broadcast.texts import broadcast_text
 from db.base import utcnow
 from db.session import SessionMaker
 from tests.factories import create_person, create_site
@@ -134,10 +135,19 @@ async def test_send_approve_follow_export_and_replies(
         json={"from": "+33612345602", "text": "Merci, et jeudi ?"},
         headers=staff_headers,
     )
-    # Attached to the broadcast, then the accueil puts it in the staff's triage queue.
-    assert reply.json()["handled_by"] == "accueil"
+    # Attached to the broadcast and answered with its reply text, not with a flow's words.
+    assert reply.json()["handled_by"] == "broadcast-replies"
+    # Samira reads Arabic: the acknowledgement comes in her language.
+    assert [r["text"] for r in reply.json()["replies"]] == [broadcast_text("reply_received", "ar")]
+    # What the person writes next goes on to the accueil, which puts it in the triage queue.
+    more = await client.post(
+        "/api/simulator/messages",
+        json={"from": "+33612345602", "text": "J'ai besoin d'aide"},
+        headers=staff_headers,
+    )
+    assert more.json()["handled_by"] == "accueil"
     replies = await client.get(f"/api/broadcasts/{broadcast_id}/replies", headers=staff_headers)
-    assert [r["text"] for r in replies.json()] == ["Merci, et jeudi ?"]
+    assert [r["text"] for r in replies.json()] == ["J'ai besoin d'aide", "Merci, et jeudi ?"]
     person_id = reply.json()["beneficiary_id"]
     queue = await client.get(
         "/api/tickets", params={"beneficiary_id": person_id}, headers=staff_headers
@@ -151,7 +161,7 @@ async def test_send_approve_follow_export_and_replies(
     assert rows[0][:3] == ["bénéficiaire", "prénom", "nom"]
     assert [(r[1], r[5], r[7], r[11]) for r in rows[1:]] == [
         ("Awa", "simulator", "remis", "0"),
-        ("Samira", "simulator", "remis", "1"),
+        ("Samira", "simulator", "remis", "2"),
     ]
     async with sessionmaker() as session, session.begin():
         assert (await run_due_broadcasts(session, utcnow())).finished == [broadcast_id]
@@ -195,3 +205,32 @@ async def test_a_broadcast_sent_for_later_keeps_its_time(
         headers=staff_headers,
     )
     assert naive.status_code == 422
+
+
+async def test_the_same_alert_twice_needs_a_confirmation_and_says_what_a_reply_gets(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    await people(sessionmaker)
+    client = lien_app.client
+    draft = {**DRAFT, "reply_text": "Merci, nous vous rappelons."}
+    first = await client.post("/api/broadcasts", json=draft, headers=staff_headers)
+    assert first.json()["reply_text"] == "Merci, nous vous rappelons."
+    sent = await client.post(f"/api/broadcasts/{first.json()['id']}/send", headers=staff_headers)
+    assert sent.json()["status"] == "scheduled", sent.text
+    second = await client.post("/api/broadcasts", json=DRAFT, headers=staff_headers)
+    again = await client.post(f"/api/broadcasts/{second.json()['id']}/send", headers=staff_headers)
+    assert again.status_code == 409
+    assert "confirmez pour l'envoyer une seconde fois" in again.json()["detail"]
+    confirmed = await client.post(
+        f"/api/broadcasts/{second.json()['id']}/send",
+        json={"confirm_repeat": True},
+        headers=staff_headers,
+    )
+    assert confirmed.json()["status"] == "scheduled", confirmed.text
+    # 1,590 characters fit alone, not with the STOP notice: every SMS would fail at Twilio.
+    long = {**DRAFT, "texts": {"fr": "a" * 1590}, "stop_notice": True}
+    created = await client.post("/api/broadcasts", json=long, headers=staff_headers)
+    refused = await client.post(
+        f"/api/broadcasts/{created.json()['id']}/send", headers=staff_headers
+    )
+    assert refused.status_code == 422 and "mention STOP" in refused.json()["detail"]

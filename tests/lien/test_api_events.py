@@ -125,7 +125,7 @@ async def test_bad_events_get_a_clear_4xx(
     await prepare(sessionmaker)
     client = lien_app.client
     cases = [
-        ({"rrule": "FREQ=WEEKLY;BYDAY=TU"}, 422, "ne se termine jamais"),
+        ({"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=0"}, 422, "nombre de séances"),
         ({"rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31;COUNT=2"}, 422, "aucune séance"),
         ({"end": soon()["start"]}, 422, "fin doit être après"),
         ({"site": "lyon"}, 422, "site inconnu : « lyon »"),
@@ -182,6 +182,8 @@ async def test_enrol_by_phone_wait_withdraw_and_see_the_session(
         (ids[1], "enrolled"),
         (ids[0], "withdrawn"),
     ]
+    # Several people sent at once are a list, not an import of the user file.
+    assert {e["source"] for e in listed.json()} == {"list"}
     first = await client.get(f"/api/events/{event['id']}/occurrences", headers=staff_headers)
     occurrence_id = first.json()[0]["id"]
     answered = await client.put(

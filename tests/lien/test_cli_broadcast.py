@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from lien.cli import app
+from tests.broadcast.fixtures.usagers import HERE
 from tests.broadcast.test_importing import MESSY
 
 
@@ -74,3 +75,29 @@ def test_audience_preview_send_status_cancel_export(lien: CliRunner, tmp_path: P
     assert "au-delà de 10" in run(
         lien, "broadcast", "approval", "--org", "default", "--above", "10"
     )
+
+
+def test_the_import_report_names_ignored_columns_sheets_and_tags(
+    lien: CliRunner, tmp_path: Path
+) -> None:
+    file = tmp_path / "usagers.xlsx"
+    file.write_bytes((HERE / "usagers.xlsx").read_bytes())
+    proposed = run(lien, "import", "columns", str(file))
+    assert "Feuille « Bénévoles » : non lue" in proposed and "Situation" in proposed
+    ignored = run(
+        lien, "import", "beneficiaries", str(file), "--dry-run", "--org", "default",
+        "--column", "Situation=ignore",
+    )  # fmt: skip
+    assert "Colonnes écartées : N° dossier, Situation, Date d'inscription, Remarques" in ignored
+    real = run(lien, "import", "beneficiaries", str(file), "--org", "default")
+    assert "Colonnes écartées : N° dossier, Date d'inscription, Remarques" in real
+    assert "Étiquette Isolé·e (nouvelle) :" in real and "« ISOLE »" in real
+    assert "ligne fixe « 04 68 00 05 10 » gardée sur la fiche, sans envoi de SMS" in real
+    assert "Ligne 17 : même téléphone que les lignes 18, personnes distinctes." in real
+    before = run(lien, "broadcast", "audience", "--org", "default", "--tag", "à risque")
+    merged = run(lien, "tags", "merge", "a risque", "isolé", "--org", "default")
+    assert "passée(s) de « a risque » à « isolé »" in merged
+    listed = run(lien, "tags", "list", "--org", "default")
+    assert "a-risque" not in listed and "Isolé·e" in listed
+    after = run(lien, "broadcast", "audience", "--org", "default", "--tag", "à risque")
+    assert "0 personne(s) dans ce public." in after and before != after

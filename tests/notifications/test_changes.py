@@ -47,12 +47,12 @@ async def test_a_cancelled_session_tells_everyone_and_sends_no_reminder(
     notices = await outgoing(session, "session_change")
     assert [n.beneficiary_id for n in notices] == persons
     assert notices[0].body == (
-        "Annulation : Atelier cuisine du jeudi 26 novembre à 14h30 n'aura pas lieu. "
-        "Nous sommes désolés."
+        "Annulation : Atelier cuisine du jeudi 26 novembre à 14h30 n'aura pas lieu "
+        "(salle indisponible). Nous sommes désolés."
     )
     assert notices[2].body == (
-        "Cancelled: Cooking workshop on Thursday 26 November at 2:30 PM will not take place. "
-        "We are sorry."
+        "Cancelled: Cooking workshop on Thursday 26 November at 2:30 PM will not take place "
+        "(salle indisponible). We are sorry."
     )
     assert {m.status for m in await outgoing(session, "reminder")} == {"cancelled"}
     h2 = [

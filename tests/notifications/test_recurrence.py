@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notifications.recurrence import (
-    NEVER_ENDS,
     Occurrence,
     OccurrenceStatus,
     RecurrenceError,
@@ -163,12 +162,14 @@ def test_public_holidays_are_skipped() -> None:
     assert len(local_dates(expand(mondays))) == 9
 
 
-def test_count_counts_the_dates_of_the_rule_before_holidays_are_skipped() -> None:
+def test_count_counts_the_sessions_held_not_the_dates_skipped_for_holidays() -> None:
     fridays = weekly(date(2026, 4, 24), 4, time(10), time(11), count=4)
-    # 1 May and 8 May 2026 are Fridays and public holidays.
+    # 1 May and 8 May 2026 are Fridays and public holidays: four sessions still take place.
     assert local_dates(expand(fridays, skip_public_holidays=True)) == [
         date(2026, 4, 24),
         date(2026, 5, 15),
+        date(2026, 5, 22),
+        date(2026, 5, 29),
     ]
 
 
@@ -269,12 +270,54 @@ def test_unreadable_rules_are_refused(rrule: str) -> None:
     assert "illisible" in rule_error(rrule)
 
 
-def test_a_rule_that_never_ends_is_refused_with_the_reason() -> None:
-    message = rule_error("FREQ=WEEKLY;BYDAY=TU")
-    assert message == NEVER_ENDS
-    assert message.startswith(
-        "la règle ne se termine jamais : indiquez une date de fin ou un nombre de séances"
+def test_a_series_without_an_end_goes_on_as_far_as_sessions_are_written() -> None:
+    weekly_tuesday = {
+        "rrule": "FREQ=WEEKLY;BYDAY=TU",
+        "dtstart_local": datetime(2025, 9, 2, 14, 30),
+        "duration": timedelta(hours=2),
+        "tz": PARIS,
+    }
+    # Years after its start, the next weeks' sessions are still there: a rolling horizon.
+    later = expand_occurrences(
+        **weekly_tuesday,  # type: ignore[arg-type]
+        window_start=utc(2031, 3, 1),
+        window_end=utc(2031, 3, 31),
     )
+    assert local_dates(later) == [date(2031, 3, d) for d in (4, 11, 18, 25)]
+    soon = expand_occurrences(
+        **weekly_tuesday,  # type: ignore[arg-type]
+        window_start=utc(2025, 9, 1),
+        window_end=utc(2025, 9, 20),
+    )
+    assert local_dates(soon) == [date(2025, 9, 2), date(2025, 9, 9), date(2025, 9, 16)]
+
+
+def test_count_counts_the_sessions_held_once_holidays_are_out() -> None:
+    # Twelve first Tuesdays from September 2025, zone C holidays and public holidays out.
+    twelve = expand_occurrences(
+        rrule="FREQ=MONTHLY;BYDAY=1TU;COUNT=12",
+        dtstart_local=datetime(2025, 9, 2, 14, 30),
+        duration=timedelta(hours=2),
+        tz=PARIS,
+        window_start=utc(2025, 1, 1),
+        window_end=utc(2030, 1, 1),
+        school_zone="C",
+        skip_public_holidays=True,
+    )
+    assert len(twelve) == 12
+    every_first_tuesday = expand_occurrences(
+        rrule="FREQ=MONTHLY;BYDAY=1TU;UNTIL=20270101",
+        dtstart_local=datetime(2025, 9, 2, 14, 30),
+        duration=timedelta(hours=2),
+        tz=PARIS,
+        window_start=utc(2025, 1, 1),
+        window_end=utc(2030, 1, 1),
+        school_zone="C",
+        skip_public_holidays=True,
+    )
+    # The same sessions as the series without a count, the first twelve of them.
+    assert [o.start for o in twelve] == [o.start for o in every_first_tuesday[:12]]
+    assert len(every_first_tuesday) > 12
 
 
 def test_a_rule_longer_than_three_years_is_refused() -> None:

@@ -2,7 +2,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from notifications.recurrence import NEVER_ENDS, RecurrenceError
+from notifications.recurrence import RecurrenceError
 from notifications.recurrence_pattern import (
     Frequency,
     RecurrencePattern,
@@ -108,10 +108,11 @@ def test_until_before_the_start_time_ends_the_day_before() -> None:
     assert form.until == date(2026, 6, 29)
 
 
-def test_from_rrule_refuses_a_rule_that_never_ends() -> None:
+def test_a_rule_without_an_end_reads_as_a_series_that_goes_on() -> None:
     start = datetime(2025, 9, 2, 14, 30)
-    with pytest.raises(RecurrenceError, match="ne se termine jamais"):
-        from_rrule("FREQ=WEEKLY;BYDAY=TU", dtstart_local=start, duration=timedelta(hours=2))
+    read = from_rrule("FREQ=WEEKLY;BYDAY=TU", dtstart_local=start, duration=timedelta(hours=2))
+    assert read is not None and (read.until, read.count) == (None, None)
+    assert to_rrule(read) == "FREQ=WEEKLY;BYDAY=TU"
 
 
 @pytest.mark.parametrize(
@@ -129,7 +130,6 @@ def test_from_rrule_refuses_a_rule_that_never_ends() -> None:
             "un seul jour",
         ),
         ({"until": date(2026, 1, 1)}, "pas les deux"),
-        ({"count": None}, NEVER_ENDS),
         ({"until": date(2025, 9, 1), "count": None}, "avant la date de début"),
         ({"count": 0}, "au moins 1"),
     ],

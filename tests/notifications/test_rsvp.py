@@ -159,10 +159,29 @@ async def test_answers_without_a_question_go_to_the_staff_inbox(session: AsyncSe
     event = await workshop(session, site=site)
     await enroll_all(session, event, [person])
     await tick(session, J2)
-    assert (await reply(session, person, "oui mais je serai en retard")).handled_by == INBOX
+    assert (
+        await reply(session, person, "oui mais ma fille est malade ce matin")
+    ).handled_by == INBOX
     assert (await reply(session, person, "5")).handled_by == INBOX
     late = await reply(session, person, "oui", now=utc(2026, 11, 26, 14, 0))
     assert late.handled_by == INBOX
+
+
+async def test_a_yes_with_more_to_say_counts_and_the_team_sees_it(session: AsyncSession) -> None:
+    site = await zone_c_site(session)
+    ana, bob = await people(session, 2, site=site)
+    event = await workshop(session, site=site)
+    await enroll_all(session, event, [ana, bob])
+    await tick(session, J2)
+    assert (await reply(session, ana, "oui mais je serai en retard")).handled_by == "notifications"
+    assert (await reply(session, bob, "non merci je peux pas")).handled_by == "notifications"
+    (occurrence,) = await occurrences(session, event)
+    lines = {
+        line.beneficiary_id: line
+        for line in (await roster(session, occurrence_id=occurrence.id)).lines
+    }
+    assert (lines[ana.id].answer, lines[ana.id].note) == (CONFIRMED, "oui mais je serai en retard")
+    assert (lines[bob.id].answer, lines[bob.id].note) == (DECLINED_ANSWER, None)
 
 
 async def test_attendance_is_recorded_once_the_session_starts(session: AsyncSession) -> None:

@@ -92,7 +92,7 @@ async def test_only_the_coming_weeks_are_written_as_rows(session: AsyncSession) 
 @pytest.mark.parametrize(
     ("options", "error", "words"),
     [
-        ({"rrule": "FREQ=WEEKLY;BYDAY=TU"}, RecurrenceError, "ne se termine jamais"),
+        ({"rrule": "FREQ=WEEKLY;BYDAY=TU;COUNT=0"}, RecurrenceError, "nombre de séances"),
         ({"rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=3"}, RecurrenceError, "aucune"),
         ({"minutes": -30}, RecurrenceError, "fin doit être après"),
         ({"minutes": 0}, RecurrenceError, "fin doit être après"),

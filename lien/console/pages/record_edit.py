@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Beneficiary, Site
 from gateway.outbox import CHANNEL_PREFERENCE
 from gateway.records import get_beneficiary, set_tags
+from gateway.tags import fold_tags
 from lien.console.audit import changes, record_audit
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
@@ -84,7 +85,7 @@ async def edit_page(
 
 def _read_tags(form: FormReader) -> list[str]:
     raw = form.text("tags", max_length=MAX_TAGS * (MAX_TAG_LENGTH + 2))
-    tags = sorted({t.strip().lower() for t in raw.split(",") if t.strip()})
+    tags = sorted(set(fold_tags(raw.split(","))))
     if len(tags) > MAX_TAGS:
         form.refuse("tags", Problem(N_("%(limit)s étiquettes au plus."), {"limit": MAX_TAGS}))
     if any(len(t) > MAX_TAG_LENGTH for t in tags):

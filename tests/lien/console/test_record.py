@@ -121,7 +121,7 @@ async def test_an_edit_is_validated_field_by_field_then_kept_in_the_audit_trail(
     assert event.details["changes"] == {
         "first_name": ["Awa", "Aïcha"],
         "preferred_channel": [None, "sms"],
-        "tags": [["famille"], ["famille", "isolé"]],
+        "tags": [["famille"], ["famille", "isole"]],
     }
     record = html.unescape((await client.get(f"/beneficiaries/{person_id}")).text)
     assert "Fiche mise à jour." in record

@@ -1,0 +1,140 @@
+"""Reading and importing a 10,000-line user file, as XLSX and as a Windows-1252 CSV.
+
+Baseline: reading the same file with openpyxl (read-only, values only) or the csv module alone,
+in the same run. The import reads, maps columns, splits and types phone numbers, folds tags,
+fills merged cells and merges duplicates; the ratio says what that costs over bare reading.
+Saving into the database is measured apart (it is mostly the database's work).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import openpyxl
+
+from bench.common import fresh_database, scratch_sqlite
+from broadcast.importfile import read_user_file
+from broadcast.importing import import_people
+from db.session import create_sessionmaker, transaction
+from gateway.records import ensure_organisation
+
+HEADINGS = ("N° dossier", "Nom", "Prénom", "Téléphone", "Langue", "Antenne", "Situation")
+LANGUAGES = ("français", "arabe (Maroc)", "berbère", "tigrigna", "dari", "soninké", "")
+SITUATIONS = ("isolé", "Isolée", "ISOLE", "à risque", "a risque", "isolée, à risque", "", "")
+SITES = ("Lézignan", "Carcassonne", "Narbonne")
+
+
+def _row(k: int) -> list[str]:
+    digits = f"{10_000_000 + k * 7:08d}"
+    phone = "06 " + " ".join(digits[i : i + 2] for i in range(0, 8, 2))
+    if k % 25 == 5:
+        phone = f"04 68 {k // 100 % 100:02d} {k % 100:02d} 10"
+    elif k % 20 == 3:
+        phone += f" / 04 68 {k // 100 % 100:02d} {k % 100:02d} 30"
+    return [
+        str(k + 1),
+        f"Nom{k % 997}",
+        f"Prénom{k // 997}",
+        phone,
+        LANGUAGES[k % len(LANGUAGES)],
+        SITES[k % 3],
+        SITUATIONS[k % len(SITUATIONS)],
+    ]
+
+
+def workbook(count: int) -> bytes:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Usagers")
+    sheet.append(list(HEADINGS))
+    for k in range(count):
+        sheet.append(_row(k))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def text_file(count: int) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADINGS)
+    writer.writerows(_row(k) for k in range(count))
+    return out.getvalue().encode("cp1252")
+
+
+def bare_workbook(data: bytes) -> int:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()
+    return len(rows)
+
+
+def bare_csv(data: bytes) -> int:
+    return len(list(csv.reader(io.StringIO(data.decode("cp1252"), newline=""), delimiter=";")))
+
+
+def measured(work: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Return the best time in seconds and the peak traced memory in MiB of `work`."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    tracemalloc.start()
+    work()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return best, peak / 2**20
+
+
+async def save(url: str, data: bytes, filename: str) -> float:
+    engine = await fresh_database(url)
+    sessionmaker = create_sessionmaker(engine)
+    read = read_user_file(data, filename=filename)
+    started = time.perf_counter()
+    async with transaction(sessionmaker) as session:
+        site = await ensure_organisation(
+            session, slug="bench", name="Bench", site_slug="bench", site_name="Bench"
+        )
+        await import_people(
+            session,
+            result=read,
+            organisation_id=site.organisation_id,
+            default_site_id=site.id,
+            source=filename,
+        )
+    elapsed = time.perf_counter() - started
+    await engine.dispose()
+    return elapsed
+
+
+def run(*, quick: bool = False, database_url: str | None = None) -> None:
+    count = 1_000 if quick else 10_000
+    repeat = 1 if quick else 3
+    files = (
+        ("usagers.xlsx", workbook(count), bare_workbook),
+        ("usagers.csv", text_file(count), bare_csv),
+    )
+    for filename, data, bare in files:
+        compare(filename, data, bare, count=count, repeat=repeat)
+        saved = asyncio.run(save(database_url or scratch_sqlite("import"), data, filename))
+        print(f"{filename}: enregistrement de {count} personnes {saved:.2f} s", flush=True)
+
+
+def compare(
+    filename: str, data: bytes, bare: Callable[[bytes], int], *, count: int, repeat: int
+) -> None:
+    """Print the import's reading against bare reading of the same bytes."""
+    base_time, base_memory = measured(lambda: bare(data), repeat)
+    time_, memory = measured(lambda: read_user_file(data, filename=filename), repeat)
+    print(
+        f"{filename}: {count} lignes — lecture seule {base_time:.3f} s, {base_memory:.1f} Mio ; "
+        f"lecture par l'import {time_:.3f} s, {memory:.1f} Mio ; "
+        f"rapport temps {time_ / base_time:.2f}×, mémoire {memory / base_memory:.2f}×",
+        flush=True,
+    )

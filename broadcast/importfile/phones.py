@@ -1,0 +1,62 @@
+"""The phone cells of a user file: several numbers in one cell, and which ones take an SMS."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gateway.phones import SMS_KINDS, InvalidPhoneNumber, read_phone
+
+# "06 12 34 56 78 / 04 68 12 34 56", "06… ou 07…", one per line in the cell.
+_SEPARATORS = re.compile(r"\s*(?:[/;,|\n]|\bet\b|\bou\b)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """One number found in a cell, in E.164, with its kind of line."""
+
+    number: str
+    kind: str
+    written: str
+
+    @property
+    def takes_sms(self) -> bool:
+        """Tell whether an SMS can be sent to this number."""
+        return self.kind in SMS_KINDS
+
+
+@dataclass(frozen=True)
+class PhoneCells:
+    """Every number of a line's phone cells, and the parts that were not numbers."""
+
+    numbers: tuple[PhoneNumber, ...]
+    invalid: tuple[str, ...]
+
+    @property
+    def sms(self) -> tuple[PhoneNumber, ...]:
+        """Return the numbers that take an SMS, first written first."""
+        return tuple(n for n in self.numbers if n.takes_sms)
+
+    @property
+    def other(self) -> tuple[PhoneNumber, ...]:
+        """Return the numbers kept on the record without being SMS contacts."""
+        return tuple(n for n in self.numbers if not n.takes_sms)
+
+
+def read_phones(cells: Iterable[str], *, region: str) -> PhoneCells:
+    """Split and read the phone cells of a line; the same number twice counts once."""
+    numbers: dict[str, PhoneNumber] = {}
+    invalid: list[str] = []
+    for cell in cells:
+        for part in _SEPARATORS.split(cell):
+            written = part.strip()
+            if not written:
+                continue
+            try:
+                number, kind = read_phone(written, region=region)
+            except InvalidPhoneNumber:
+                invalid.append(written)
+                continue
+            numbers.setdefault(number, PhoneNumber(number, kind, written))
+    return PhoneCells(numbers=tuple(numbers.values()), invalid=tuple(invalid))
