@@ -101,6 +101,7 @@ class Accueil:
                 ctx.session,
                 base=self.directory,
                 compute=lambda d: advance(flow, state, ctx.text, now=now, directory=d),
+                organisation_id=ctx.person.organisation_id,
             )
         except ConversationOver:
             _close(conversation)
@@ -128,6 +129,7 @@ class Accueil:
             ctx.session,
             base=self.directory,
             compute=lambda d: self._opening(ctx, d, now),
+            organisation_id=ctx.person.organisation_id,
         )
         turn = Turn(ctx.session, ctx.person, conversation, ctx.contact.id, now, ticket)
         ctx.replies += await turn.apply(step)

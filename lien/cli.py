@@ -13,6 +13,7 @@ from lien.cli_broadcast import broadcast_app
 from lien.cli_events import events_app, mail_app
 from lien.cli_flows import flows_app, refuse_broken_files
 from lien.cli_import import import_app
+from lien.cli_organisations import OrganisationOption, organisation_app, site_app
 from lien.cli_outbox import outbox_app
 from lien.cli_privacy import privacy_app
 from lien.cli_staff import staff_app
@@ -37,6 +38,8 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(flows_app, name="flows")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(import_app, name="import")
+app.add_typer(organisation_app, name="organisation")
+app.add_typer(site_app, name="site")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -137,11 +140,12 @@ async def _upgrade(settings: Settings, revision: str) -> None:
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="Nom de la personne ou du service.")],
-    role: Annotated[str, typer.Option(help="admin, staff ou volunteer.")] = "staff",
+    role: Annotated[str, typer.Option(help="admin, staff, volunteer ou operator.")] = "staff",
+    organisation: OrganisationOption = None,
 ) -> None:
     """Créer un jeton d'accès ; il est affiché une seule fois, en dernière ligne."""
     try:
-        token = asyncio.run(_token(_settings(), name, role))
+        token = asyncio.run(_token(_settings(), name, role, organisation))
     except ValueError as exc:
         typer.echo(f"Erreur : {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -149,14 +153,19 @@ def token_create(
     typer.echo(token)
 
 
-async def _token(settings: Settings, name: str, role: str) -> str:
-    from lien.auth import create_token
+async def _token(settings: Settings, name: str, role: str, organisation: str | None) -> str:
+    from lien.auth import OPERATOR, create_token, organisation_by_slug
     from lien.runtime import start_runtime, stop_runtime
 
     runtime = await start_runtime(settings)
     try:
         async with runtime.sessionmaker() as session, session.begin():
-            return await create_token(session, name=name, role=role)
+            owner = None
+            if role != OPERATOR:
+                owner = (await organisation_by_slug(session, organisation)).id
+            elif organisation is not None:
+                raise ValueError("l'opérateur de l'instance n'appartient à aucune association")
+            return await create_token(session, name=name, role=role, organisation_id=owner)
     finally:
         await stop_runtime(runtime)
 

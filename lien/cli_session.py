@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy import select
 
 from broadcast.texts import BroadcastError
 from db.migrate import upgrade
+from db.models import Organisation
 from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
 from gateway.records import ensure_organisation
 from lien.settings import Settings
@@ -38,13 +40,14 @@ async def database(config: Settings) -> AsyncIterator[SessionMaker]:
         await upgrade(engine)
         sessionmaker = create_sessionmaker(engine)
         async with transaction(sessionmaker) as session:
-            await ensure_organisation(
-                session,
-                slug="default",
-                name=config.organisation_name,
-                site_slug="accueil",
-                site_name=config.site_name,
-            )
+            if await session.scalar(select(Organisation.id).limit(1)) is None:
+                await ensure_organisation(
+                    session,
+                    slug="default",
+                    name=config.organisation_name,
+                    site_slug="accueil",
+                    site_name=config.site_name,
+                )
         yield sessionmaker
     finally:
         await engine.dispose()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from lien.cli_organisations import OrganisationOption
 from lien.settings import Settings
 
 staff_app = typer.Typer(help="Comptes du personnel pour la console web.", no_args_is_help=True)
@@ -21,6 +22,7 @@ def staff_create(
         str | None,
         typer.Option(help="Mot de passe (12 caractères au moins) ; demandé s'il manque."),
     ] = None,
+    organisation: OrganisationOption = None,
 ) -> None:
     """Créer un compte pour la console (le premier administrateur, par exemple)."""
     from lien.cli import _settings
@@ -28,20 +30,40 @@ def staff_create(
     if password is None:
         password = typer.prompt("Mot de passe", hide_input=True, confirmation_prompt=True)
     try:
-        asyncio.run(_create(_settings(), email=email, name=name, role=role, password=password))
+        asyncio.run(
+            _create(
+                _settings(),
+                email=email,
+                name=name,
+                role=role,
+                password=password,
+                organisation=organisation,
+            )
+        )
     except ValueError as exc:
         typer.echo(f"Erreur : {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"Compte créé : {email.strip().lower()} ({role}).")
 
 
-async def _create(settings: Settings, *, email: str, name: str, role: str, password: str) -> None:
+async def _create(
+    settings: Settings, *, email: str, name: str, role: str, password: str, organisation: str | None
+) -> None:
+    from lien.auth import organisation_by_slug
     from lien.console.accounts import create_staff_member
     from lien.runtime import start_runtime, stop_runtime
 
     runtime = await start_runtime(settings)
     try:
         async with runtime.sessionmaker() as session, session.begin():
-            await create_staff_member(session, email=email, name=name, role=role, password=password)
+            owner = await organisation_by_slug(session, organisation)
+            await create_staff_member(
+                session,
+                email=email,
+                name=name,
+                role=role,
+                password=password,
+                organisation_id=owner.id,
+            )
     finally:
         await stop_runtime(runtime)

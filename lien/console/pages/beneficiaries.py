@@ -126,6 +126,9 @@ async def record(
 async def timeline(
     request: Request, beneficiary_id: int, session: SessionDep, _staff: VolunteerPage
 ) -> Response:
+    # A record this viewer may not see has no timeline either, not an empty one.
+    if await session.get(Beneficiary, beneficiary_id) is None:
+        raise PageNotFound
     context = timeline_context(beneficiary_id, await load_timeline(session, beneficiary_id))
     same = unchanged(request, str(context["version"]))
     return same or render(request, "_timeline.html", context, section="beneficiaries")

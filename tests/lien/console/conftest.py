@@ -19,6 +19,7 @@ from db.models import StaffMember
 from db.session import SessionMaker
 from fakeprovider import FakeProviderServer
 from lien.app import Wiring
+from lien.auth import sole_organisation
 from lien.console import signin
 from lien.console.accounts import create_staff_member
 from tests.lien.conftest import App, provider_settings, without_domains
@@ -37,14 +38,19 @@ async def add_member(
     email: str | None = None,
     name: str | None = None,
     password: str = PASSWORD,
+    organisation_id: int | None = None,
 ) -> StaffMember:
+    """Create a console account, in the only organisation unless told."""
     async with sessionmaker() as session, session.begin():
+        if organisation_id is None:
+            organisation_id = (await sole_organisation(session)).id
         return await create_staff_member(
             session,
             email=email or f"{role}@example.org",
             name=name or f"{role.capitalize()} Test",
             role=role,
             password=password,
+            organisation_id=organisation_id,
         )
 
 
