@@ -80,16 +80,6 @@ _DERIVED: tuple[Any, ...] = (
     BroadcastText,
     AuditEvent,
 )
-# Tables that reach their organisation through a parent other than the person.
-_DERIVED: tuple[Any, ...] = (
-    Event,
-    Occurrence,
-    OccurrenceChange,
-    TicketNote,
-    MessageEvent,
-    BroadcastText,
-    AuditEvent,
-)
 # Tables that carry their organisation themselves.
 _OWNED: tuple[Any, ...] = (Beneficiary, Site, Broadcast, RetentionCount, DirectoryOverride)
 

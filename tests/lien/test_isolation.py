@@ -156,7 +156,7 @@ def _template_of(openapi: dict[str, Any], method: str, url: str, other: Associat
     ids = _ids(other)
     for path in openapi["paths"]:
         if _PARAM.sub(lambda m: str(ids[m.group(1)]), path) == url:
-            return path
+            return str(path)
     raise AssertionError(url)
 
 
