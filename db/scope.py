@@ -89,6 +89,8 @@ class Scope:
     """Whose rows a session may see: one organisation, or none (the instance operator)."""
 
     organisation_id: int | None
+    # A volunteer sees only the tickets given to them (and so only those tickets' notes).
+    assignee_id: int | None = None
 
 
 def set_scope(session: AsyncSession | Session, scope: Scope) -> None:
@@ -121,17 +123,23 @@ async def owning_organisation(session: AsyncSession) -> int:
     return int(first)
 
 
-def _criteria(organisation_id: int | None) -> list[tuple[Any, ColumnElement[bool]]]:
+def _criteria(scope: Scope) -> list[tuple[Any, ColumnElement[bool]]]:
+    organisation_id = scope.organisation_id
     if organisation_id is None:
         # The operator manages organisations and their accounts and reads nobody's data.
-        return [(model, false()) for model in (*_PERSONAL, *_OWNED, *_DERIVED)]
+        # Sites stay visible: they name places, not people, and come with each organisation.
+        hidden = (*_PERSONAL, *(m for m in _OWNED if m is not Site), *_DERIVED)
+        return [(model, false()) for model in hidden]
     org = organisation_id
     people = select(Beneficiary.id).where(Beneficiary.organisation_id == org)
     staff = select(StaffMember.id).where(StaffMember.organisation_id == org)
     sites = select(Site.id).where(Site.organisation_id == org)
     events = select(Event.id).where(Event.site_id.in_(sites))
     occurrences = select(Occurrence.id).where(Occurrence.event_id.in_(events))
-    tickets = select(TriageTicket.id).where(TriageTicket.beneficiary_id.in_(people))
+    own_tickets: ColumnElement[bool] = TriageTicket.beneficiary_id.in_(people)
+    if scope.assignee_id is not None:
+        own_tickets = own_tickets & (TriageTicket.assignee_id == scope.assignee_id)
+    tickets = select(TriageTicket.id).where(own_tickets)
     messages = select(Message.id).where(Message.beneficiary_id.in_(people))
     broadcasts = select(Broadcast.id).where(Broadcast.organisation_id == org)
     found: list[tuple[Any, ColumnElement[bool]]] = [
@@ -141,6 +149,7 @@ def _criteria(organisation_id: int | None) -> list[tuple[Any, ColumnElement[bool
         (Event, Event.site_id.in_(sites)),
         (Occurrence, Occurrence.event_id.in_(events)),
         (OccurrenceChange, OccurrenceChange.occurrence_id.in_(occurrences)),
+        (TriageTicket, own_tickets),
         (TicketNote, TicketNote.ticket_id.in_(tickets)),
         (MessageEvent, MessageEvent.message_id.in_(messages)),
         (BroadcastText, BroadcastText.broadcast_id.in_(broadcasts)),
@@ -155,7 +164,11 @@ def _criteria(organisation_id: int | None) -> list[tuple[Any, ColumnElement[bool
         ),
     ]
     found += [(model, model.organisation_id == org) for model in _OWNED]
-    found += [(model, model.beneficiary_id.in_(people)) for model in _PERSONAL]
+    found += [
+        (model, model.beneficiary_id.in_(people))
+        for model in _PERSONAL
+        if model is not TriageTicket
+    ]
     return found
 
 
@@ -168,6 +181,6 @@ def _apply_scope(state: ORMExecuteState) -> None:
         return
     options = [
         with_loader_criteria(model, criterion if criterion is not None else true())
-        for model, criterion in _criteria(scope.organisation_id)
+        for model, criterion in _criteria(scope)
     ]
     state.statement = state.statement.options(*options)

@@ -26,6 +26,7 @@ from lien.api import (
     imports,
     inbox,
     mail,
+    organisations,
     outbox,
     privacy,
     simulator,
@@ -93,6 +94,7 @@ def create_app(
         outbox,
         audit,
         health,
+        organisations,
         *domains,
     ):
         app.include_router(module.router)

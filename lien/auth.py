@@ -24,7 +24,11 @@ ACCOUNT_ROLES = (*ROLES, OPERATOR)
 
 def scope_of_member(member: StaffMember) -> Scope:
     """Return the rows a staff member may see: their organisation's (none for the operator)."""
-    return Scope(None if member.role == OPERATOR else member.organisation_id)
+    if member.role == OPERATOR:
+        return Scope(None)
+    # Volunteers read the tickets given to them; triage belongs to staff.
+    assignee = member.id if member.role == "volunteer" else None
+    return Scope(member.organisation_id, assignee_id=assignee)
 
 
 async def sole_organisation(session: AsyncSession) -> Organisation:

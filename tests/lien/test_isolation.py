@@ -38,6 +38,7 @@ def _ids(other: Association) -> dict[str, Any]:
         "entry_id": other.entry_id,
         "site": other.site_slug,
         "organisation": other.slug,
+        "slug": other.slug,
         "org": other.organisation_id,
         "phone": other.secrets[1],
     }
