@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -18,6 +19,7 @@ from db.models import (
     MailNotice,
     Message,
     Occurrence,
+    StaffMember,
     TicketNote,
     TriageTicket,
 )
@@ -41,6 +43,7 @@ class Association:
     occurrence_id: int = 0
     broadcast_id: int = 0
     staff_ids: dict[str, int] = field(default_factory=dict)
+    token_ids: dict[str, int] = field(default_factory=dict)
     entry_id: str = ""
     tokens: dict[str, dict[str, str]] = field(default_factory=dict)
     emails: dict[str, str] = field(default_factory=dict)
@@ -154,6 +157,10 @@ async def seed(
             session, name=f"jeton {role} {word}", role=role, organisation_id=site.organisation_id
         )
         found.tokens[role] = {"Authorization": f"Bearer {token}"}
+        holder = await session.scalar(
+            select(StaffMember.id).where(StaffMember.name == f"jeton {role} {word}")
+        )
+        found.token_ids[role] = int(holder or 0)
     national = "0" + phone.removeprefix("+33")
     found.secrets = [word, phone, national, " ".join(national[i : i + 2] for i in range(0, 10, 2))]
     return found
