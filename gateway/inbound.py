@@ -127,7 +127,11 @@ async def receive(
     """
     inbound = checked_inbound(inbound)
     contact, person, created = await find_or_create_sender(
-        session, channel=inbound.channel, address=inbound.address, language=inbound.language_hint
+        session,
+        channel=inbound.channel,
+        address=inbound.address,
+        language=inbound.language_hint,
+        recipients=inbound.recipients,
     )
     row = _inbound_row(inbound, contact)
     message_id = await log_inbound(session, row)

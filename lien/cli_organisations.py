@@ -10,6 +10,8 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from db.models import Organisation, Site, StaffMember
+from gateway.phones import normalize_phone
+from gateway.records import INBOUND_SETTING
 from lien.auth import organisation_by_slug
 from lien.cli_session import run_in_transaction
 from lien.settings import Settings
@@ -145,3 +147,32 @@ def site_update(
 
     site = run_in_transaction(work)
     typer.echo(f"Site mis à jour : {site.slug} ({site.name}, {_zone_shown(site)}).")
+
+
+@organisation_app.command("numbers")
+def organisation_numbers(
+    organisation: Annotated[str, typer.Option("--organisation", help="Identifiant.")],
+    sms: Annotated[
+        list[str] | None,
+        typer.Option(help="Numéro Twilio ou Messaging Service (MG…) de l'association ; répétable."),
+    ] = None,
+) -> None:
+    """Dire à quels numéros écrivent les personnes de cette association (plusieurs associations)."""
+
+    async def work(session: AsyncSession, _config: Settings) -> list[str]:
+        owner = await organisation_by_slug(session, organisation)
+        numbers = [normalize_recipient(n) for n in sms or []]
+        inbound = {**(owner.settings or {}).get(INBOUND_SETTING, {}), "sms": numbers}
+        owner.settings = {**(owner.settings or {}), INBOUND_SETTING: inbound}
+        await session.flush()
+        return numbers
+
+    numbers = run_in_transaction(work)
+    shown = ", ".join(numbers) or "aucun (les nouveaux venus vont à la première association)"
+    typer.echo(f"SMS reçus pour {organisation} : {shown}")
+
+
+def normalize_recipient(value: str) -> str:
+    """Return a messaging service id as given, a phone number in E.164."""
+    value = value.strip()
+    return value if value.startswith("MG") else normalize_phone(value)
