@@ -11,13 +11,15 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbound import OPENING_HOURS
 from db.models import Organisation, Site
 from gateway.records import ensure_organisation
 
 ZONES = ("A", "B", "C")
 ZONES_FILE = Path(__file__).parent / "data" / "school_zones.yaml"
-# What a site's `info` holds besides the mail hours the notices already read.
-ADDRESS, POSTCODE, OPENING_HOURS = "address", "postcode", "opening_hours"
+# What a site's `info` holds besides the mail hours the notices already read; the accueil
+# reads the opening hours in its acknowledgement.
+ADDRESS, POSTCODE = "address", "postcode"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _POSTCODE = re.compile(r"^\d{5}$")
 
