@@ -16,6 +16,7 @@ from lien.console.pages import (
     sessions,
     settings,
     simulator,
+    sites,
     staff,
     triage,
 )
@@ -33,5 +34,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     simulator.router,
     settings.router,
     staff.router,
+    sites.router,
     directory.router,
 )

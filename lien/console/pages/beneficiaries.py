@@ -22,7 +22,7 @@ from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.live import unchanged, version
 from lien.console.record_view import RecordView, TimelineItem, load_record, load_timeline
-from lien.console.roles import VolunteerPage
+from lien.console.roles import StaffPage, VolunteerPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render
 from lien.deps import SessionDep
@@ -136,7 +136,7 @@ async def timeline(
 
 @router.post("/beneficiaries/{beneficiary_id}/reply", name="console.record_reply")
 async def reply(
-    request: Request, beneficiary_id: int, session: SessionDep, staff: VolunteerPage
+    request: Request, beneficiary_id: int, session: SessionDep, staff: StaffPage
 ) -> Response:
     view = await record_or_404(session, beneficiary_id, staff)
     form = FormReader(await request.form())
