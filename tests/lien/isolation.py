@@ -37,6 +37,7 @@ class Association:
     slug: str
     organisation_id: int = 0
     site_slug: str = ""
+    site_id: int = 0
     person_id: int = 0
     ticket_id: int = 0
     event_id: int = 0
@@ -61,7 +62,9 @@ async def seed(
         site_slug=f"site-{slug}",
         site_name=f"Accueil {word}",
     )
-    found = Association(slug=slug, organisation_id=site.organisation_id, site_slug=site.slug)
+    found = Association(
+        slug=slug, organisation_id=site.organisation_id, site_slug=site.slug, site_id=site.id
+    )
     person = await create_beneficiary(
         session, site=site, first_name=f"Prenom{word}", last_name=f"Nom{word}", tags=["isolé"]
     )

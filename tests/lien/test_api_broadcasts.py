@@ -121,9 +121,11 @@ async def test_send_approve_follow_export_and_replies(
     broadcast_id = created.json()["id"]
     sent = await client.post(f"/api/broadcasts/{broadcast_id}/send", headers=staff_headers)
     assert sent.json()["status"] == "pending_approval"
-    own = await client.post(f"/api/broadcasts/{broadcast_id}/approve", headers=staff_headers)
-    assert own.status_code == 403
-    approved = await client.post(f"/api/broadcasts/{broadcast_id}/approve", headers=other)
+    # Approval is an administrator's: neither the author nor another staff member.
+    for refused in (staff_headers, other):
+        answer = await client.post(f"/api/broadcasts/{broadcast_id}/approve", headers=refused)
+        assert answer.status_code == 403
+    approved = await client.post(f"/api/broadcasts/{broadcast_id}/approve", headers=admin)
     assert approved.json()["status"] == "scheduled"
     edit = await client.put(f"/api/broadcasts/{broadcast_id}", json=DRAFT, headers=staff_headers)
     assert edit.status_code == 409

@@ -37,6 +37,7 @@ def _ids(other: Association) -> dict[str, Any]:
         "staff_id": other.staff_ids["volunteer"],
         "entry_id": other.entry_id,
         "site": other.site_slug,
+        "site_id": other.site_id,
         "organisation": other.slug,
         "slug": other.slug,
         "org": other.organisation_id,
@@ -197,6 +198,7 @@ async def test_the_other_associations_rows_are_404_on_every_console_page(
                             params={
                                 "org": other.organisation_id,
                                 "site": other.site_slug,
+                                "site_id": other.site_id,
                                 "start": "2030-01-07T10:00:00+00:00",
                             },
                             headers={HEADER: token.group(1)},
