@@ -7,10 +7,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from db.base import utcnow
-from db.models import Occurrence, StaffMember, TriageTicket
+from db.models import Occurrence, Rsvp, StaffMember, TriageTicket
 from db.session import SessionMaker
+from lien.console.csrf import HEADER
 from tests.lien.conftest import App, bearer
-from tests.lien.isolation import two_associations
+from tests.lien.console.conftest import csrf_of
+from tests.lien.isolation import console_client, two_associations
 
 
 async def test_a_volunteer_reads_only_the_tickets_given_to_them_and_triage_is_for_staff(
@@ -121,3 +123,28 @@ async def test_a_ticket_cannot_be_given_to_another_associations_account(
     async with sessionmaker() as session:
         ticket = await session.get_one(TriageTicket, nimes.ticket_id)
         assert ticket.assignee_id is None
+
+
+async def test_a_volunteer_marks_attendance_in_the_console(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    nimes, _aude = await two_associations(sessionmaker)
+    now = utcnow()
+    async with sessionmaker() as session, session.begin():
+        occurrence = await session.get_one(Occurrence, nimes.occurrence_id)
+        occurrence.original_start = occurrence.start = now - timedelta(minutes=30)
+        occurrence.end = now + timedelta(minutes=30)
+    await console_client(lien_app.client, nimes.emails["volunteer"])
+    page = await lien_app.client.get(f"/events/sessions/{nimes.occurrence_id}")
+    assert page.status_code == 200 and 'value="yes"' in page.text
+    marked = await lien_app.client.post(
+        f"/events/sessions/{nimes.occurrence_id}/attendance",
+        data={"beneficiary_id": str(nimes.person_id), "present": "yes"},
+        headers={HEADER: csrf_of(page.text)},
+    )
+    assert marked.status_code == 303
+    async with sessionmaker() as session:
+        attended = await session.scalar(
+            select(Rsvp.attended).where(Rsvp.occurrence_id == nimes.occurrence_id)
+        )
+    assert attended is True
