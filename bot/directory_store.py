@@ -22,6 +22,7 @@ from bot.directory import Directory, DirectoryError, Entry, directory_problems
 from bot.yamlread import describe_errors
 from db.errors import ConflictError, NotFoundError
 from db.models import DirectoryOverride
+from db.scope import owning_organisation
 from db.session import insert_ignore
 
 EDITABLE_FIELDS: Final = (
@@ -111,9 +112,14 @@ def _edited(data: dict[str, Any], edit: Edit, fallback: Entry | None, *, strict:
     return fallback
 
 
-async def load_edits(session: AsyncSession) -> dict[str, Edit]:
-    """Return every staff edit by entry id, in the order they were first made."""
-    rows = await session.scalars(select(DirectoryOverride).order_by(DirectoryOverride.id))
+async def load_edits(
+    session: AsyncSession, *, organisation_id: int | None = None
+) -> dict[str, Edit]:
+    """Return an organisation's edits by entry id (a scoped session's own when not named)."""
+    stmt = select(DirectoryOverride).order_by(DirectoryOverride.id)
+    if organisation_id is not None:
+        stmt = stmt.where(DirectoryOverride.organisation_id == organisation_id)
+    rows = await session.scalars(stmt)
     return {row.entry_id: _edit_of(row) for row in rows}
 
 
@@ -249,13 +255,22 @@ async def _store(
 
 
 async def _row(session: AsyncSession, entry_id: str, now: datetime) -> DirectoryOverride:
+    owner = await owning_organisation(session)
     await insert_ignore(
         session,
         cast(Table, DirectoryOverride.__table__),
-        {"entry_id": entry_id, "fields": {}, "removed": False, "updated_at": now},
+        {
+            "organisation_id": owner,
+            "entry_id": entry_id,
+            "fields": {},
+            "removed": False,
+            "updated_at": now,
+        },
     )
     row = await session.scalar(
-        select(DirectoryOverride).where(DirectoryOverride.entry_id == entry_id).with_for_update()
+        select(DirectoryOverride)
+        .where(DirectoryOverride.organisation_id == owner, DirectoryOverride.entry_id == entry_id)
+        .with_for_update()
     )
     if row is None:
         raise RuntimeError("a directory edit vanished while it was being written")
@@ -263,4 +278,9 @@ async def _row(session: AsyncSession, entry_id: str, now: datetime) -> Directory
 
 
 async def _delete(session: AsyncSession, entry_id: str) -> None:
-    await session.execute(delete(DirectoryOverride).where(DirectoryOverride.entry_id == entry_id))
+    owner = await owning_organisation(session)
+    await session.execute(
+        delete(DirectoryOverride).where(
+            DirectoryOverride.organisation_id == owner, DirectoryOverride.entry_id == entry_id
+        )
+    )

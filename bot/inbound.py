@@ -22,13 +22,16 @@ from bot.service import FIRST_NAME, Turn, step_with_directory
 from bot.store import begin_conversation, lock_person, state_of
 from bot.tickets import PAUSING, attach_message, open_or_join
 from db.base import utcnow
-from db.models import Conversation, TriageTicket
+from db.models import Conversation, Site, TriageTicket
 from gateway.exchange import Origin
 from gateway.inbound import InboundContext
 from gateway.keywords import is_bot_start
 
 ACCUEIL = "accueil"
 OUT_OF_FLOW = "out_of_flow"
+OUT_OF_FLOW_HOURS = "out_of_flow_hours"
+# Site.info key of the reception's opening hours, as staff write them.
+OPENING_HOURS = "opening_hours"
 # Someone writing several messages in a row gets one acknowledgement, not one each.
 ACKNOWLEDGE_AGAIN_AFTER = timedelta(hours=2)
 # The language every new record gets when the channel tells nothing better.
@@ -101,6 +104,7 @@ class Accueil:
                 ctx.session,
                 base=self.directory,
                 compute=lambda d: advance(flow, state, ctx.text, now=now, directory=d),
+                organisation_id=ctx.person.organisation_id,
             )
         except ConversationOver:
             _close(conversation)
@@ -128,6 +132,7 @@ class Accueil:
             ctx.session,
             base=self.directory,
             compute=lambda d: self._opening(ctx, d, now),
+            organisation_id=ctx.person.organisation_id,
         )
         turn = Turn(ctx.session, ctx.person, conversation, ctx.contact.id, now, ticket)
         ctx.replies += await turn.apply(step)
@@ -161,9 +166,18 @@ class Accueil:
         )
         last = ticket.acknowledged_at
         if created or last is None or now - last >= ACKNOWLEDGE_AGAIN_AFTER:
-            text = flow_text(self.flow, OUT_OF_FLOW, lang=ctx.person.language)
+            text = await self._acknowledgement(ctx)
             await ctx.reply(text, origin=Origin("flow", self.flow_id))
             ticket.acknowledged_at = now
+
+    async def _acknowledgement(self, ctx: InboundContext) -> str:
+        """Say the message reached the team, with the site's own opening hours when it has them."""
+        site = await ctx.session.get(Site, ctx.person.site_id) if ctx.person.site_id else None
+        hours = str((site.info or {}).get(OPENING_HOURS, "")).strip() if site else ""
+        if hours and OUT_OF_FLOW_HOURS in self.flow.texts:
+            fields = {"hours": hours}
+            return flow_text(self.flow, OUT_OF_FLOW_HOURS, lang=ctx.person.language, fields=fields)
+        return flow_text(self.flow, OUT_OF_FLOW, lang=ctx.person.language)
 
 
 def _close(conversation: Conversation) -> None:

@@ -142,14 +142,18 @@ async def add_tag(session: AsyncSession, *, beneficiary_id: int, tag: str) -> No
 
 
 async def step_with_directory(
-    session: AsyncSession, *, base: Directory, compute: Callable[[Directory], Step]
+    session: AsyncSession,
+    *,
+    base: Directory,
+    compute: Callable[[Directory], Step],
+    organisation_id: int,
 ) -> Step:
     """Compute a step, with the staff edits of the directory when it sends entries."""
     step = compute(base)
     # The engine is pure, so a step that sends entries can be computed again over the edited
     # directory; the many steps that never read it spare the query.
     if any(isinstance(effect, SendDirectory) for effect in step.effects):
-        edits = await load_edits(session)
+        edits = await load_edits(session, organisation_id=organisation_id)
         if edits:
             step = compute(layered(base, edits))
     return step

@@ -63,10 +63,13 @@ async def run_conversation_timeouts(
             conversation.status = "ended"
             conversation.next_timeout_at = None
             continue
-        step = await step_with_directory(
-            session, base=directory, compute=_timed_out(flow, state, now)
-        )
         person = people[conversation.beneficiary_id]
+        step = await step_with_directory(
+            session,
+            base=directory,
+            compute=_timed_out(flow, state, now),
+            organisation_id=person.organisation_id,
+        )
         turn = Turn(session, person, conversation, conversation.contact_point_id, now)
         # The person did not just write: what is said now waits for decent hours.
         await turn.apply(step, respect_quiet_hours=True)

@@ -136,7 +136,11 @@ async def receive(
     """
     inbound = checked_inbound(inbound)
     contact, person, created = await find_or_create_sender(
-        session, channel=inbound.channel, address=inbound.address, language=inbound.language_hint
+        session,
+        channel=inbound.channel,
+        address=inbound.address,
+        language=inbound.language_hint,
+        recipients=inbound.recipients,
     )
     row = _inbound_row(inbound, contact, received_at)
     message_id = await log_inbound(session, row)

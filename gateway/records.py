@@ -47,6 +47,31 @@ async def default_site(session: AsyncSession) -> Site:
     return site
 
 
+# Organisation.settings key: the numbers, messaging services or bots of each channel that
+# reach this organisation, e.g. {"sms": ["+33700000001", "MG..."]}.
+INBOUND_SETTING = "inbound"
+
+
+async def site_for_recipients(
+    session: AsyncSession, *, channel: str, recipients: Iterable[str]
+) -> Site:
+    """Return where a new sender lands: the first site of the organisation they wrote to.
+
+    An instance with one organisation, or a number no organisation claims, keeps the first site.
+    """
+    wanted = set(recipients)
+    if wanted:
+        for org in await session.scalars(select(Organisation).order_by(Organisation.id)):
+            claimed = (org.settings or {}).get(INBOUND_SETTING, {}).get(channel, [])
+            if wanted & set(claimed):
+                site = await session.scalar(
+                    select(Site).where(Site.organisation_id == org.id).order_by(Site.id).limit(1)
+                )
+                if site is not None:
+                    return site
+    return await default_site(session)
+
+
 async def site_by_slug(session: AsyncSession, slug: str) -> Site:
     site = await session.scalar(select(Site).where(Site.slug == slug))
     if site is None:
@@ -116,7 +141,12 @@ async def add_contact(
 
 
 async def find_or_create_contact(
-    session: AsyncSession, *, channel: str, address: str, language: str | None = None
+    session: AsyncSession,
+    *,
+    channel: str,
+    address: str,
+    language: str | None = None,
+    recipients: Iterable[str] = (),
 ) -> tuple[ContactPoint, bool]:
     """Return the contact for an address, creating a new beneficiary for an unknown sender."""
     canonical = normalize_address(channel, address)
@@ -127,9 +157,8 @@ async def find_or_create_contact(
         async with session.begin_nested():
             person = await _person_with_same_phone(session, channel, canonical)
             if person is None:
-                person = await create_beneficiary(
-                    session, site=await default_site(session), language=language or "fr"
-                )
+                site = await site_for_recipients(session, channel=channel, recipients=recipients)
+                person = await create_beneficiary(session, site=site, language=language or "fr")
             contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
             session.add(contact)
             await session.flush()
@@ -162,7 +191,12 @@ async def _flag_if_erased(session: AsyncSession, contact: ContactPoint) -> None:
 
 
 async def find_or_create_sender(
-    session: AsyncSession, *, channel: str, address: str, language: str | None = None
+    session: AsyncSession,
+    *,
+    channel: str,
+    address: str,
+    language: str | None = None,
+    recipients: Iterable[str] = (),
 ) -> tuple[ContactPoint, Beneficiary, bool]:
     """Return who wrote from an address (one query when known), creating them otherwise."""
     canonical = normalize_address(channel, address)
@@ -176,7 +210,7 @@ async def find_or_create_sender(
     if found is not None:
         return found[0], found[1], False
     contact, created = await find_or_create_contact(
-        session, channel=channel, address=canonical, language=language
+        session, channel=channel, address=canonical, language=language, recipients=recipients
     )
     return contact, await session.get_one(Beneficiary, contact.beneficiary_id), created
 

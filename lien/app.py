@@ -27,6 +27,7 @@ from lien.api import (
     imports,
     inbox,
     mail,
+    organisations,
     outbox,
     privacy,
     simulator,
@@ -100,6 +101,7 @@ def create_app(
         outbox,
         audit,
         health,
+        organisations,
         *domains,
     ):
         app.include_router(module.router)

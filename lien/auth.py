@@ -11,25 +11,64 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import ApiToken, StaffMember
+from db.models import ApiToken, Organisation, StaffMember
+from db.scope import Scope, set_scope
 from lien.deps import SessionDep
 
 ROLES = ("volunteer", "staff", "admin")
+# Whoever hosts several associations: manages organisations and their first admins, outside
+# the ladder above, so no route for an association's data lets them in.
+OPERATOR = "operator"
+ACCOUNT_ROLES = (*ROLES, OPERATOR)
+
+
+def scope_of_member(member: StaffMember) -> Scope:
+    """Return the rows a staff member may see: their organisation's (none for the operator)."""
+    if member.role == OPERATOR:
+        return Scope(None)
+    # Volunteers read the tickets given to them; triage belongs to staff.
+    assignee = member.id if member.role == "volunteer" else None
+    return Scope(member.organisation_id, assignee_id=assignee)
+
+
+async def sole_organisation(session: AsyncSession) -> Organisation:
+    """Return the only organisation, for commands that may omit it; ValueError otherwise."""
+    every = list(await session.scalars(select(Organisation).order_by(Organisation.slug)))
+    if len(every) != 1:
+        known = ", ".join(o.slug for o in every) or "aucune"
+        raise ValueError(f"précisez l'association (--organisation) parmi : {known}")
+    return every[0]
+
+
+async def organisation_by_slug(session: AsyncSession, slug: str | None) -> Organisation:
+    """Return the organisation of that slug, or the only one when no slug is given."""
+    if slug is None:
+        return await sole_organisation(session)
+    found = await session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if found is None:
+        raise ValueError(f"association inconnue : « {slug} »")
+    return found
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(session: AsyncSession, *, name: str, role: str) -> str:
+async def create_token(
+    session: AsyncSession, *, name: str, role: str, organisation_id: int | None
+) -> str:
     """Create (or reuse) a staff member by name and give them a new token, shown once."""
-    if role not in ROLES:
-        raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(ROLES)})")
+    if role not in ACCOUNT_ROLES:
+        raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(ACCOUNT_ROLES)})")
+    if (organisation_id is None) != (role == OPERATOR):
+        raise ValueError("un compte appartient à une association, sauf celui de l'opérateur")
     member = await session.scalar(select(StaffMember).where(StaffMember.name == name))
     if member is None:
-        member = StaffMember(name=name, role=role)
+        member = StaffMember(name=name, role=role, organisation_id=organisation_id)
         session.add(member)
         await session.flush()
+    elif member.organisation_id != organisation_id:
+        raise ValueError(f"« {name} » est déjà le nom d'un compte d'une autre association")
     member.role = role
     token = "lien_" + secrets.token_urlsafe(32)
     session.add(ApiToken(staff_member_id=member.id, token_hash=hash_token(token)))
@@ -57,24 +96,33 @@ async def current_staff(request: Request, session: SessionDep) -> StaffMember:
     if found is None or not found[1].active:
         raise _unauthorized("jeton d'accès invalide ou révoqué")
     found[0].last_used_at = utcnow()
+    set_scope(session, scope_of_member(found[1]))
     return found[1]
 
 
-CurrentStaff = Annotated[StaffMember, Depends(current_staff)]
+# Anyone with a valid token, the operator included; routes use the doors below.
+Authenticated = Annotated[StaffMember, Depends(current_staff)]
 
 
 class MinimumRole:
     """A dependency refusing staff whose role is below `minimum`; routes can be inspected for it."""
 
     def __init__(self, minimum: str) -> None:
-        if minimum not in ROLES:
+        if minimum not in ACCOUNT_ROLES:
             raise ValueError(f"rôle inconnu : {minimum}")
         self.minimum = minimum
 
-    async def __call__(self, staff: CurrentStaff) -> StaffMember:
-        if ROLES.index(staff.role) < ROLES.index(self.minimum):
+    async def __call__(self, staff: Authenticated) -> StaffMember:
+        if not reaches(staff.role, self.minimum):
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"rôle « {self.minimum} » requis")
         return staff
+
+
+def reaches(role: str, minimum: str) -> bool:
+    """Say whether a role opens a door: the operator's alone, or one of the ladder's."""
+    if OPERATOR in (role, minimum):
+        return role == minimum
+    return role in ROLES and ROLES.index(role) >= ROLES.index(minimum)
 
 
 def require_role(minimum: str) -> Any:
@@ -82,7 +130,11 @@ def require_role(minimum: str) -> Any:
     return Depends(MinimumRole(minimum))
 
 
+# Any account of an association (volunteer and above), never the operator.
+CurrentStaff = Annotated[StaffMember, require_role("volunteer")]
 # Staff or admin, never a volunteer: exports, consent changes.
 StaffOnly = Annotated[StaffMember, require_role("staff")]
 # Admins only: erasure, the audit trail, retention settings.
 AdminOnly = Annotated[StaffMember, require_role("admin")]
+# The instance operator: organisations and their first accounts.
+OperatorOnly = Annotated[StaffMember, require_role(OPERATOR)]

@@ -50,7 +50,9 @@ async def load_demo(session: AsyncSession) -> str:
         )
         await add_contact(session, person, channel="sms", address=phone)
         await add_contact(session, person, channel="simulator", address=phone)
-    return await create_token(session, name="demo-admin", role="admin")
+    return await create_token(
+        session, name="demo-admin", role="admin", organisation_id=nimes.organisation_id
+    )
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Beneficiary, Site
+from db.models import Beneficiary, Organisation, Site
 from gateway.records import add_contact, create_beneficiary, ensure_organisation
 
 
 async def create_site(
-    session: AsyncSession, *, slug: str = "nimes-accueil", org_slug: str = "ami-nimes"
+    session: AsyncSession, *, slug: str = "nimes-accueil", org_slug: str | None = None
 ) -> Site:
+    """Return a site; without `org_slug`, of the organisation already there (AMI Nîmes if none)."""
+    if org_slug is None:
+        first = await session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+        org_slug = first.slug if first is not None else "ami-nimes"
     return await ensure_organisation(
         session, slug=org_slug, name="AMI Nîmes", site_slug=slug, site_name="Accueil Nîmes"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, utcnow
@@ -95,9 +95,12 @@ class DirectoryOverride(Base):
     """Staff changes to one directory entry, laid over the shipped file (or a new entry)."""
 
     __tablename__ = "directory_overrides"
+    # Each organisation lays its own edits over the file.
+    __table_args__ = (UniqueConstraint("organisation_id", "entry_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    entry_id: Mapped[str] = mapped_column(String(64))
     # Only the fields staff changed; for an entry the file does not have, the whole entry.
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     removed: Mapped[bool] = mapped_column(default=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, Timestamped, utcnow
@@ -180,6 +180,12 @@ class ChannelRate(Base):
 
 class StaffMember(Timestamped, Base):
     __tablename__ = "staff_members"
+    # Every account works for one organisation; only the instance operator stands outside.
+    __table_args__ = (
+        CheckConstraint(
+            "role = 'operator' OR organisation_id IS NOT NULL", name="organisation_required"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))

@@ -84,6 +84,9 @@ class InboundMessage:
     display_name: str | None = None
     language_hint: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Where it was sent (a Twilio number or messaging service): picks the organisation of a
+    # new sender when several share the instance.
+    recipients: tuple[str, ...] = ()
 
 
 MAX_ID = 64  # the widest provider id or address a column holds

@@ -191,6 +191,11 @@ def parse_inbound(params: Mapping[str, str]) -> InboundMessage:
     sid = params["MessageSid"]
     if not sid or len(sid) > 64:
         raise InvalidWebhook("MessageSid invalide")
+    recipients = tuple(v for k in ("To", "MessagingServiceSid") if (v := params.get(k, "")))
     return InboundMessage(
-        channel=NAME, address=params["From"], text=params["Body"], provider_id=sid
+        channel=NAME,
+        address=params["From"],
+        text=params["Body"],
+        provider_id=sid,
+        recipients=recipients,
     )

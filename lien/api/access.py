@@ -14,7 +14,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from lien.auth import ROLES, MinimumRole, current_staff
+from lien.auth import OPERATOR, ROLES, MinimumRole, current_staff
 from lien.console.roles import ConsoleMinimumRole, console_staff
 
 # Providers sign their calls (Twilio signature, Telegram secret token); monitoring reads health;
@@ -53,6 +53,8 @@ def _roles(dependant: Dependant) -> list[str]:
 def minimum_role(route: APIRoute) -> str | None:
     """Return the lowest role a route lets in, or None when nothing guards it."""
     roles = _roles(route.dependant)
+    if OPERATOR in roles:
+        return OPERATOR
     return max(roles, key=ROLES.index) if roles else None
 
 

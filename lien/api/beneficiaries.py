@@ -33,7 +33,7 @@ from lien.api.schemas import (
     StaffMessageIn,
     StatusStep,
 )
-from lien.auth import CurrentStaff
+from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import SessionDep
 
 router = APIRouter(prefix="/api/beneficiaries", tags=["beneficiaries"])
@@ -212,7 +212,7 @@ async def timeline(
     summary="Écrire à un bénéficiaire",
 )
 async def send(
-    beneficiary_id: BeneficiaryId, body: StaffMessageIn, session: SessionDep, staff: CurrentStaff
+    beneficiary_id: BeneficiaryId, body: StaffMessageIn, session: SessionDep, staff: StaffOnly
 ) -> QueuedOut:
     await _load(session, beneficiary_id)
     message_id = await queue_message(

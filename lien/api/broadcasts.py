@@ -28,7 +28,7 @@ from lien.api.broadcast_schemas import (
     SendIn,
     ThresholdIn,
 )
-from lien.auth import CurrentStaff, require_role
+from lien.auth import AdminOnly, CurrentStaff, require_role
 from lien.deps import RuntimeDep, SessionDep
 from lien.wiring import audience_sources
 
@@ -199,7 +199,7 @@ async def send(
 
 
 @router.post("/{broadcast_id}/approve", response_model=BroadcastOut, summary="Valider")
-async def approve(broadcast_id: int, session: SessionDep, staff: Sender) -> BroadcastOut:
+async def approve(broadcast_id: int, session: SessionDep, staff: AdminOnly) -> BroadcastOut:
     try:
         approved = await service.approve_broadcast(
             session,

@@ -7,6 +7,7 @@ import secrets
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.scope import Scope, scope_of, set_scope
 from gateway.channels.base import InboundMessage
 from lien.api.schemas import SimulatorIn, SimulatorOut, SimulatorReply
 from lien.auth import CurrentStaff
@@ -18,6 +19,10 @@ async def simulate(
     runtime: Runtime, session: AsyncSession, *, sender: str, text: str
 ) -> ReceiveSummary:
     """Receive a simulated message as if a person had sent it, and return the answers."""
+    scope = scope_of(session)
+    if scope is not None:
+        # The simulated person writes to the whole association, not to one volunteer's tickets.
+        set_scope(session, Scope(scope.organisation_id))
     inbound = InboundMessage(
         channel="simulator", address=sender, text=text, provider_id="sim-" + secrets.token_hex(8)
     )
@@ -32,8 +37,12 @@ router = APIRouter(prefix="/api/simulator", tags=["simulator"])
 
 @router.post("/messages", response_model=SimulatorOut, summary="Simuler un message reçu")
 async def post_message(
-    body: SimulatorIn, runtime: RuntimeDep, session: SessionDep, _staff: CurrentStaff
+    body: SimulatorIn, runtime: RuntimeDep, session: SessionDep, staff: CurrentStaff
 ) -> SimulatorOut:
+    if staff.role == "volunteer" and runtime.settings.environment != "demo":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="le simulateur n'est ouvert aux bénévoles qu'en démo"
+        )
     try:
         summary = await simulate(runtime, session, sender=body.sender, text=body.text)
     except ValueError as exc:  # an invalid phone number, or an address no column can hold

@@ -29,7 +29,7 @@ from db.models import Beneficiary, Message, StaffMember, TicketNote, TriageTicke
 from gateway.outbox import NotReachable
 from gateway.records import UnknownSite, site_by_slug
 from lien.api.schemas import QueuedOut, StaffMessageIn
-from lien.auth import CurrentStaff
+from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import SessionDep
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
@@ -214,7 +214,7 @@ async def read(ticket_id: int, session: SessionDep, _staff: CurrentStaff) -> Tic
 
 @router.post("/{ticket_id}/assign", response_model=TicketOut, summary="Prendre ou confier")
 async def take(
-    ticket_id: int, session: SessionDep, staff: CurrentStaff, body: AssignIn | None = None
+    ticket_id: int, session: SessionDep, staff: StaffOnly, body: AssignIn | None = None
 ) -> TicketOut:
     ticket = await _load(session, ticket_id)
     member_id = body.staff_member_id if body and body.staff_member_id else staff.id
@@ -226,7 +226,7 @@ async def take(
 
 
 @router.delete("/{ticket_id}/assign", response_model=TicketOut, summary="Rendre à l'équipe")
-async def release(ticket_id: int, session: SessionDep, _staff: CurrentStaff) -> TicketOut:
+async def release(ticket_id: int, session: SessionDep, _staff: StaffOnly) -> TicketOut:
     ticket = await _load(session, ticket_id)
     assign(ticket, staff_member_id=None, now=utcnow())
     return await _summary(session, ticket)
@@ -234,7 +234,7 @@ async def release(ticket_id: int, session: SessionDep, _staff: CurrentStaff) -> 
 
 @router.patch("/{ticket_id}", response_model=TicketOut, summary="Statut, urgence, besoin")
 async def patch(
-    ticket_id: int, body: TicketPatch, session: SessionDep, _staff: CurrentStaff
+    ticket_id: int, body: TicketPatch, session: SessionDep, _staff: StaffOnly
 ) -> TicketOut:
     ticket = await _load(session, ticket_id)
     now = utcnow()
@@ -259,7 +259,7 @@ async def patch(
     status_code=status.HTTP_201_CREATED,
     summary="Note privée de l'équipe",
 )
-async def note(ticket_id: int, body: NoteIn, session: SessionDep, staff: CurrentStaff) -> NoteOut:
+async def note(ticket_id: int, body: NoteIn, session: SessionDep, staff: StaffOnly) -> NoteOut:
     ticket = await _load(session, ticket_id)
     written: TicketNote = await add_note(
         session, ticket=ticket, staff_member_id=staff.id, text=body.text, now=utcnow()
@@ -274,7 +274,7 @@ async def note(ticket_id: int, body: NoteIn, session: SessionDep, staff: Current
     summary="Répondre à la personne",
 )
 async def answer(
-    ticket_id: int, body: StaffMessageIn, session: SessionDep, staff: CurrentStaff
+    ticket_id: int, body: StaffMessageIn, session: SessionDep, staff: StaffOnly
 ) -> QueuedOut:
     ticket = await _load(session, ticket_id)
     try:

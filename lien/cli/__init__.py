@@ -12,6 +12,7 @@ from lien.cli.events import events_app, mail_app
 from lien.cli.flows import flows_app
 from lien.cli.imports import import_app
 from lien.cli.inbox import inbox_app
+from lien.cli.organisations import organisation_app, site_app
 from lien.cli.outbox import outbox_app
 from lien.cli.privacy import privacy_app
 from lien.cli.run import chat, serve, worker
@@ -40,6 +41,8 @@ app.add_typer(flows_app, name="flows")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(import_app, name="import")
 app.add_typer(tags_app, name="tags")
+app.add_typer(organisation_app, name="organisation")
+app.add_typer(site_app, name="site")
 
 
 def main() -> None:

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import StaffMember
+from db.scope import ALL_ORGANISATIONS
 from lien.auth import ROLES
 from lien.console.i18n import N_, Problem
-from lien.console.signin import find_by_email, hash_password, normalize_email
+from lien.console.signin import hash_password, normalize_email
 
 # CNIL's recommendation for a password used alone: twelve characters at least.
 MIN_PASSWORD_LENGTH = 12
@@ -53,7 +54,7 @@ async def create_staff_member(
     name: str,
     role: str,
     password: str,
-    organisation_id: int | None = None,
+    organisation_id: int | None,
 ) -> StaffMember:
     """Create a console account with an argon2 password hash; raise AccountRefused."""
     email = normalize_email(email)
@@ -70,15 +71,27 @@ async def create_staff_member(
             "role",
             None if role in ROLES else Problem(N_("Rôle inconnu : admin, staff ou volunteer.")),
         ),
+        (
+            "organisation",
+            None
+            if organisation_id is not None
+            else Problem(N_("Un compte appartient toujours à une association.")),
+        ),
         ("password", password_problem(password)),
     ]
     for field, problem in checks:
         if problem is not None:
             raise AccountRefused(field, problem)
-    if await find_by_email(session, email) is not None:
+    # Addresses and names are unique across the instance, whichever association holds them.
+    email_taken = await session.scalar(
+        select(func.count()).where(func.lower(StaffMember.email) == email),
+        execution_options={ALL_ORGANISATIONS: True},
+    )
+    if email_taken:
         raise AccountRefused("email", Problem(N_("Un compte existe déjà avec cette adresse.")))
     taken = await session.scalar(
-        select(func.count()).select_from(StaffMember).where(StaffMember.name == name)
+        select(func.count()).select_from(StaffMember).where(StaffMember.name == name),
+        execution_options={ALL_ORGANISATIONS: True},
     )
     if taken:
         raise AccountRefused("name", Problem(N_("Ce nom est déjà pris par un autre compte.")))

@@ -55,6 +55,7 @@ MAIN_MENU: tuple[NavEntry, ...] = (
 SETTINGS_TABS: tuple[NavEntry, ...] = (
     NavEntry("settings", N_("Canaux et envois"), "admin"),
     NavEntry("staff_accounts", N_("Comptes du personnel"), "admin"),
+    NavEntry("sites", N_("Sites"), "admin"),
     NavEntry("directory", N_("Annuaire des services"), "staff"),
 )
 

@@ -10,7 +10,8 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from db.models import StaffMember
-from lien.auth import ROLES
+from db.scope import set_scope
+from lien.auth import ROLES, scope_of_member
 from lien.deps import SessionDep
 
 
@@ -58,6 +59,7 @@ async def console_staff(request: Request, session: SessionDep) -> StaffMember:
         for key in ("staff", "auth"):
             request.session.pop(key, None)
         raise LoginRequired
+    set_scope(session, scope_of_member(member))
     request.state.viewer = Viewer(member.id, member.name, member.role)
     return member
 

@@ -25,6 +25,13 @@ from gateway.inbound import InboundRouter
 from tests.bot.visitor import Visitor
 from tests.factories import create_site
 
+
+@pytest.fixture
+async def owner(session: AsyncSession) -> None:
+    """The organisation whose edits these are."""
+    await create_site(session)
+
+
 NEW_ENTRY = {
     "id": "maraude-nimes",
     "name": "Maraude du soir",
@@ -34,7 +41,7 @@ NEW_ENTRY = {
 
 
 async def test_an_edited_field_overrides_the_file_and_can_be_reverted(
-    session: AsyncSession, directory: Directory
+    session: AsyncSession, directory: Directory, owner: None
 ) -> None:
     now = utcnow()
     await edit_entry(
@@ -56,7 +63,7 @@ async def test_an_edited_field_overrides_the_file_and_can_be_reverted(
 
 
 async def test_an_edit_that_breaks_the_entry_is_refused_with_the_reason(
-    session: AsyncSession, directory: Directory
+    session: AsyncSession, directory: Directory, owner: None
 ) -> None:
     with pytest.raises(DirectoryError, match='entry "cimade-nimes": what: missing "ar"'):
         await edit_entry(
@@ -79,7 +86,7 @@ async def test_an_edit_that_breaks_the_entry_is_refused_with_the_reason(
 
 
 async def test_free_places_are_for_shelters_and_shown_the_same_day(
-    session: AsyncSession, directory: Directory
+    session: AsyncSession, directory: Directory, owner: None
 ) -> None:
     now = utcnow()
     entry = await set_places(
@@ -103,7 +110,9 @@ async def test_free_places_are_for_shelters_and_shown_the_same_day(
         )
 
 
-async def test_staff_add_and_remove_entries(session: AsyncSession, directory: Directory) -> None:
+async def test_staff_add_and_remove_entries(
+    session: AsyncSession, directory: Directory, owner: None
+) -> None:
     now = utcnow()
     await add_entry(session, base=directory, data=NEW_ENTRY, staff_member_id=None, now=now)
     with pytest.raises(EntryExists):

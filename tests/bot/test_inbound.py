@@ -252,3 +252,17 @@ async def test_two_messages_of_one_person_at_once_take_turns(
         assert list(handled) == ["accueil", "accueil"]
         (ticket,) = (await session.scalars(select(TriageTicket))).all()
         assert ticket.source == "out_of_flow"
+
+
+async def test_the_acknowledgement_gives_the_sites_own_opening_hours_when_set(
+    session: AsyncSession, router: InboundRouter
+) -> None:
+    site = await create_site(session)
+    site.info = {**site.info, "opening_hours": "mardi et jeudi 9h-12h"}
+    await create_person(session, site=site, simulator="+33612345678")
+    visitor = Visitor(session, router)
+
+    (ack,) = await visitor.say("Bonjour, j'ai une question sur mon dossier")
+
+    assert "Horaires de l'accueil : mardi et jeudi 9h-12h." in ack
+    assert "du lundi au vendredi" not in ack

@@ -95,7 +95,7 @@ async def test_the_database_refuses_two_open_tickets_for_one_person(
 async def test_filters_by_need_language_assignee_site_and_status(session: AsyncSession) -> None:
     site = await create_site(session)
     other_site = await create_site(session, slug="lezignan", org_slug="ami-aude")
-    claire = StaffMember(name="Claire", role="staff")
+    claire = StaffMember(name="Claire", role="staff", organisation_id=site.organisation_id)
     session.add(claire)
     await session.flush()
     arabic = await create_person(session, site=site, language="ar", phone=None)
@@ -122,7 +122,7 @@ async def test_filters_by_need_language_assignee_site_and_status(session: AsyncS
 async def test_taking_a_ticket_starts_the_work(session: AsyncSession) -> None:
     person = await create_person(session, phone=None)
     ticket = await ticket_for(session, person)
-    claire = StaffMember(name="Claire", role="staff")
+    claire = StaffMember(name="Claire", role="staff", organisation_id=person.organisation_id)
     session.add(claire)
     await session.flush()
 

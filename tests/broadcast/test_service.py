@@ -27,7 +27,8 @@ NONE = AudienceSources()
 
 
 async def staff(session: AsyncSession, name: str) -> StaffMember:
-    member = StaffMember(name=name, role="staff")
+    site = await create_site(session)
+    member = StaffMember(name=name, role="staff", organisation_id=site.organisation_id)
     session.add(member)
     await session.flush()
     return member

@@ -18,7 +18,7 @@ from fakeprovider import (
     FakeProviderServer,
 )
 from lien.app import Wiring, create_app
-from lien.auth import create_token
+from lien.auth import OPERATOR, create_token, sole_organisation
 from lien.runtime import Runtime
 from lien.settings import Settings
 from tests.conftest import TEST_SECRET
@@ -83,10 +83,17 @@ async def lien_app(engine: AsyncEngine, database_url: str) -> AsyncIterator[App]
 
 
 async def bearer(
-    sessionmaker: SessionMaker, *, role: str = "staff", name: str = "Claire"
+    sessionmaker: SessionMaker,
+    *,
+    role: str = "staff",
+    name: str = "Claire",
+    organisation_id: int | None = None,
 ) -> dict[str, str]:
+    """Return the header of a new token; its account joins the only organisation unless told."""
     async with sessionmaker() as session, session.begin():
-        token = await create_token(session, name=name, role=role)
+        if organisation_id is None and role != OPERATOR:
+            organisation_id = (await sole_organisation(session)).id
+        token = await create_token(session, name=name, role=role, organisation_id=organisation_id)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -17,7 +17,7 @@ async def upload(app: App, headers: dict[str, str], **form: Any) -> Any:
     return await app.client.post(
         "/api/imports/beneficiaries",
         files={"file": ("usagers.csv", MESSY, "text/csv")},
-        data={"organisation": "ami-nimes", **form},
+        data={"organisation": "default", **form},
         headers=headers,
     )
 

@@ -11,6 +11,7 @@ from bot.tickets import open_or_join
 from bot.triage import Priority
 from db.models import Message, StaffMember, TriageTicket
 from db.session import SessionMaker
+from lien.auth import sole_organisation
 from tests.factories import create_person, create_site
 from tests.lien.conftest import App, bearer
 
@@ -28,7 +29,10 @@ async def seed(
     minutes: int = 0,
 ) -> int:
     async with sessionmaker() as session, session.begin():
-        where = await create_site(session, slug=site, org_slug=f"org-{site}")
+        where = await create_site(
+            session,
+            slug=site,
+        )
         person = await create_person(
             session, site=where, language=language, phone=None, simulator=phone
         )
@@ -98,7 +102,8 @@ async def test_take_give_and_release_tickets(
     mine = await seed(sessionmaker, phone="+33600000001")
     other = await seed(sessionmaker, phone="+33600000002")
     async with sessionmaker() as session, session.begin():
-        karim = StaffMember(name="Karim", role="volunteer")
+        owner = await sole_organisation(session)
+        karim = StaffMember(name="Karim", role="volunteer", organisation_id=owner.id)
         session.add(karim)
         await session.flush()
         karim_id = karim.id

@@ -43,7 +43,7 @@ def test_flows_check_passes_on_the_shipped_files_and_lists_missing_translations(
     result = CliRunner().invoke(app, ["flows", "check"])
 
     assert result.exit_code == 0, result.output
-    assert "accueil.yaml: 43 text(s) without ps" in result.output
+    assert "accueil.yaml: 44 text(s) without ps" in result.output
     assert '  - node "need": choice "1": label' in result.output
     assert "Flux : accueil.yaml — valides" in result.output
     assert "Annuaire : nimes.yaml — valide, 14 fiches" in result.output

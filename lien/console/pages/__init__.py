@@ -20,6 +20,7 @@ from lien.console.pages import (
     sessions,
     settings,
     simulator,
+    sites,
     staff,
     ticket_actions,
     triage,
@@ -43,5 +44,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     simulator.router,
     settings.router,
     staff.router,
+    sites.router,
     directory.router,
 )

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Site, StaffMember
+from db.models import Beneficiary, Site, StaffMember
 from gateway import audit
 from gateway.exchange import Origin
 from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
@@ -22,7 +22,7 @@ from lien.console.i18n import N_, Problem
 from lien.console.live import unchanged, version
 from lien.console.people_list import PeoplePage, PeopleWanted, known_tags, people_page
 from lien.console.record_view import RecordView, TimelineItem, load_record, load_timeline
-from lien.console.roles import VolunteerPage
+from lien.console.roles import StaffPage, VolunteerPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render
 from lien.deps import SessionDep
@@ -127,6 +127,9 @@ async def record(
 async def timeline(
     request: Request, beneficiary_id: int, session: SessionDep, _staff: VolunteerPage
 ) -> Response:
+    # A record this viewer may not see has no timeline either, not an empty one.
+    if await session.get(Beneficiary, beneficiary_id) is None:
+        raise PageNotFound
     context = timeline_context(beneficiary_id, await load_timeline(session, beneficiary_id))
     same = unchanged(request, str(context["version"]))
     return same or render(request, "_timeline.html", context, section="beneficiaries")
@@ -134,7 +137,7 @@ async def timeline(
 
 @router.post("/beneficiaries/{beneficiary_id}/reply", name="console.record_reply")
 async def reply(
-    request: Request, beneficiary_id: int, session: SessionDep, staff: VolunteerPage
+    request: Request, beneficiary_id: int, session: SessionDep, staff: StaffPage
 ) -> Response:
     view = await record_or_404(session, beneficiary_id, staff)
     form = FormReader(await request.form())

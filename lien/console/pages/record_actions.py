@@ -16,7 +16,7 @@ from gateway.privacy.sources import UnknownBeneficiary
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
-from lien.console.roles import AdminPage, StaffPage
+from lien.console.roles import AdminPage, StaffPage, VolunteerPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render
 from lien.deps import RuntimeDep, SessionDep
@@ -63,7 +63,7 @@ async def mail_arrived(
 
 @router.post("/beneficiaries/{beneficiary_id}/enrol", name="console.record_enrol")
 async def enrol(
-    request: Request, beneficiary_id: int, session: SessionDep, staff: StaffPage
+    request: Request, beneficiary_id: int, session: SessionDep, staff: VolunteerPage
 ) -> Response:
     await _person(session, beneficiary_id)
     form = FormReader(await request.form())

@@ -46,7 +46,7 @@ async def session_page(
 
 @router.post("/events/sessions/{occurrence_id}/attendance", name="console.session_attendance")
 async def mark_attendance(
-    request: Request, occurrence_id: int, session: SessionDep, staff: StaffPage
+    request: Request, occurrence_id: int, session: SessionDep, staff: VolunteerPage
 ) -> Response:
     form = FormReader(await request.form())
     person = form.text("beneficiary_id", required=True, max_length=12)

@@ -55,10 +55,8 @@ async def _channel_figures(session: AsyncSession) -> dict[str, dict[str, int]]:
 async def _organisation(
     session: AsyncSession, org_id: int | None, staff: StaffMember
 ) -> Organisation:
-    wanted = org_id or staff.organisation_id
-    org = await session.get(Organisation, wanted) if wanted else None
-    if org is None:
-        org = await session.scalar(select(Organisation).order_by(Organisation.id).limit(1))
+    # The session sees the viewer's organisation only: another one's id is not found.
+    org = await session.get(Organisation, org_id or staff.organisation_id or 0)
     if org is None:
         raise PageNotFound
     return org

@@ -17,7 +17,7 @@ from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem, translate
 from lien.console.labels import PRIORITY_LABELS
 from lien.console.pages.triage import load_ticket, ticket_page_with
-from lien.console.roles import VolunteerPage
+from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash
 from lien.deps import SessionDep
@@ -54,9 +54,7 @@ async def _refuse_if_taken(
 
 
 @router.post("/triage/{ticket_id}/assign", name="console.ticket_assign")
-async def hand(
-    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
-) -> Response:
+async def hand(request: Request, ticket_id: int, session: SessionDep, staff: StaffPage) -> Response:
     ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
     seen = form.text("seen", max_length=20)
@@ -84,7 +82,7 @@ async def hand(
 
 @router.post("/triage/{ticket_id}/release", name="console.ticket_release")
 async def give_back(
-    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+    request: Request, ticket_id: int, session: SessionDep, staff: StaffPage
 ) -> Response:
     ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
@@ -101,7 +99,7 @@ async def give_back(
 
 @router.post("/triage/{ticket_id}/priority", name="console.ticket_priority")
 async def change_priority(
-    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+    request: Request, ticket_id: int, session: SessionDep, staff: StaffPage
 ) -> Response:
     ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())

@@ -28,7 +28,7 @@ from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.live import unchanged
 from lien.console.pages.beneficiaries import NO_CONTACT, OPTED_OUT, record_or_404
-from lien.console.roles import VolunteerPage
+from lien.console.roles import StaffPage, VolunteerPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render
 from lien.console.triage_view import (
@@ -227,7 +227,7 @@ async def ticket_exchange_rows(
 
 @router.post("/triage/{ticket_id}/reply", name="console.ticket_reply")
 async def answer(
-    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
+    request: Request, ticket_id: int, session: SessionDep, staff: StaffPage
 ) -> Response:
     ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
@@ -247,9 +247,7 @@ async def answer(
 
 
 @router.post("/triage/{ticket_id}/notes", name="console.ticket_note")
-async def note(
-    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
-) -> Response:
+async def note(request: Request, ticket_id: int, session: SessionDep, staff: StaffPage) -> Response:
     ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
     text = form.text("note", required=True, max_length=MAX_NOTE)
@@ -264,9 +262,7 @@ async def note(
 
 
 @router.post("/triage/{ticket_id}/status", name="console.ticket_status")
-async def move(
-    request: Request, ticket_id: int, session: SessionDep, staff: VolunteerPage
-) -> Response:
+async def move(request: Request, ticket_id: int, session: SessionDep, staff: StaffPage) -> Response:
     ticket = await load_ticket(session, ticket_id, lock=True)
     form = FormReader(await request.form())
     status = form.choice("status", STATUSES, required=True)

@@ -21,6 +21,7 @@ from fakeprovider import FakeProviderServer
 from lien.app import Wiring
 from lien.console import signin
 from lien.console.accounts import create_staff_member
+from tests.factories import create_site
 from tests.lien.conftest import App, provider_settings, without_domains
 from tests.lien.console.livesite import CHROMIUM_ARGS, DESKTOP, LiveServer, ensure_chromium
 
@@ -37,14 +38,19 @@ async def add_member(
     email: str | None = None,
     name: str | None = None,
     password: str = PASSWORD,
+    organisation_id: int | None = None,
 ) -> StaffMember:
+    """Create a console account, in the first organisation (made if none) unless told."""
     async with sessionmaker() as session, session.begin():
+        if organisation_id is None:
+            organisation_id = (await create_site(session)).organisation_id
         return await create_staff_member(
             session,
             email=email or f"{role}@example.org",
             name=name or f"{role.capitalize()} Test",
             role=role,
             password=password,
+            organisation_id=organisation_id,
         )
 
 

@@ -43,7 +43,7 @@ async def lien_app(engine: AsyncEngine, database_url: str) -> AsyncIterator[App]
 async def test_a_newcomer_sms_appears_in_the_inbox_and_a_reply_reaches_the_provider(
     provider_app: App, sessionmaker: SessionMaker, fake_provider: FakeProviderServer
 ) -> None:
-    await signed_in_as(provider_app, sessionmaker, "volunteer")
+    await signed_in_as(provider_app, sessionmaker, "staff")
     client = provider_app.client
     assert "Aucun message à traiter." in (await client.get("/inbox")).text
     assert await post_sms(provider_app, sms_params("J'ai besoin d'un médecin")) == 200

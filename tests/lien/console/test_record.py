@@ -57,7 +57,7 @@ async def test_the_record_shows_profile_contacts_consent_and_the_timeline(
 async def test_a_reply_to_someone_who_said_stop_is_refused_next_to_the_field(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
-    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    await signed_in_as(lien_app, sessionmaker, "staff")
     person_id = await new_person(sessionmaker)
     async with sessionmaker() as session, session.begin():
         await record_consent(session, beneficiary_id=person_id, kind=OPT_OUT, source="keyword")

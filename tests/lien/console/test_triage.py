@@ -22,7 +22,7 @@ def ticket_ids(html: str) -> list[int]:
 async def test_the_queue_shows_urgent_first_then_oldest_and_filters(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
-    member = await signed_in_as(lien_app, sessionmaker, "volunteer")
+    member = await signed_in_as(lien_app, sessionmaker, "staff")
     old = await seed(sessionmaker, phone="+33600000001", need="food", minutes=0)
     urgent = await seed(
         sessionmaker, phone="+33600000002", priority="urgent", need="shelter", minutes=30
@@ -53,7 +53,7 @@ async def test_the_queue_shows_urgent_first_then_oldest_and_filters(
 async def test_the_queue_refresh_answers_204_until_a_ticket_changes(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
-    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
     rows = await client.get("/triage/rows?status=open")
     version = rows.text.split("v=", 1)[1].split('"', 1)[0]
@@ -66,7 +66,7 @@ async def test_the_queue_refresh_answers_204_until_a_ticket_changes(
 async def test_a_ticket_is_answered_noted_and_resolved_and_its_view_audited(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
-    member = await signed_in_as(lien_app, sessionmaker, "volunteer")
+    member = await signed_in_as(lien_app, sessionmaker, "staff")
     ticket_id = await seed(sessionmaker, phone="+33600000004")
     client = lien_app.client
     page = await client.get(f"/triage/{ticket_id}")
@@ -112,7 +112,7 @@ async def test_a_ticket_is_answered_noted_and_resolved_and_its_view_audited(
 async def test_a_reply_to_a_person_who_said_stop_is_refused_next_to_the_field(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
-    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    await signed_in_as(lien_app, sessionmaker, "staff")
     ticket_id = await seed(sessionmaker, phone="+33600000005")
     async with sessionmaker() as session, session.begin():
         ticket = await session.get_one(TriageTicket, ticket_id)
@@ -130,7 +130,7 @@ async def test_a_reply_to_a_person_who_said_stop_is_refused_next_to_the_field(
 
 
 async def test_the_dashboard_counts_open_tickets(lien_app: App, sessionmaker: SessionMaker) -> None:
-    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    await signed_in_as(lien_app, sessionmaker, "staff")
     await seed(sessionmaker, phone="+33600000006")
     await seed(sessionmaker, phone="+33600000007", priority="urgent")
     home = (await lien_app.client.get("/")).text
