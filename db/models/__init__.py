@@ -16,6 +16,7 @@ from db.models.core import (
     Organisation,
     Site,
     StaffMember,
+    StaffSession,
 )
 from db.models.notifications import (
     Enrollment,
@@ -60,6 +61,7 @@ __all__ = [
     "Rsvp",
     "Site",
     "StaffMember",
+    "StaffSession",
     "TicketNote",
     "TriageTicket",
 ]

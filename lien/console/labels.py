@@ -59,6 +59,8 @@ AUDIT_LABELS = {
     "staff.activate": N_("Compte réactivé"),
     "staff.deactivate": N_("Compte désactivé"),
     "staff.unlock": N_("Compte débloqué"),
+    "staff.password": N_("Mot de passe changé"),
+    "staff.sessions_end": N_("Sessions fermées sur les autres appareils"),
     "edit": N_("Fiche modifiée"),
     "create": N_("Fiche créée"),
     "consent": N_("Consentement modifié"),
