@@ -103,7 +103,7 @@ async def sign_in(
     """
     account = account_key(attempt.email)
     known = account in attempt.known_accounts
-    wait = throttle.wait_seconds(
+    wait = throttle.admit(
         address=attempt.address, account=account, known=known, now=now.timestamp()
     )
     if wait:
@@ -112,7 +112,6 @@ async def sign_in(
     async with throttle.hashing:
         genuine = await verify_password(stored[1] if stored else _decoy_hash(), attempt.password)
     if stored is None or not genuine:
-        throttle.failed(address=attempt.address, account=account, known=known)
         raise SignInRefused
     throttle.succeeded(address=attempt.address, account=account)
     staff_id, password_hash = stored

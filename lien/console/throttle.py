@@ -18,7 +18,7 @@ PER_ACCOUNT_AND_ADDRESS = parse_many("5/15 minutes;15/day")
 # account before is not held by it, so a stranger's flood cannot keep the owner out.
 PER_ACCOUNT = parse_many("30/hour")
 # argon2 is meant to be slow: more hashes at once than cores would starve the webhooks.
-HASHES_AT_ONCE = 2
+HASHES_AT_ONCE = 1
 
 
 def account_key(email: str) -> str:
@@ -27,7 +27,7 @@ def account_key(email: str) -> str:
 
 
 class SignInThrottle:
-    """Failure counters of one process, and the gate that keeps hashing to a few at a time."""
+    """Attempt counters of one process, and the gate that keeps hashing to a few at a time."""
 
     def __init__(self) -> None:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
@@ -44,21 +44,21 @@ class SignInThrottle:
             checks += [(item, ("account", account)) for item in PER_ACCOUNT]
         return checks
 
-    def wait_seconds(self, *, address: str, account: str, known: bool, now: float) -> int:
-        """Return how long this attempt must wait (0: it may go ahead)."""
+    def admit(self, *, address: str, account: str, known: bool, now: float) -> int:
+        """Count this attempt and return how long it must wait first (0: it may go ahead).
+
+        Counted before the password is checked, so that a burst of simultaneous attempts
+        cannot all pass before the first failure is known.
+        """
         wait = 0.0
         for item, keys in self._checks(address, account, known):
-            if not self._limiter.test(item, *keys):
+            if not self._limiter.hit(item, *keys):
                 reset = self._limiter.get_window_stats(item, *keys).reset_time
                 wait = max(wait, reset - now, 1.0)
         return math.ceil(wait)
 
-    def failed(self, *, address: str, account: str, known: bool) -> None:
-        for item, keys in self._checks(address, account, known=False):
-            self._limiter.hit(item, *keys)
-
     def succeeded(self, *, address: str, account: str) -> None:
-        """Forget this browser's failures on the account it just proved it holds."""
+        """Forget this browser's attempts on the account it just proved it holds."""
         for item in PER_ACCOUNT_AND_ADDRESS:
             self._limiter.clear(item, "pair", account, address)
 
@@ -66,3 +66,12 @@ class SignInThrottle:
         """Lift the all-addresses wait on an account, as an administrator may."""
         for item in PER_ACCOUNT:
             self._limiter.clear(item, "account", account)
+
+    def address_wait(self, address: str, *, now: float) -> int:
+        """Return how long this address must wait, without counting an attempt."""
+        wait = 0.0
+        for item in PER_ADDRESS:
+            if not self._limiter.test(item, "address", address):
+                reset = self._limiter.get_window_stats(item, "address", address).reset_time
+                wait = max(wait, reset - now, 1.0)
+        return math.ceil(wait)
