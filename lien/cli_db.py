@@ -19,12 +19,13 @@ T = TypeVar("T")
 async def cli_session() -> AsyncIterator[AsyncSession]:
     """Open the configured database, migrated, in a transaction committed at the end."""
     from db.migrate import upgrade
-    from db.session import create_engine, create_sessionmaker, transaction
+    from db.session import create_sessionmaker, transaction
+    from lien.engine import open_engine
     from lien.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_level)
-    engine = create_engine(settings.database_url)
+    engine = open_engine(settings)
     try:
         await upgrade(engine)
         async with transaction(create_sessionmaker(engine)) as session:

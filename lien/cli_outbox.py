@@ -64,10 +64,11 @@ async def _check(
     settings: Settings, rules: StuckRules, *, limit: int, reconcile: bool
 ) -> OutboxHealth:
     from db.base import utcnow
-    from db.session import create_engine, create_sessionmaker, transaction
+    from db.session import create_sessionmaker, transaction
     from gateway.outbox_health import outbox_health
+    from lien.engine import open_engine
 
-    engine = create_engine(settings.database_url)
+    engine = open_engine(settings)
     sessionmaker = create_sessionmaker(engine)
     console = Console()
     try:

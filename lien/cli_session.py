@@ -12,8 +12,9 @@ from rich.console import Console
 
 from broadcast.texts import BroadcastError
 from db.migrate import upgrade
-from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
+from db.session import SessionMaker, create_sessionmaker, transaction
 from gateway.records import ensure_organisation
+from lien.engine import open_engine
 from lien.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def settings() -> Settings:
 @asynccontextmanager
 async def database(config: Settings) -> AsyncIterator[SessionMaker]:
     """Open the database, migrated, with the default organisation as `serve` creates it."""
-    engine = create_engine(config.database_url)
+    engine = open_engine(config)
     try:
         await upgrade(engine)
         sessionmaker = create_sessionmaker(engine)

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.inbound import Accueil
 from db.base import utcnow
-from db.encryption import use_message_keys
 from db.migrate import upgrade
 from db.models import Message, Organisation
-from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
+from db.session import SessionMaker, create_sessionmaker, transaction
 from gateway.channels.base import Channel, InboundMessage
 from gateway.channels.simulator import SimulatorChannel
 from gateway.channels.telegram import TelegramChannel
@@ -27,6 +26,7 @@ from gateway.privacy.digest import session_info
 from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
 from gateway.records import ensure_organisation
+from lien.engine import open_engine
 from lien.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -167,8 +167,7 @@ async def start_runtime(
     settings: Settings, *, migrate: bool = True, before_bootstrap: Bootstrap | None = None
 ) -> Runtime:
     """Open the database (migrating it), start the channels, build the dispatcher."""
-    engine = create_engine(settings.database_url)
-    use_message_keys(engine, settings.message_keys())
+    engine = open_engine(settings)
     if migrate:
         await upgrade(engine)
     sessionmaker = create_sessionmaker(engine, info=session_info(settings.secret_key))

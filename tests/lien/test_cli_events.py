@@ -1,9 +1,10 @@
 import asyncio
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
@@ -79,3 +80,30 @@ def test_the_cli_creates_enrols_from_a_file_cancels_and_marks_mail(
     assert asyncio.run(_count(database_url, waiting)) == 1
     mails = select(func.count()).where(Message.origin_kind == "mail")
     assert asyncio.run(_count(database_url, mails)) == 1
+
+
+def test_mail_arrived_stores_the_text_sealed_when_a_key_is_set(
+    engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from db.encryption import CIPHER
+
+    monkeypatch.setenv("LIEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("LIEN_MESSAGE_KEY", Fernet.generate_key().decode())
+    ids = asyncio.run(_prepare(database_url))
+    done = CliRunner().invoke(app, ["mail", "arrived", "--beneficiary", str(ids[0])])
+    assert done.exit_code == 0 and "prévenue" in done.output
+    # Read raw, past the column type: what the disk holds.
+    raw = text("SELECT body FROM messages WHERE origin_kind = 'mail'")
+    (body,) = asyncio.run(_bodies(database_url, raw))
+    assert body.startswith(CIPHER) and "courrier" not in body.lower()
+
+
+async def _bodies(url: str, stmt: Any) -> list[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return [row[0] for row in await connection.execute(stmt)]
+    finally:
+        await engine.dispose()
