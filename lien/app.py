@@ -32,7 +32,7 @@ from lien.api import (
     tickets,
 )
 from lien.console import install_console
-from lien.refusals import database_refusal
+from lien.refusals import database_refusal, text_refusal
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -83,6 +83,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DBAPIError, database_refusal)
     app.add_exception_handler(OverflowError, database_refusal)
+    app.add_exception_handler(UnicodeError, text_refusal)
     domains = (calendar, events, enrollments, mail, tickets, directory, broadcasts, imports)
     for module in (
         webhooks,

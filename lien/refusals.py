@@ -21,7 +21,7 @@ def is_data_error(exc: BaseException) -> bool:
     """Tell whether the database refused a value (SQLSTATE class 22), not a fault of Lien's."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, asyncpg.exceptions.DataError | OverflowError):
+        if isinstance(seen, asyncpg.exceptions.DataError | OverflowError | UnicodeError):
             return True
         if isinstance(seen, DBAPIError) and isinstance(seen.orig, Exception):
             seen = seen.orig
@@ -35,3 +35,11 @@ async def database_refusal(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": REFUSED}, status_code=422)
     log.error("database error", exc_info=exc)
     return JSONResponse({"detail": "erreur interne"}, status_code=500)
+
+
+UNREADABLE = "texte refusé : un caractère invalide (substitut isolé ou octets hors UTF-8)"
+
+
+async def text_refusal(_request: Request, exc: Exception) -> JSONResponse:
+    """A string no encoding can store (a lone surrogate): the client's mistake."""
+    return JSONResponse({"detail": UNREADABLE}, status_code=422)
