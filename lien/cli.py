@@ -57,11 +57,18 @@ def serve(
     import uvicorn
 
     from lien.app import create_app
+    from lien.safety import UnsafeStart, refuse_unsafe_settings
 
-    settings = _settings(environment="demo") if demo else _settings()
-    refuse_broken_files(settings)
-    if demo:
-        asyncio.run(_prepare_demo(settings))
+    configured = _settings()
+    try:
+        refuse_unsafe_settings(configured, host=host, demo=demo)
+        settings = _settings(environment="demo") if demo else configured
+        refuse_broken_files(settings)
+        if demo:
+            asyncio.run(_prepare_demo(settings))
+    except UnsafeStart as exc:
+        typer.echo(f"Démarrage refusé : {exc}", err=True)
+        raise typer.Exit(2) from exc
     typer.echo(
         f"Lien écoute sur http://{host}:{port}  (console : /, documentation de l'API : /docs)"
     )
@@ -69,13 +76,15 @@ def serve(
 
 
 async def _prepare_demo(settings: Settings) -> None:
-    from lien.demo import DemoLogin, load_demo, load_demo_logins
+    from lien.demo import DEMO_LOGINS, DemoLogin, load_demo, load_demo_logins
     from lien.runtime import start_runtime, stop_runtime
+    from lien.safety import refuse_demo_on_real_data
 
     tokens: list[str] = []
     logins: list[DemoLogin] = []
 
     async def demo(session: AsyncSession) -> None:
+        await refuse_demo_on_real_data(session, frozenset(email for _, email, _, _ in DEMO_LOGINS))
         tokens.append(await load_demo(session))
         logins.extend(await load_demo_logins(session))
 
