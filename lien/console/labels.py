@@ -60,6 +60,7 @@ AUDIT_LABELS = {
     "staff.deactivate": N_("Compte désactivé"),
     "staff.unlock": N_("Compte débloqué"),
     "staff.password": N_("Mot de passe changé"),
+    "simulator.message": N_("Message écrit avec le simulateur"),
     "staff.sessions_end": N_("Sessions fermées sur les autres appareils"),
     "edit": N_("Fiche modifiée"),
     "create": N_("Fiche créée"),
