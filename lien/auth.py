@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -21,18 +22,35 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def create_token(session: AsyncSession, *, name: str, role: str) -> str:
-    """Create (or reuse) a staff member by name and give them a new token, shown once."""
+class TokenRefused(ValueError):
+    """A token that cannot be made as asked."""
+
+
+async def create_token(
+    session: AsyncSession, *, name: str, role: str, expires_at: datetime | None = None
+) -> str:
+    """Give a new token, shown once, to the API account of that name (created if new).
+
+    Never to a console account, never changing a role: a name already taken by an account
+    with a password or another role is refused, so no token grants more than it says.
+    """
     if role not in ROLES:
-        raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(ROLES)})")
+        raise TokenRefused(f"rôle inconnu : {role} (attendu : {', '.join(ROLES)})")
     member = await session.scalar(select(StaffMember).where(StaffMember.name == name))
     if member is None:
         member = StaffMember(name=name, role=role)
         session.add(member)
         await session.flush()
-    member.role = role
+    elif member.email is not None or member.password_hash is not None:
+        raise TokenRefused(f"« {name} » est un compte de la console : choisissez un autre nom")
+    elif member.role != role:
+        raise TokenRefused(
+            f"le compte d'API « {name} » a le rôle {member.role} : choisissez un autre nom"
+        )
     token = "lien_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(staff_member_id=member.id, token_hash=hash_token(token)))
+    session.add(
+        ApiToken(staff_member_id=member.id, token_hash=hash_token(token), expires_at=expires_at)
+    )
     await session.flush()
     return token
 
@@ -54,9 +72,12 @@ async def current_staff(request: Request, session: SessionDep) -> StaffMember:
         .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
     )
     found = row.first()
+    now = utcnow()
     if found is None or not found[1].active:
         raise _unauthorized("jeton d'accès invalide ou révoqué")
-    found[0].last_used_at = utcnow()
+    if found[0].expires_at is not None and found[0].expires_at <= now:
+        raise _unauthorized("jeton d'accès expiré")
+    found[0].last_used_at = now
     return found[1]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -147,10 +148,14 @@ async def _upgrade(settings: Settings, revision: str) -> None:
 def token_create(
     name: Annotated[str, typer.Option(help="Nom de la personne ou du service.")],
     role: Annotated[str, typer.Option(help="admin, staff ou volunteer.")] = "staff",
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(min=1, max=3650, help="Valable ce nombre de jours (défaut : sans fin)."),
+    ] = None,
 ) -> None:
     """Créer un jeton d'accès ; il est affiché une seule fois, en dernière ligne."""
     try:
-        token = asyncio.run(_token(_settings(), name, role))
+        token = asyncio.run(_token(_settings(), name, role, expires_in_days))
     except ValueError as exc:
         typer.echo(f"Erreur : {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -158,16 +163,55 @@ def token_create(
     typer.echo(token)
 
 
-async def _token(settings: Settings, name: str, role: str) -> str:
+async def _token(settings: Settings, name: str, role: str, days: int | None) -> str:
+    from datetime import timedelta
+
+    from db.base import utcnow
     from lien.auth import create_token
     from lien.runtime import start_runtime, stop_runtime
 
     runtime = await start_runtime(settings)
+    expires_at = utcnow() + timedelta(days=days) if days else None
     try:
         async with runtime.sessionmaker() as session, session.begin():
-            return await create_token(session, name=name, role=role)
+            return await create_token(session, name=name, role=role, expires_at=expires_at)
     finally:
         await stop_runtime(runtime)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Lister les jetons : compte, rôle, création, dernier usage, expiration, révocation."""
+    from lien.cli_db import run
+    from lien.tokens import list_tokens
+
+    lines = run(list_tokens)
+    typer.echo("n°\tcompte\trôle\tcréé\tdernier usage\texpire\trévoqué")
+    for t in lines:
+        typer.echo(
+            f"{t.id}\t{t.name}\t{t.role}\t{_when(t.created_at)}\t{_when(t.last_used_at)}"
+            f"\t{_when(t.expires_at)}\t{_when(t.revoked_at)}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="Numéro du jeton (lien token list).")],
+) -> None:
+    """Révoquer un jeton : il n'ouvre plus rien, tout de suite."""
+    from db.base import utcnow
+    from lien.cli_db import run
+    from lien.tokens import revoke_token
+
+    async def work(session: AsyncSession) -> bool:
+        return await revoke_token(session, token_id, now=utcnow())
+
+    revoked = run(work)
+    typer.echo(f"Jeton n° {token_id} révoqué." if revoked else f"Jeton n° {token_id} déjà révoqué.")
 
 
 @app.command()

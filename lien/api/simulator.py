@@ -18,7 +18,9 @@ from lien.deps import RuntimeDep, SessionDep
 from lien.runtime import ReceiveSummary, Runtime
 
 SIMULATOR = "simulator"
-DISABLED = "simulateur désactivé : il est actif en démonstration, ailleurs avec LIEN_SIMULATOR_ENABLED=true"
+DISABLED = (
+    "simulateur désactivé : actif en démonstration, ailleurs avec LIEN_SIMULATOR_ENABLED=true"
+)
 SIMULATED = "simulator.message"
 REAL_PERSON = (
     "ce numéro du simulateur appartient à une fiche qui a un vrai contact (SMS ou Telegram) : "
