@@ -31,6 +31,7 @@ from lien.api import (
     simulator,
     tickets,
 )
+from lien.body_limit import BodyLimit
 from lien.console import install_console
 from lien.refusals import database_refusal, text_refusal
 from lien.runtime import Runtime, start_runtime, stop_runtime
@@ -98,6 +99,8 @@ def create_app(
     ):
         app.include_router(module.router)
     install_console(app, settings)
+    # Outermost: a body is bounded before any middleware, route or authentication reads it.
+    app.add_middleware(BodyLimit, timeout_seconds=settings.body_timeout_seconds)
     app.include_router(privacy.people)
     app.include_router(privacy.settings_router)
     return app

@@ -40,6 +40,9 @@ app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(import_app, name="import")
 
 
+HEADER_LIMIT = 16 * 1024
+
+
 def _settings(**overrides: object) -> Settings:
     from lien.logs import configure_logging
 
@@ -73,7 +76,17 @@ def serve(
     typer.echo(
         f"Lien écoute sur http://{host}:{port}  (console : /, documentation de l'API : /docs)"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=int(settings.keep_alive_seconds),
+        # Headers larger than this are refused by the HTTP parser before Lien sees them.
+        h11_max_incomplete_event_size=HEADER_LIMIT,
+    )
 
 
 async def _prepare_demo(settings: Settings) -> None:

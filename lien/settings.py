@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     )
     price_currency: str = "EUR"
     broadcast_tick_seconds: float = Field(2.0, gt=0, description="Cadence de la mise en file")
+    # A request body that stops arriving this long is cut off (408).
+    body_timeout_seconds: float = Field(30.0, gt=0)
+    # Connections served at once by `lien serve`; beyond, uvicorn answers 503 at once.
+    max_connections: int = Field(500, ge=1)
+    keep_alive_seconds: float = Field(5.0, gt=0)
 
     @property
     def simulator_on(self) -> bool:
