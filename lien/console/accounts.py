@@ -100,6 +100,9 @@ async def create_staff_member(
     for field, problem in checks:
         if problem is not None:
             raise AccountRefused(field, problem)
+    # Hashed before the first query: where the caller's transaction is not yet open, no
+    # lock or connection waits on argon2.
+    password_hash = await asyncio.to_thread(hash_password, password)
     if await find_by_email(session, email) is not None:
         raise AccountRefused("email", Problem(N_("Un compte existe déjà avec cette adresse.")))
     taken = await session.scalar(
@@ -111,7 +114,7 @@ async def create_staff_member(
         email=email,
         name=name,
         role=role,
-        password_hash=await asyncio.to_thread(hash_password, password),
+        password_hash=password_hash,
         organisation_id=organisation_id,
         active=True,
     )
