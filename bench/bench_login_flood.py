@@ -1,7 +1,8 @@
 """Inbound SMS webhooks while 200 sign-in attempts arrive at once, against the same webhooks alone.
 
-One `lien serve` process on the chosen database; the flood comes from a process of its own. The webhooks must all be answered 200 and
-their p99 stay under a second (Twilio gives up at 15 s); the flood's answers are counted by status.
+One `lien serve` process on the chosen database; the flood comes from a process of its own.
+The webhooks must all be answered 200 and their p99 stay under a second (Twilio gives up at
+15 s); the flood's answers are counted by status.
 """
 
 from __future__ import annotations
