@@ -211,6 +211,18 @@ async def _fall_back(session: AsyncSession, message: Message) -> None:
     )
 
 
+def _reported_by(message: Message, provider_id: str | None) -> bool:
+    """Say whether a report about `provider_id` can be about this message.
+
+    Once the provider's id is known, only a report naming it counts. Before, only a message
+    whose call went out (its answer lost or not yet back) can learn its id from a report:
+    one never handed to the provider was never sent, whatever a report claims.
+    """
+    if message.provider_id is not None:
+        return provider_id == message.provider_id
+    return provider_id is not None and message.status in (statuses.SENDING, statuses.UNKNOWN)
+
+
 async def apply_provider_status(
     session: AsyncSession,
     *,
@@ -232,7 +244,7 @@ async def apply_provider_status(
     if error_code is not None:
         error_code = error_code.replace("\x00", "")[:16] or None
     message = await session.get(Message, message_id, with_for_update=True)
-    if message is None or message.direction != "out":
+    if message is None or message.direction != "out" or not _reported_by(message, provider_id):
         return False
     if provider_id and message.provider_id is None:
         message.provider_id = provider_id

@@ -18,7 +18,8 @@ from gateway.phones import normalize_phone
 from gateway.privacy.digest import digest_known
 from gateway.tags import fold_tags
 
-PHONE_CHANNELS = frozenset({"sms", "simulator"})
+SIMULATOR = "simulator"
+PHONE_CHANNELS = frozenset({"sms", SIMULATOR})
 # Put on a person whose address had been erased: staff decide, nothing is silently recreated.
 RECONTACT_TAG = "recontact-after-erasure"
 
@@ -220,10 +221,13 @@ async def _person_with_same_phone(
 ) -> Beneficiary | None:
     if channel not in PHONE_CHANNELS:
         return None
+    # The simulator's numbers are make-believe: they never join a real SMS contact's record,
+    # nor a real SMS number a simulated one's.
+    alike = [SIMULATOR] if channel == SIMULATOR else sorted(PHONE_CHANNELS - {SIMULATOR})
     return await session.scalar(
         select(Beneficiary)
         .join(ContactPoint)
-        .where(ContactPoint.address == address, ContactPoint.channel.in_(PHONE_CHANNELS))
+        .where(ContactPoint.address == address, ContactPoint.channel.in_(alike))
         .limit(1)
     )
 

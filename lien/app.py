@@ -34,8 +34,9 @@ from lien.api import (
     tags,
     tickets,
 )
+from lien.body_limit import BodyLimit
 from lien.console import install_console
-from lien.refusals import database_refusal, lien_refusal
+from lien.refusals import database_refusal, lien_refusal, text_refusal
 from lien.runtime import Runtime, start_runtime, stop_runtime
 from lien.scheduler import start_scheduler
 from lien.settings import Settings
@@ -91,6 +92,7 @@ def create_app(
     app.add_exception_handler(LienError, lien_refusal)
     app.add_exception_handler(DBAPIError, database_refusal)
     app.add_exception_handler(OverflowError, database_refusal)
+    app.add_exception_handler(UnicodeError, text_refusal)
     domains = (calendar, events, enrollments, mail, tickets, directory, broadcasts, imports, tags)
     for module in (
         webhooks,
@@ -106,6 +108,8 @@ def create_app(
     ):
         app.include_router(module.router)
     install_console(app, settings)
+    # Outermost: a body is bounded before any middleware, route or authentication reads it.
+    app.add_middleware(BodyLimit, timeout_seconds=settings.body_timeout_seconds)
     app.include_router(privacy.people)
     app.include_router(privacy.settings_router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -54,24 +55,45 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class TokenRefused(ValueError):
+    """A token that cannot be made as asked."""
+
+
 async def create_token(
-    session: AsyncSession, *, name: str, role: str, organisation_id: int | None
+    session: AsyncSession,
+    *,
+    name: str,
+    role: str,
+    organisation_id: int | None,
+    expires_at: datetime | None = None,
 ) -> str:
-    """Create (or reuse) a staff member by name and give them a new token, shown once."""
+    """Give a new token, shown once, to the API account of that name (created if new).
+
+    Never to a console account, never changing a role or an association: a name already taken
+    by an account with a password, another role or another association is refused, so no token
+    grants more than it says.
+    """
     if role not in ACCOUNT_ROLES:
-        raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(ACCOUNT_ROLES)})")
+        raise TokenRefused(f"rôle inconnu : {role} (attendu : {', '.join(ACCOUNT_ROLES)})")
     if (organisation_id is None) != (role == OPERATOR):
-        raise ValueError("un compte appartient à une association, sauf celui de l'opérateur")
+        raise TokenRefused("un compte appartient à une association, sauf celui de l'opérateur")
     member = await session.scalar(select(StaffMember).where(StaffMember.name == name))
     if member is None:
         member = StaffMember(name=name, role=role, organisation_id=organisation_id)
         session.add(member)
         await session.flush()
     elif member.organisation_id != organisation_id:
-        raise ValueError(f"« {name} » est déjà le nom d'un compte d'une autre association")
-    member.role = role
+        raise TokenRefused(f"« {name} » est déjà le nom d'un compte d'une autre association")
+    elif member.email is not None or member.password_hash is not None:
+        raise TokenRefused(f"« {name} » est un compte de la console : choisissez un autre nom")
+    elif member.role != role:
+        raise TokenRefused(
+            f"le compte d'API « {name} » a le rôle {member.role} : choisissez un autre nom"
+        )
     token = "lien_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(staff_member_id=member.id, token_hash=hash_token(token)))
+    session.add(
+        ApiToken(staff_member_id=member.id, token_hash=hash_token(token), expires_at=expires_at)
+    )
     await session.flush()
     return token
 
@@ -93,9 +115,12 @@ async def current_staff(request: Request, session: SessionDep) -> StaffMember:
         .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
     )
     found = row.first()
+    now = utcnow()
     if found is None or not found[1].active:
         raise _unauthorized("jeton d'accès invalide ou révoqué")
-    found[0].last_used_at = utcnow()
+    if found[0].expires_at is not None and found[0].expires_at <= now:
+        raise _unauthorized("jeton d'accès expiré")
+    found[0].last_used_at = now
     set_scope(session, scope_of_member(found[1]))
     return found[1]
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import Organisation, StaffMember
 from gateway.records import add_contact, create_beneficiary, ensure_organisation, find_contact
 from lien.auth import create_token
-from lien.console.accounts import create_staff_member, set_password
+from lien.console.accounts import create_staff_member, new_password_hash, set_password
 from lien.console.signin import find_by_email
 
 DEMO_PEOPLE = [
@@ -87,6 +88,6 @@ async def load_demo_logins(session: AsyncSession) -> list[DemoLogin]:
             )
         else:
             member.role, member.active = role, True
-            await set_password(session, member, password)
+            await set_password(session, member, await new_password_hash(password), now=utcnow())
         logins.append(DemoLogin(role, email, password))
     return logins

@@ -25,7 +25,7 @@ def is_data_error(exc: BaseException) -> bool:
     """Tell whether the database refused a value (SQLSTATE class 22), not a fault of Lien's."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, asyncpg.exceptions.DataError | OverflowError):
+        if isinstance(seen, asyncpg.exceptions.DataError | OverflowError | UnicodeError):
             return True
         if isinstance(seen, DBAPIError) and isinstance(seen.orig, Exception):
             seen = seen.orig
@@ -53,3 +53,11 @@ async def lien_refusal(request: Request, exc: Exception) -> Response:
     from lien.console.templating import render
 
     return render(request, "problem.html", {"problem": exc.message}, status_code=exc.status)
+
+
+UNREADABLE = "texte refusé : un caractère invalide (substitut isolé ou octets hors UTF-8)"
+
+
+async def text_refusal(_request: Request, exc: Exception) -> JSONResponse:
+    """A string no encoding can store (a lone surrogate): the client's mistake."""
+    return JSONResponse({"detail": UNREADABLE}, status_code=422)

@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.inbound import Accueil
 from db.base import utcnow
-from db.encryption import use_message_keys
 from db.migrate import upgrade
 from db.models import Message, Organisation
-from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
+from db.session import SessionMaker, create_sessionmaker, transaction
 from gateway.arrivals import store_arrival
 from gateway.channels.base import Channel, InboundMessage
 from gateway.channels.simulator import SimulatorChannel
@@ -30,6 +29,7 @@ from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
 from gateway.records import ensure_organisation, normalize_address
 from gateway.writers import Writers
+from lien.engine import open_engine
 from lien.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -204,8 +204,7 @@ async def open_database(
     settings: Settings, *, migrate: bool = True, before_bootstrap: Bootstrap | None = None
 ) -> tuple[AsyncEngine, SessionMaker]:
     """Open the database as every process does: message keys, migrations, an organisation."""
-    engine = create_engine(settings.database_url)
-    use_message_keys(engine, settings.message_keys())
+    engine = open_engine(settings)
     if migrate:
         await upgrade(engine)
     sessionmaker = create_sessionmaker(engine, info=session_info(settings.secret_key))

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # Fernet keys, comma-separated: the first encrypts message bodies, every one decrypts.
     message_key: str | None = None
     log_level: str = "INFO"
+    # The simulator writes as a beneficiary: always on in demo, elsewhere only when asked.
+    simulator_enabled: bool = False
 
     organisation_name: str = "Mon association"
     site_name: str = "Accueil"
@@ -69,6 +71,15 @@ class Settings(BaseSettings):
     )
     price_currency: str = "EUR"
     broadcast_tick_seconds: float = Field(2.0, gt=0, description="Cadence de la mise en file")
+    # A request body that stops arriving this long is cut off (408).
+    body_timeout_seconds: float = Field(30.0, gt=0)
+    # Connections served at once by `lien serve`; beyond, uvicorn answers 503 at once.
+    max_connections: int = Field(500, ge=1)
+    keep_alive_seconds: float = Field(5.0, gt=0)
+
+    @property
+    def simulator_on(self) -> bool:
+        return self.environment == "demo" or self.simulator_enabled
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

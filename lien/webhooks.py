@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -98,6 +99,23 @@ async def twilio_status(request: Request, runtime: RuntimeDep, session: SessionD
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(value: Any) -> Any:
+    """Replace lone surrogates (valid JSON escapes, not storable text) with U+FFFD.
+
+    The update is genuine and must be answered 200, or Telegram sends it again forever.
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    return value
+
+
 @router.post("/telegram", summary="Mise à jour Telegram")
 async def telegram_update(request: Request, runtime: RuntimeDep) -> dict[str, bool]:
     secret = runtime.settings.telegram_webhook_secret
@@ -109,7 +127,7 @@ async def telegram_update(request: Request, runtime: RuntimeDep) -> dict[str, bo
         raise _bad(status.HTTP_403_FORBIDDEN, "jeton secret Telegram absent ou invalide")
     raw = await _body(request, MAX_TELEGRAM_BODY)
     try:
-        data: Any = json.loads(raw.decode("utf-8"))
+        data: Any = _storable(json.loads(raw.decode("utf-8")))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _bad(status.HTTP_400_BAD_REQUEST, f"JSON illisible : {exc}"[:200]) from exc
     try:

@@ -12,9 +12,11 @@ from bot.directory import DIRECTORY_FILE, load_directory
 from bot.flowdef import FlowError
 from bot.flowload import FLOWS_FOLDER, load_flows
 from bot.inbound import ACCUEIL, OUT_OF_FLOW, Accueil
+from bot.privacy import AccueilSource
 from bot.tasks import run_conversation_timeouts
 from broadcast.audience import AudienceSources
 from broadcast.inbound import attach_reply
+from broadcast.privacy import BroadcastsSource
 from broadcast.tasks import run_due_broadcasts
 from db.models import Enrollment
 from lien.outbox_jobs import wire_outbox
@@ -76,6 +78,8 @@ def wire_domains(runtime: Runtime) -> None:
     wire_privacy(runtime)
     wire_outbox(runtime)
     runtime.privacy.register(ActivitiesSource())
+    runtime.privacy.register(AccueilSource())
+    runtime.privacy.register(BroadcastsSource())
     runtime.router.register("broadcast-replies", attach_reply, order=BROADCAST_REPLIES_ORDER)
     runtime.router.register("notifications", notifications_inbound, order=NOTIFICATIONS_ORDER)
     runtime.router.register(ACCUEIL, accueil.handle, order=ACCUEIL_ORDER)

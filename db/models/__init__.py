@@ -16,6 +16,7 @@ from db.models.core import (
     Organisation,
     Site,
     StaffMember,
+    StaffSession,
 )
 from db.models.inbound import InboundArrival
 from db.models.notifications import (
@@ -63,6 +64,7 @@ __all__ = [
     "Rsvp",
     "Site",
     "StaffMember",
+    "StaffSession",
     "TagLabel",
     "TicketNote",
     "TriageTicket",

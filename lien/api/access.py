@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from lien.auth import OPERATOR, ROLES, MinimumRole, current_staff
-from lien.console.roles import ConsoleMinimumRole, console_staff
+from lien.console.roles import ConsoleMinimumRole, console_staff, console_staff_brief
 
 # Providers sign their calls (Twilio signature, Telegram secret token); monitoring reads health;
 # a calendar app cannot send a token, so a site's feed address carries a keyed signature.
@@ -44,7 +44,7 @@ def _roles(dependant: Dependant) -> list[str]:
         call = dependency.call
         if isinstance(call, MinimumRole | ConsoleMinimumRole):
             found.append(call.minimum)
-        elif call is current_staff or call is console_staff:
+        elif call in (current_staff, console_staff, console_staff_brief):
             found.append(ROLES[0])
         found += _roles(dependency)
     return found

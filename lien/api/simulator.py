@@ -5,20 +5,62 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.models import ContactPoint
 from db.scope import Scope, scope_of, set_scope
+from gateway.audit import record_audit
 from gateway.channels.base import InboundMessage
+from gateway.records import normalize_address
 from lien.api.schemas import SimulatorIn, SimulatorOut, SimulatorReply
 from lien.auth import CurrentStaff
 from lien.deps import RuntimeDep, SessionDep
 from lien.runtime import ReceiveSummary, Runtime
 
+SIMULATOR = "simulator"
+DISABLED = (
+    "simulateur désactivé : actif en démonstration, ailleurs avec LIEN_SIMULATOR_ENABLED=true"
+)
+SIMULATED = "simulator.message"
+REAL_PERSON = (
+    "ce numéro du simulateur appartient à une fiche qui a un vrai contact (SMS ou Telegram) : "
+    "le simulateur n'écrit jamais au nom d'une personne réelle"
+)
+
+
+class SimulatorRefused(Exception):
+    """The simulator would act for a real person."""
+
+
+async def _refuse_real_person(session: AsyncSession, sender: str) -> None:
+    """Refuse a simulator address whose record also has a real channel."""
+    canonical = normalize_address(SIMULATOR, sender)
+    holder = select(ContactPoint.beneficiary_id).where(
+        ContactPoint.channel == SIMULATOR, ContactPoint.address == canonical
+    )
+    real = await session.scalar(
+        select(ContactPoint.id)
+        .where(ContactPoint.beneficiary_id.in_(holder), ContactPoint.channel != SIMULATOR)
+        .limit(1)
+    )
+    if real is not None:
+        raise SimulatorRefused(REAL_PERSON)
+
 
 async def simulate(
-    runtime: Runtime, session: AsyncSession, *, sender: str, text: str
+    runtime: Runtime,
+    session: AsyncSession,
+    *,
+    sender: str,
+    text: str,
+    staff_id: int | None = None,
 ) -> ReceiveSummary:
-    """Receive a simulated message as if a person had sent it, and return the answers."""
+    """Receive a simulated message as if a person had sent it, and return the answers.
+
+    Never for a record with a real contact; each use is audited with who made it.
+    """
+    await _refuse_real_person(session, sender)
     scope = scope_of(session)
     if scope is not None:
         # The simulated person writes to the whole association, not to one volunteer's tickets.
@@ -29,6 +71,13 @@ async def simulate(
     summary = await runtime.receive_in(session, inbound)
     if summary is None:  # a fresh random id cannot repeat
         raise RuntimeError("simulated message seen twice")
+    record_audit(
+        session,
+        staff_id=staff_id,
+        action=SIMULATED,
+        beneficiary_id=summary.beneficiary_id,
+        details={"handled_by": summary.handled_by},
+    )
     return summary
 
 
@@ -39,12 +88,18 @@ router = APIRouter(prefix="/api/simulator", tags=["simulator"])
 async def post_message(
     body: SimulatorIn, runtime: RuntimeDep, session: SessionDep, staff: CurrentStaff
 ) -> SimulatorOut:
+    if not runtime.settings.simulator_on:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=DISABLED)
     if staff.role == "volunteer" and runtime.settings.environment != "demo":
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="le simulateur n'est ouvert aux bénévoles qu'en démo"
         )
     try:
-        summary = await simulate(runtime, session, sender=body.sender, text=body.text)
+        summary = await simulate(
+            runtime, session, sender=body.sender, text=body.text, staff_id=staff.id
+        )
+    except SimulatorRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     except ValueError as exc:  # an invalid phone number, or an address no column can hold
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     return SimulatorOut(

@@ -12,6 +12,8 @@ from lien.cli.flows import refuse_broken_files
 from lien.cli.startup import load_settings, refused, running
 from lien.settings import Settings
 
+HEADER_LIMIT = 16 * 1024
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Adresse d'écoute.")] = "127.0.0.1",
@@ -22,25 +24,44 @@ def serve(
     import uvicorn
 
     from lien.app import create_app
+    from lien.safety import UnsafeStart, refuse_unsafe_settings
 
-    settings = load_settings(environment="demo") if demo else load_settings()
-    refuse_broken_files(settings)
-    if demo:
-        asyncio.run(_prepare_demo(settings))
+    configured = load_settings()
+    try:
+        refuse_unsafe_settings(configured, host=host, demo=demo)
+        settings = load_settings(environment="demo") if demo else configured
+        refuse_broken_files(settings)
+        if demo:
+            asyncio.run(_prepare_demo(settings))
+    except UnsafeStart as exc:
+        typer.echo(f"Démarrage refusé : {exc}", err=True)
+        raise typer.Exit(2) from exc
     typer.echo(
         f"Lien écoute sur http://{host}:{port}  (console : /, documentation de l'API : /docs)"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=int(settings.keep_alive_seconds),
+        # Headers larger than this are refused by the HTTP parser before Lien sees them.
+        h11_max_incomplete_event_size=HEADER_LIMIT,
+    )
 
 
 async def _prepare_demo(settings: Settings) -> None:
-    from lien.demo import DemoLogin, load_demo, load_demo_logins
+    from lien.demo import DEMO_LOGINS, DemoLogin, load_demo, load_demo_logins
     from lien.runtime import open_database
+    from lien.safety import refuse_demo_on_real_data
 
     tokens: list[str] = []
     logins: list[DemoLogin] = []
 
     async def demo(session: AsyncSession) -> None:
+        await refuse_demo_on_real_data(session, frozenset(email for _, email, _, _ in DEMO_LOGINS))
         tokens.append(await load_demo(session))
         logins.extend(await load_demo_logins(session))
 

@@ -20,6 +20,8 @@ from lien.console.errors import install_error_pages
 from lien.console.live import POLL_SECONDS
 from lien.console.pages import ROUTERS
 from lien.console.panels import add_domain_panels
+from lien.console.signin_gate import SignInGate
+from lien.console.throttle import SignInThrottle
 from lien.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -30,11 +32,14 @@ def install_console(
 ) -> None:
     """Serve the console at / and its files at /static; lists refresh every `poll_seconds`."""
     app.state.console_poll_seconds = poll_seconds
+    app.state.sign_in_throttle = throttle = SignInThrottle()
     app.add_middleware(
         ConsoleSessionMiddleware,
         secret_key=settings.secret_key,
         https_only=settings.base_url.startswith("https://"),
     )
+    # Outside the session: a refused flood costs no cookie check either.
+    app.add_middleware(SignInGate, throttle=throttle)
     add_domain_panels()
     for router in ROUTERS:
         app.include_router(router)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
+from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +16,13 @@ from db.scope import ALL_ORGANISATIONS
 from lien.auth import ROLES
 from lien.console.i18n import N_, Problem
 from lien.console.signin import hash_password, normalize_email
+from lien.console.staff_sessions import end_sessions
 
 # CNIL's recommendation for a password used alone: twelve characters at least.
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
+COMMON_PASSWORDS = Path(__file__).parent / "common_passwords.txt"
+_TRAILING = re.compile(r"[\d\W_]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -29,6 +35,21 @@ class AccountRefused(ValueError):
         self.problem = problem
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """Return the shipped list of passwords too common to use, lower case."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and line[0] != "#")
+
+
+def is_common(password: str) -> bool:
+    """Say whether a password is on the list, also once its trailing digits and signs go."""
+    lowered = password.strip().lower()
+    base = _TRAILING.sub("", lowered)
+    common = common_passwords()
+    return lowered in common or base in common or len(set(lowered)) <= 2
+
+
 def password_problem(password: str) -> Problem | None:
     """Say what is wrong with a new password, if anything."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -38,6 +59,10 @@ def password_problem(password: str) -> Problem | None:
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         return Problem(N_("%(limit)s caractères au plus."), {"limit": MAX_PASSWORD_LENGTH})
+    if is_common(password):
+        return Problem(
+            N_("Ce mot de passe est trop courant : choisissez-en un autre, par exemple une phrase.")
+        )
     return None
 
 
@@ -82,6 +107,9 @@ async def create_staff_member(
     for field, problem in checks:
         if problem is not None:
             raise AccountRefused(field, problem)
+    # Hashed before the first query: where the caller's transaction is not yet open, no
+    # lock or connection waits on argon2.
+    password_hash = await asyncio.to_thread(hash_password, password)
     # Addresses and names are unique across the instance, whichever association holds them.
     email_taken = await session.scalar(
         select(func.count()).where(func.lower(StaffMember.email) == email),
@@ -99,7 +127,7 @@ async def create_staff_member(
         email=email,
         name=name,
         role=role,
-        password_hash=await asyncio.to_thread(hash_password, password),
+        password_hash=password_hash,
         organisation_id=organisation_id,
         active=True,
     )
@@ -108,12 +136,25 @@ async def create_staff_member(
     return member
 
 
-async def set_password(session: AsyncSession, member: StaffMember, password: str) -> None:
-    """Replace a password (this ends the member's open console sessions)."""
+async def new_password_hash(password: str) -> str:
+    """Check a new password against the policy, then hash it off the event loop."""
     problem = password_problem(password)
     if problem is not None:
         raise AccountRefused("password", problem)
-    member.password_hash = await asyncio.to_thread(hash_password, password)
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def set_password(
+    session: AsyncSession,
+    member: StaffMember,
+    password_hash: str,
+    *,
+    now: datetime,
+    keep_session: str | None = None,
+) -> int:
+    """Store a new password hash and end the member's other console sessions; return how many."""
+    member.password_hash = password_hash
     member.failed_logins = 0
     member.locked_until = None
     await session.flush()
+    return await end_sessions(session, staff_id=member.id, now=now, keep=keep_session)

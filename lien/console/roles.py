@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends
 from starlette.requests import Request
 
+from db.base import utcnow
 from db.models import StaffMember
 from db.scope import set_scope
+from db.session import transaction
 from lien.auth import ROLES, scope_of_member
-from lien.deps import SessionDep
+from lien.console.staff_sessions import session_member
+from lien.deps import RuntimeDep, SessionDep
 
 
 @dataclass(frozen=True)
@@ -41,23 +43,15 @@ def allows(role: str, minimum: str) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(minimum)
 
 
-def sign_in_stamp(member: StaffMember) -> str:
-    """Return a value that changes with the password, so a new password ends old sessions."""
-    return hashlib.sha256((member.password_hash or "").encode()).hexdigest()[:16]
+SESSION_KEY = "sid"
 
 
 async def console_staff(request: Request, session: SessionDep) -> StaffMember:
     """Return the signed-in staff member, or send the browser to the sign-in page."""
-    staff_id = request.session.get("staff")
-    member = await session.get(StaffMember, staff_id) if isinstance(staff_id, int) else None
-    if (
-        member is None
-        or not member.active
-        or member.role not in ROLES
-        or request.session.get("auth") != sign_in_stamp(member)
-    ):
-        for key in ("staff", "auth"):
-            request.session.pop(key, None)
+    token = request.session.get(SESSION_KEY)
+    member = await session_member(session, token, now=utcnow()) if isinstance(token, str) else None
+    if member is None or member.role not in ROLES:
+        request.session.pop(SESSION_KEY, None)
         raise LoginRequired
     set_scope(session, scope_of_member(member))
     request.state.viewer = Viewer(member.id, member.name, member.role)
@@ -65,6 +59,33 @@ async def console_staff(request: Request, session: SessionDep) -> StaffMember:
 
 
 ConsoleStaff = Annotated[StaffMember, Depends(console_staff)]
+
+
+@dataclass(frozen=True)
+class SignedInMember:
+    """The signed-in staff member as plain values, for routes that hash a password."""
+
+    id: int
+    name: str
+    role: str
+    password_hash: str | None
+    session_token: str
+
+
+async def console_staff_brief(request: Request, runtime: RuntimeDep) -> SignedInMember:
+    """Like `console_staff`, but in a transaction closed before the route runs.
+
+    A route that runs argon2 takes this one, so that no connection waits on the hash.
+    """
+    async with transaction(runtime.sessionmaker) as session:
+        member = await console_staff(request, session)
+        found = SignedInMember(
+            member.id, member.name, member.role, member.password_hash, request.session[SESSION_KEY]
+        )
+    return found
+
+
+BriefStaffPage = Annotated[SignedInMember, Depends(console_staff_brief)]
 
 
 class ConsoleMinimumRole:

@@ -36,6 +36,7 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "twilio_account_sid": None,
         "twilio_auth_token": None,
         "telegram_bot_token": None,
+        "simulator_enabled": True,
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from db.base import utcnow
+from db.models import StaffMember
 from db.session import SessionMaker, create_engine, create_sessionmaker
 from lien.cli import app
-from lien.console.signin import find_by_email, sign_in
+from lien.console.signin import Attempt, find_by_email, sign_in
+from lien.console.throttle import SignInThrottle
 from lien.demo import DEMO_LOGINS, load_demo, load_demo_logins
 
 
@@ -23,12 +25,17 @@ def cli_env(engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPa
     return database_url
 
 
+async def _role_of(sessionmaker: SessionMaker, email: str, password: str) -> str:
+    attempt = Attempt(email, password, "127.0.0.1")
+    signed = await sign_in(sessionmaker, SignInThrottle(), attempt, now=utcnow())
+    async with sessionmaker() as session:
+        return (await session.get_one(StaffMember, signed.staff_id)).role
+
+
 async def _role_after_sign_in(database_url: str, email: str, password: str) -> str:
     engine = create_engine(database_url)
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            member = await sign_in(session, email=email, password=password, now=utcnow())
-            return member.role
+        return await _role_of(create_sessionmaker(engine), email, password)
     finally:
         await engine.dispose()
 
@@ -75,6 +82,4 @@ async def test_demo_logins_exist_for_each_role_and_are_reset_on_each_start(
         second = await load_demo_logins(session)  # the next start puts things back
     assert second == first
     for role, email, _name, password in DEMO_LOGINS:
-        async with sessionmaker() as session, session.begin():
-            member = await sign_in(session, email=email, password=password, now=utcnow())
-            assert member.role == role
+        assert await _role_of(sessionmaker, email, password) == role

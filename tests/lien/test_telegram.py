@@ -209,3 +209,19 @@ async def test_flood_control_pauses_the_channel_and_keeps_the_message(
     assert stored.status == "queued" and stored.not_before is not None
     assert state.paused_until is not None
     assert 6 <= (state.paused_until - stored.updated_at).total_seconds() <= 8
+
+
+async def test_an_update_with_a_lone_surrogate_is_stored_and_answered_200(
+    provider_app: App, sessionmaker: SessionMaker
+) -> None:
+    # json.dumps writes the lone surrogate as the escape \udc80, as a client could.
+    body = json.dumps(update(update_id=1777, text="Bonjour \udc80 Amanuel"))
+    response = await provider_app.client.post(
+        "/webhooks/telegram",
+        content=body.encode(),
+        headers={**SECRET, "content-type": "application/json"},
+    )
+    assert response.status_code == 200, response.text
+    async with sessionmaker() as session:
+        bodies = list(await session.scalars(select(Message.body).where(Message.direction == "in")))
+    assert bodies == ["Bonjour \ufffd Amanuel"]

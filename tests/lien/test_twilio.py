@@ -170,10 +170,17 @@ async def test_a_staff_reply_goes_out_through_twilio_with_a_status_callback(
     assert call.params["StatusCallback"] == f"{PUBLIC_URL}/webhooks/twilio/status?m={message_id}"
 
 
-async def post_status(app: App, message_id: int, status: str, **extra: str) -> int:
+async def post_status(
+    app: App, message_id: int, status: str, *, sid: str | None = None, **extra: str
+) -> int:
+    """Post a signed report, about the provider id stored for the message unless told."""
+    if sid is None:
+        async with app.runtime.sessionmaker() as session:
+            stored = await session.get_one(Message, message_id)
+        sid = stored.provider_id or "SM" + "b" * 32
     url = f"{PUBLIC_URL}/webhooks/twilio/status?m={message_id}"
     params = {
-        "MessageSid": "SM" + "b" * 32,
+        "MessageSid": sid,
         "MessageStatus": status,
         "AccountSid": "AC" + "0" * 32,
         **extra,
@@ -205,6 +212,20 @@ async def test_a_status_callback_with_21610_records_an_opt_out(
     async with sessionmaker() as session:
         assert (await session.scalars(select(ContactPoint.opted_out))).all() == [True]
     assert (await message(sessionmaker, message_id)).status == "failed"
+
+
+async def test_a_signed_report_moves_only_the_message_sent_with_that_id(
+    provider_app: App, sessionmaker: SessionMaker
+) -> None:
+    message_id = await staff_reply(provider_app, sessionmaker)
+    forged = "SM" + "f" * 32
+    assert await post_status(provider_app, message_id, "delivered", sid=forged) == 204
+    never_sent = await message(sessionmaker, message_id)
+    assert (never_sent.status, never_sent.provider_id) == ("queued", None)
+    await provider_app.runtime.dispatcher.run_once()
+    assert await post_status(provider_app, message_id, "delivered", sid=forged) == 204
+    sent = await message(sessionmaker, message_id)
+    assert sent.status == "sent" and sent.provider_id not in (None, forged)
 
 
 async def test_status_callbacks_are_verified_too(provider_app: App) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lien.console.pages import (
+    account,
     beneficiaries,
     broadcast_follow,
     broadcasts,
@@ -28,6 +29,7 @@ from lien.console.pages import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     login.router,
+    account.router,
     dashboard.router,
     triage.router,
     ticket_actions.router,

@@ -3,40 +3,64 @@
 from __future__ import annotations
 
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from db.base import utcnow
+from db.session import transaction
 from lien.console.csrf import renew_csrf_token
 from lien.console.forms import REQUIRED, FormReader
 from lien.console.i18n import LANGUAGES, N_, Problem
-from lien.console.roles import sign_in_stamp
+from lien.console.roles import SESSION_KEY
 from lien.console.routing import console_router, safe_next, see_other
-from lien.console.signin import SignInRefused, sign_in
+from lien.console.signin import Attempt, SignInRefused, sign_in
+from lien.console.staff_sessions import end_session, open_session
 from lien.console.templating import flash, render
-from lien.deps import RuntimeDep, SessionDep
+from lien.console.throttle import SignInThrottle, account_key
+from lien.deps import RuntimeDep
 
 router = console_router()
 
 WRONG_CREDENTIALS = Problem(N_("Adresse e-mail ou mot de passe incorrect."))
+TOO_MANY = N_("Trop d'essais depuis cet appareil. Réessayez dans %(minutes)s minute(s).")
+# Accounts this browser signed in to lately: the all-addresses throttle lets them through.
+KNOWN_KEY = "known"
+KNOWN_AT_MOST = 5
 
 
-def _refusal(refused: SignInRefused, timezone: str) -> tuple[Problem, int]:
-    if refused.locked_until is None:
+def _refusal(refused: SignInRefused) -> tuple[Problem, int]:
+    if refused.wait_seconds is None:
         return WRONG_CREDENTIALS, 401
-    until = refused.locked_until.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    text = N_("Trop d'essais : ce compte est bloqué jusqu'à %(time)s. Réessayez ensuite.")
-    return Problem(text, {"time": until}), 429
+    return Problem(TOO_MANY, {"minutes": max(1, -(-refused.wait_seconds // 60))}), 429
 
 
 def _restart_session(request: Request) -> None:
-    """Empty the session, keeping only the language chosen on this browser."""
-    language = request.session.get("lang")
+    """Empty the session, keeping only the language chosen and the accounts known here."""
+    kept = {k: request.session.get(k) for k in ("lang", KNOWN_KEY)}
     request.session.clear()
-    if language in LANGUAGES:
-        request.session["lang"] = language
+    if kept["lang"] in LANGUAGES:
+        request.session["lang"] = kept["lang"]
+    if isinstance(kept[KNOWN_KEY], list):
+        request.session[KNOWN_KEY] = kept[KNOWN_KEY]
+
+
+def _known_accounts(request: Request) -> frozenset[str]:
+    known = request.session.get(KNOWN_KEY)
+    return (
+        frozenset(k for k in known if isinstance(k, str))
+        if isinstance(known, list)
+        else frozenset()
+    )
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def throttle_of(request: Request) -> SignInThrottle:
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    return throttle
 
 
 @router.get("/login", name="console.login")
@@ -47,8 +71,10 @@ async def login_page(
     return render(request, "login.html", context)
 
 
+# No request transaction here: argon2 runs with no connection held, and the session row
+# is written in a short transaction of its own.
 @router.post("/login", name="console.login_submit")
-async def login_submit(request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def login_submit(request: Request, runtime: RuntimeDep) -> Response:
     form = FormReader(await request.form())
     email = form.text("email", required=True)
     raw_password = form.form.get("password")
@@ -58,22 +84,39 @@ async def login_submit(request: Request, session: SessionDep, runtime: RuntimeDe
         form.refuse("password", REQUIRED)
     status_code = 422
     if form.ok:
+        attempt = Attempt(email, password, _client_address(request), _known_accounts(request))
         try:
-            member = await sign_in(session, email=email, password=password, now=utcnow())
+            signed = await sign_in(
+                runtime.sessionmaker, throttle_of(request), attempt, now=utcnow()
+            )
         except SignInRefused as refused:
-            problem, status_code = _refusal(refused, runtime.settings.timezone)
+            problem, status_code = _refusal(refused)
             form.refuse("form", problem)
         else:
+            async with transaction(runtime.sessionmaker) as session:
+                token = await open_session(session, staff_id=signed.staff_id, now=utcnow())
+            known = [
+                account_key(email),
+                *(k for k in _known_accounts(request) if k != account_key(email)),
+            ]
             _restart_session(request)
-            request.session.update(staff=member.id, auth=sign_in_stamp(member))
+            request.session.update({SESSION_KEY: token, KNOWN_KEY: known[:KNOWN_AT_MOST]})
             renew_csrf_token(request)
             return see_other(target)
     context = {"values": form.values, "errors": form.errors, "next": target}
     return render(request, "login.html", context, status_code=status_code)
 
 
+async def end_this_session(request: Request, runtime: RuntimeDep) -> None:
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        async with transaction(runtime.sessionmaker) as session:
+            await end_session(session, token, now=utcnow())
+
+
 @router.post("/logout", name="console.logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, runtime: RuntimeDep) -> Response:
+    await end_this_session(request, runtime)
     _restart_session(request)
     flash(request, Problem(N_("Vous êtes déconnecté·e.")))
     return see_other("/login")

@@ -13,7 +13,8 @@ from db.models import Message
 from gateway.inbound import INBOX
 from gateway.phones import InvalidPhoneNumber, normalize_phone
 from gateway.records import find_contact
-from lien.api.simulator import simulate
+from lien.api.simulator import SimulatorRefused, simulate
+from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.live import unchanged, version
@@ -27,9 +28,17 @@ DEFAULT_SENDER = "+33600000000"
 THREAD_LIMIT = 50
 MAX_TEXT = 1600
 BAD_PHONE = Problem(N_("Numéro de téléphone illisible : vérifiez les chiffres."))
+REAL_PERSON = Problem(
+    N_("Ce numéro est celui d'une vraie personne : le simulateur n'écrit jamais en son nom.")
+)
 LEFT_FOR_TEAM = Problem(
     N_("Pas de réponse automatique : le message attend l'équipe dans « Messages reçus ».")
 )
+
+
+def _refuse_when_off(request: Request) -> None:
+    if not request.app.state.runtime.settings.simulator_on:
+        raise PageNotFound
 
 
 def _sender(request: Request) -> str:
@@ -62,6 +71,7 @@ async def _context(session: AsyncSession, sender: str) -> dict[str, Any]:
 
 @router.get("/simulator", name="console.simulator")
 async def simulator(request: Request, session: SessionDep, _staff: StaffPage) -> HTMLResponse:
+    _refuse_when_off(request)
     context = await _context(session, _sender(request))
     context.update(values={"sender": _sender(request), "text": ""}, errors={})
     return render(request, "simulator.html", context, section="simulator")
@@ -69,6 +79,7 @@ async def simulator(request: Request, session: SessionDep, _staff: StaffPage) ->
 
 @router.get("/simulator/thread", name="console.simulator_thread")
 async def simulator_thread(request: Request, session: SessionDep, _staff: StaffPage) -> Response:
+    _refuse_when_off(request)
     context = await _context(session, _sender(request))
     same = unchanged(request, str(context["version"]))
     return same or render(request, "_sim_thread.html", context, section="simulator")
@@ -78,6 +89,7 @@ async def simulator_thread(request: Request, session: SessionDep, _staff: StaffP
 async def simulator_send(
     request: Request, session: SessionDep, runtime: RuntimeDep, _staff: StaffPage
 ) -> Response:
+    _refuse_when_off(request)
     form = FormReader(await request.form())
     raw_sender = form.text("sender", required=True, max_length=40)
     text = form.text("text", required=True, max_length=MAX_TEXT)
@@ -91,7 +103,13 @@ async def simulator_send(
         context = await _context(session, sender or _sender(request))
         context.update(values=form.values, errors=form.errors)
         return render(request, "simulator.html", context, section="simulator", status_code=422)
-    summary = await simulate(runtime, session, sender=sender, text=text)
+    try:
+        summary = await simulate(runtime, session, sender=sender, text=text, staff_id=_staff.id)
+    except SimulatorRefused:
+        form.refuse("sender", REAL_PERSON)
+        context = await _context(session, sender)
+        context.update(values=form.values, errors=form.errors)
+        return render(request, "simulator.html", context, section="simulator", status_code=409)
     request.session["sim_from"] = sender
     if summary.handled_by == INBOX:
         flash(request, LEFT_FOR_TEAM)

@@ -109,7 +109,7 @@ async def staff_unlock(
     request: Request, member_id: int, session: SessionDep, staff: AdminPage
 ) -> Response:
     member = await _member(session, member_id)
-    await unlock(session, member)
+    await unlock(session, member, request.app.state.sign_in_throttle)
     await record_audit(
         session, staff=staff, action="staff.unlock", details={"staff_member_id": member.id}
     )

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from db.base import utcnow
 from db.models import StaffMember
 from db.session import SessionMaker
-from lien.console.accounts import set_password
-from lien.console.signin import LOCK_DURATION, MAX_FAILURES, SignInRefused, sign_in
+from lien.console import signin
+from lien.console.accounts import new_password_hash, set_password
+from lien.console.signin import Attempt, SignInRefused, sign_in
+from lien.console.throttle import PER_ACCOUNT, PER_ACCOUNT_AND_ADDRESS, SignInThrottle, account_key
 from tests.lien.conftest import App
 from tests.lien.console.conftest import PASSWORD, add_member, page_token
 from tests.lien.console.conftest import sign_in as post_sign_in
+
+EMAIL = "staff@example.org"
 
 
 async def test_signing_in_sets_a_protected_cookie_and_opens_the_dashboard(
@@ -54,39 +60,82 @@ async def test_empty_fields_get_a_message_next_to_each(lien_app: App) -> None:
     assert 'aria-describedby="f-email-error"' in response.text
 
 
-async def test_five_failures_lock_the_account_even_for_the_right_password(
+async def test_failures_make_this_browser_wait_alike_for_known_and_unknown_accounts(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
     await add_member(sessionmaker)
-    codes = [
-        (await post_sign_in(lien_app.client, "staff@example.org", "wrong")).status_code
-        for _ in range(MAX_FAILURES)
-    ]
-    assert codes == [401] * (MAX_FAILURES - 1) + [429]
-    locked = await post_sign_in(lien_app.client, "staff@example.org", PASSWORD)
-    assert locked.status_code == 429 and "ce compte est bloqué jusqu" in locked.text
+    limit = PER_ACCOUNT_AND_ADDRESS[0].amount
+    for email in ("staff@example.org", "nobody@example.org"):
+        codes = [
+            (await post_sign_in(lien_app.client, email, "wrong")).status_code
+            for _ in range(limit + 1)
+        ]
+        assert codes == [401] * limit + [429]
+    known = await post_sign_in(lien_app.client, "staff@example.org", PASSWORD)
+    unknown = await post_sign_in(lien_app.client, "nobody@example.org", PASSWORD)
+    assert known.status_code == unknown.status_code == 429
+    assert _problem(known.text) == _problem(unknown.text)
+    assert "Réessayez dans 15 minute(s)." in known.text
     assert (await lien_app.client.get("/")).status_code == 303
 
 
-async def test_sign_in_service_counts_failures_and_lifts_the_lock_in_time(
+def _problem(page: str) -> str:
+    found = re.search(r'role="alert"[^>]*>(.*?)</', page, re.S)
+    assert found is not None, page
+    return found.group(1).strip()
+
+
+async def test_the_wait_ends_and_a_flood_from_elsewhere_does_not_keep_the_owner_out(
     sessionmaker: SessionMaker,
 ) -> None:
     await add_member(sessionmaker)
+    throttle = SignInThrottle()
     now = utcnow()
-    async with sessionmaker() as session, session.begin():
-        for attempt in range(MAX_FAILURES):
-            with pytest.raises(SignInRefused) as refused:
-                await sign_in(session, email="staff@example.org", password="x", now=now)
-            expected = now + LOCK_DURATION if attempt == MAX_FAILURES - 1 else None
-            assert refused.value.locked_until == expected
-    later = now + LOCK_DURATION - timedelta(seconds=1)
-    async with sessionmaker() as session, session.begin():
-        with pytest.raises(SignInRefused):
-            await sign_in(session, email="staff@example.org", password=PASSWORD, now=later)
-    after = now + LOCK_DURATION + timedelta(seconds=1)
-    async with sessionmaker() as session, session.begin():
-        member = await sign_in(session, email="staff@example.org", password=PASSWORD, now=after)
-        assert (member.failed_logins, member.locked_until) == (0, None)
+    with time_machine.travel(now, tick=False):
+        owner = await sign_in(sessionmaker, throttle, Attempt(EMAIL, PASSWORD, "10.0.0.1"), now=now)
+        known = frozenset({account_key(EMAIL)})
+        # A stranger tries from many addresses: the account as a whole has to wait…
+        for n in range(PER_ACCOUNT[0].amount):
+            with pytest.raises(SignInRefused):
+                await sign_in(
+                    sessionmaker, throttle, Attempt(EMAIL, "guess", f"10.1.{n}.1"), now=now
+                )
+        with pytest.raises(SignInRefused) as refused:
+            await sign_in(sessionmaker, throttle, Attempt(EMAIL, PASSWORD, "10.2.0.1"), now=now)
+        assert refused.value.wait_seconds is not None and refused.value.wait_seconds > 0
+        # …but not the browser the owner signed in with before.
+        again = await sign_in(
+            sessionmaker, throttle, Attempt(EMAIL, PASSWORD, "10.0.0.1", known), now=now
+        )
+        assert again.staff_id == owner.staff_id
+    later = now + timedelta(hours=1, seconds=1)
+    with time_machine.travel(later, tick=False):
+        back = await sign_in(
+            sessionmaker, throttle, Attempt(EMAIL, PASSWORD, "10.2.0.1"), now=later
+        )
+    assert back.staff_id == owner.staff_id
+
+
+async def test_no_connection_is_held_while_the_password_is_checked(
+    sessionmaker: SessionMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_member(sessionmaker)
+    open_while_hashing: list[int] = []
+    engine = sessionmaker.kw["bind"]
+    real = signin._verify
+
+    def watching(password_hash: str, password: str) -> bool:
+        open_while_hashing.append(engine.pool.checkedout())
+        return real(password_hash, password)
+
+    monkeypatch.setattr(signin, "_verify", watching)
+    attempt = Attempt(EMAIL, PASSWORD, "10.0.0.9")
+    await sign_in(sessionmaker, SignInThrottle(), attempt, now=utcnow())
+    with pytest.raises(SignInRefused):
+        await sign_in(
+            sessionmaker, SignInThrottle(), Attempt("x@example.org", "y", "h"), now=utcnow()
+        )
+    assert open_while_hashing == [0, 0]
 
 
 async def test_posts_without_the_session_token_are_refused(
@@ -135,7 +184,9 @@ async def test_a_deactivated_account_or_a_new_password_ends_open_sessions(
     assert (await lien_app.client.get("/")).status_code == 200
     async with sessionmaker() as session, session.begin():
         stored = await session.get_one(StaffMember, member.id)
-        await set_password(session, stored, "another long password")
+        await set_password(
+            session, stored, await new_password_hash("another long password"), now=utcnow()
+        )
     assert (await lien_app.client.get("/")).status_code == 303
     await post_sign_in(lien_app.client, "staff@example.org", "another long password")
     async with sessionmaker() as session, session.begin():
