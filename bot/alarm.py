@@ -62,17 +62,34 @@ async def raise_ticket(
         now=now,
     )
     ticket.need = ticket.need or lexicon.need_of(signals)
-    ticket.urgency_signals = merged(ticket.urgency_signals, signals, now=now)
+    ticket.urgency_signals = merged(ticket.urgency_signals, signals, lexicon=lexicon, now=now)
     return ticket
 
 
-def merged(kept: list[Any], signals: Sequence[Signal], *, now: datetime) -> list[Any]:
+def merged(
+    kept: list[Any], signals: Sequence[Signal], *, lexicon: Lexicon, now: datetime
+) -> list[Any]:
     """Return the ticket's signals with the new ones: one entry per category, words added."""
     entries = {entry["category"]: dict(entry) for entry in kept if isinstance(entry, dict)}
     for signal in signals:
         entry = entries.setdefault(signal.category, {"category": signal.category, "words": []})
+        # The French label is kept with the words: staff read it even if the lexicon changes.
+        entry["label"] = lexicon.label(signal.category)
         entry["at"] = now.isoformat()
         words = list(dict.fromkeys([*entry["words"], " ".join(signal.words)]))
         entry["words"] = words[:WORDS_KEPT]
     # A new list, so that the JSON column is seen as changed.
     return list(entries.values())
+
+
+def heard(ticket: TriageTicket) -> list[tuple[str, str, list[str]]]:
+    """Return what the ticket's signals were, for staff: (category, French label, words)."""
+    return [
+        (
+            entry["category"],
+            str(entry.get("label", entry["category"])),
+            [str(word) for word in entry.get("words", [])],
+        )
+        for entry in ticket.urgency_signals
+        if isinstance(entry, dict) and "category" in entry
+    ]

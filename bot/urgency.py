@@ -4,7 +4,7 @@ The lexicon is data (`bot/texts/urgency.yaml`, or `LIEN_URGENCY_FILE`). A term i
 ("a la rue", words in a row) or a list of parts that must all appear close together
 (`[dors|dormir, dehors|rue]`); `|` separates alternatives, a word ending in `*` matches any
 word it begins ("frapp*") and `#` any number ("48h", "12/03"). Words of five letters or more
-also match with one typo, nine or more with two, the way choices are matched.
+in Latin letters also match with one typo, nine or more with two, the way choices are matched.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ _LETTERS = str.maketrans(
         },
     }
 )
+_PASHTO_LETTERS = frozenset("ټډړښږګځڅڼېۍ")
+_PERSIAN_LETTERS = frozenset("پچژگیک")
 # Stories can be long: urgency may be said late in them, so look further than choices do.
 HEAR_LIMIT = 4 * MATCH_LIMIT
 # In a term, a word that is any number: a date, an hour, "48h".
@@ -133,11 +135,14 @@ class Lexicon:
         if not tokens:
             return []
         folded = [word for word, _raw in tokens]
+        script = script_language(text)
         found = []
         for category in self.categories:
             if any(_find(term, folded, self.window) for term in category.unless):
                 continue
-            for term in category.terms:
+            # Arabic, Persian and Pashto share words: the letters used tell which one it is.
+            terms = sorted(category.terms, key=lambda term: term.language != script)
+            for term in terms:
                 span = _find(term, folded, self.window)
                 if span is not None:
                     heard = tuple(dict.fromkeys(tokens[index][1] for index in sorted(span)))
@@ -180,6 +185,20 @@ class Lexicon:
         """Return the French name staff read for a category."""
         category = self.category(category_id)
         return pick(category.label, "fr") if category else category_id
+
+
+def script_language(text: str) -> str | None:
+    """Guess the language from letters only one of them uses; None for Latin letters."""
+    letters = set(text)
+    if letters & _PASHTO_LETTERS:
+        return "ps"
+    if letters & _PERSIAN_LETTERS:
+        return "fa"
+    if any("\u0600" <= char <= "\u06ff" for char in letters):
+        return "ar"
+    if any("\u1200" <= char <= "\u139f" for char in letters):
+        return "ti"
+    return None
 
 
 def fold(text: str) -> list[str]:
@@ -233,6 +252,10 @@ def _same(word: str, expected: Word) -> bool:
         return word.startswith(text)
     if word == text:
         return True
+    if not text.isascii():
+        # Arabic-script and Ethiopic verbs are short and differ by one letter ("he hits",
+        # "he kills", "they do"): their variants are folded instead, never guessed.
+        return False
     allowed = 2 if len(text) >= 9 else 1 if len(text) >= 5 else 0
     return allowed > 0 and edit_distance(word, text, limit=allowed) <= allowed
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alarm import heard
 from bot.tickets import (
     OPEN_STATUSES,
     TicketConflict,
@@ -36,6 +37,12 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 NEED_PATTERN = "^(" + "|".join(NEEDS) + ")$"
 
 
+class UrgencyOut(BaseModel):
+    category: str
+    label: str = Field(description="En français, pour l'équipe")
+    words: list[str] = Field(description="Les mots de la personne qui l'ont dit")
+
+
 class TicketOut(BaseModel):
     id: int
     beneficiary_id: int
@@ -49,6 +56,7 @@ class TicketOut(BaseModel):
     reason: str | None
     assignee_id: int | None
     directory_entries: list[str]
+    urgency: list[UrgencyOut]
     created_at: datetime
     updated_at: datetime
     last_message_at: datetime | None
@@ -110,6 +118,10 @@ def _out(ticket: TriageTicket, first_name: str | None) -> TicketOut:
         reason=ticket.reason,
         assignee_id=ticket.assignee_id,
         directory_entries=[str(entry) for entry in ticket.directory_entries],
+        urgency=[
+            UrgencyOut(category=category, label=label, words=words)
+            for category, label, words in heard(ticket)
+        ],
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         last_message_at=ticket.last_message_at,

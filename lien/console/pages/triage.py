@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alarm import heard
 from bot.tickets import (
     STATUSES,
     TicketConflict,
@@ -155,6 +156,7 @@ async def _ticket_page(
         "person": view.person,
         "assignee": assignee,
         "statuses": STATUSES,
+        "urgency": heard(ticket),
         "values": values or {"text": "", "note": "", "status": ticket.status},
         "errors": errors or {},
     }
