@@ -10,7 +10,7 @@ in Latin letters also match with one typo, nine or more with two, the way choice
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -128,22 +128,34 @@ class Lexicon:
     categories: tuple[Category, ...]
     answers: dict[str, Text]
     window: int
+    finder: _WordFinder = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = {
+            word
+            for category in self.categories
+            for term in (*category.terms, *category.unless)
+            for part in term.parts
+            for phrase in part
+            for word in phrase
+        }
+        object.__setattr__(self, "finder", _WordFinder(words))
 
     def hear(self, text: str) -> list[Signal]:
         """Return every kind of urgency the message speaks of, with the words that said it."""
         tokens = _tokens(text[:HEAR_LIMIT])
         if not tokens:
             return []
-        folded = [word for word, _raw in tokens]
+        message = _Message([word for word, _raw in tokens], self.finder)
         script = script_language(text)
         found = []
         for category in self.categories:
-            if any(_find(term, folded, self.window) for term in category.unless):
+            if any(_find(term, message, self.window) for term in category.unless):
                 continue
             # Arabic, Persian and Pashto share words: the letters used tell which one it is.
             terms = sorted(category.terms, key=lambda term: term.language != script)
             for term in terms:
-                span = _find(term, folded, self.window)
+                span = _find(term, message, self.window)
                 if span is not None:
                     heard = tuple(dict.fromkeys(tokens[index][1] for index in sorted(span)))
                     found.append(Signal(category.id, term.language, heard))
@@ -215,11 +227,81 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _find(term: Term, folded: list[str], window: int) -> set[int] | None:
+class _WordFinder:
+    """Every word of the lexicon, indexed so that a message's words find theirs quickly.
+
+    Typos are found through deletions (a word and a typo of it share a form with a letter or
+    two deleted), so a message is compared with a handful of candidates, not the whole lexicon.
+    """
+
+    def __init__(self, words: set[Word]) -> None:
+        self.exact: dict[str, set[Word]] = {}
+        self.prefixes: list[Word] = []
+        self.deletions: dict[str, set[Word]] = {}
+        for word in words:
+            text, prefix = word
+            if prefix:
+                self.prefixes.append(word)
+                continue
+            self.exact.setdefault(text, set()).add(word)
+            for deleted in _deletions(text, _typos_allowed(text)):
+                self.deletions.setdefault(deleted, set()).add(word)
+
+    def matches(self, token: str) -> set[Word]:
+        """Return the lexicon words this word of a message counts as."""
+        found = set(self.exact.get(token, ()))
+        found.update(word for word in self.prefixes if token.startswith(word[0]))
+        if token[:1].isdigit():
+            found.add((NUMBER, False))
+        if token.isascii():
+            for deleted in _deletions(token, 2):
+                for word in self.deletions.get(deleted, ()):
+                    if word not in found and _same(token, word):
+                        found.add(word)
+        return found
+
+
+def _deletions(text: str, depth: int) -> set[str]:
+    """Return the text with up to `depth` letters deleted, the text itself included."""
+    found = {text}
+    layer = {text}
+    for _ in range(depth):
+        layer = {word[:i] + word[i + 1 :] for word in layer for i in range(len(word))}
+        found |= layer
+    return found
+
+
+class _Message:
+    """The folded words of one message, with where each lexicon word was found in them."""
+
+    def __init__(self, folded: list[str], finder: _WordFinder) -> None:
+        self._where: dict[Word, set[int]] = {}
+        for position, token in enumerate(folded):
+            for word in finder.matches(token):
+                self._where.setdefault(word, set()).add(position)
+
+    def positions(self, expected: Word) -> set[int]:
+        """Return where a lexicon word appears in the message."""
+        return self._where.get(expected, _NOWHERE)
+
+    def has_any(self, part: Part) -> bool:
+        """Tell whether any alternative of a part begins somewhere in the message."""
+        return any(phrase[0] in self._where for phrase in part)
+
+
+_NOWHERE: set[int] = set()
+
+
+def _find(term: Term, message: _Message, window: int) -> set[int] | None:
     """Return the positions of a term's words in the message, all parts within the window."""
-    hits = [_part_hits(part, folded) for part in term.parts]
-    if any(not positions for positions in hits):
+    if not all(message.has_any(part) for part in term.parts):
         return None
+    hits = []
+    for part in term.parts:
+        positions = _part_hits(part, message)
+        if not positions:
+            return None
+        hits.append(positions)
     first, *others = hits
     for start, span in first:
         chosen = set(span)
@@ -233,14 +315,14 @@ def _find(term: Term, folded: list[str], window: int) -> set[int] | None:
     return None
 
 
-def _part_hits(part: Part, folded: list[str]) -> list[tuple[int, tuple[int, ...]]]:
+def _part_hits(part: Part, message: _Message) -> list[tuple[int, tuple[int, ...]]]:
     """Return where each alternative of a part appears: its start and its positions."""
     hits = []
     for phrase in part:
-        size = len(phrase)
-        for start in range(len(folded) - size + 1):
-            if all(_same(folded[start + i], phrase[i]) for i in range(size)):
-                hits.append((start, tuple(range(start, start + size))))
+        for start in sorted(message.positions(phrase[0])):
+            span = tuple(range(start, start + len(phrase)))
+            if all(span[i] in message.positions(phrase[i]) for i in range(1, len(phrase))):
+                hits.append((start, span))
     return hits
 
 
@@ -252,12 +334,21 @@ def _same(word: str, expected: Word) -> bool:
         return word.startswith(text)
     if word == text:
         return True
+    allowed = _typos_allowed(text)
+    if allowed == 0 or abs(len(word) - len(text)) > allowed:
+        return False
+    # Each typo changes at most two letters of the set: a cheap test before the full distance.
+    if len(set(word) ^ set(text)) > 2 * allowed:
+        return False
+    return edit_distance(word, text, limit=allowed) <= allowed
+
+
+def _typos_allowed(text: str) -> int:
     if not text.isascii():
         # Arabic-script and Ethiopic verbs are short and differ by one letter ("he hits",
         # "he kills", "they do"): their variants are folded instead, never guessed.
-        return False
-    allowed = 2 if len(text) >= 9 else 1 if len(text) >= 5 else 0
-    return allowed > 0 and edit_distance(word, text, limit=allowed) <= allowed
+        return 0
+    return 2 if len(text) >= 9 else 1 if len(text) >= 5 else 0
 
 
 def _compile(language: str, raw: str | list[str]) -> Term:
