@@ -38,6 +38,8 @@ class Findings:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing_translations: dict[str, list[str]] = field(default_factory=dict)
+    # Per offered language: (texts written in it, texts in the flow).
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def check_flow(flow: Flow) -> Findings:
@@ -262,7 +264,12 @@ def _timeout_texts(where: str, timeout: Timeout | None) -> Iterator[tuple[str, T
 
 def _check_texts(flow: Flow, findings: Findings) -> None:
     fields = known_fields(flow)
-    for where, text in _texts(flow):
+    texts = list(_texts(flow))
+    findings.coverage = {
+        lang: (sum(1 for _where, text in texts if text.get(lang, "").strip()), len(texts))
+        for lang in flow.languages
+    }
+    for where, text in texts:
         for lang in text.keys() - flow.languages.keys():
             findings.errors.append(f'{where}: unknown language "{lang}"')
         for lang in flow.languages:

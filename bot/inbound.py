@@ -95,7 +95,7 @@ class Accueil:
             return
         known = self._language(ctx) is not None
         language = answer_language(ctx.person, signals, known=known)
-        text = self.lexicon.answer_for(signals, language)
+        text = self.lexicon.answer_for(signals, self.flow.language_of(language) or language)
         if text is not None:
             await ctx.reply(text, origin=Origin("flow", URGENCY_ORIGIN))
 

@@ -39,14 +39,37 @@ def broken_flows(tmp_path: Path) -> Path:
     return folder
 
 
-def test_flows_check_passes_on_the_shipped_files_and_lists_missing_translations() -> None:
+def test_flows_check_passes_on_the_shipped_files_and_reports_coverage() -> None:
     result = CliRunner().invoke(app, ["flows", "check"])
 
     assert result.exit_code == 0, result.output
-    assert "accueil.yaml: 43 text(s) without ps" in result.output
-    assert '  - node "need": choice "1": label' in result.output
+    assert "text(s) without" not in result.output
+    coverage = next(line for line in result.output.splitlines() if "textes traduits" in line)
+    total = coverage.split("fr ")[1].split("/")[1].split(" ")[0]
+    for lang in ("fr", "en", "ar", "fa"):
+        assert f"{lang} {total}/{total} (100%)," in coverage + ","
+    assert f"ti {total}/{total} (100%) à relire" in coverage
+    assert f"ps {total}/{total} (100%) à relire" in coverage
     assert "Flux : accueil.yaml — valides" in result.output
     assert "Annuaire : nimes.yaml — valide, 14 fiches" in result.output
+
+
+def test_flows_check_lists_missing_translations_and_their_share(tmp_path: Path) -> None:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    text = (FLOWS_FOLDER / "accueil.yaml").read_text(encoding="utf-8")
+    without = text.replace(', ti: "መደቀሲ", ps: "د اوسېدو ځای"}', "}", 1)
+    assert without != text
+    (folder / "accueil.yaml").write_text(without, encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["flows", "check", "--folder", str(folder)])
+
+    assert result.exit_code == 0, result.output
+    assert "accueil.yaml: 1 text(s) without ps" in result.output
+    assert '  - node "need": choice "1": label' in result.output
+    coverage = next(line for line in result.output.splitlines() if "textes traduits" in line)
+    total = int(coverage.split("fr ")[1].split("/")[1].split(" ")[0])
+    assert f"ps {total - 1}/{total} (" in coverage and f"ti {total - 1}/{total} (" in coverage
 
 
 def test_flows_check_names_the_file_node_and_reason(broken_flows: Path) -> None:
