@@ -24,6 +24,7 @@ from db.base import utcnow
 from db.models import Site, StaffMember, TriageTicket
 from gateway import audit
 from gateway.outbox import NotReachable
+from lien.api.tickets import unreviewed_languages
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
@@ -157,6 +158,7 @@ async def _ticket_page(
         "assignee": assignee,
         "statuses": STATUSES,
         "urgency": heard(ticket),
+        "unreviewed": ticket.language in unreviewed_languages(request.app.state.runtime),
         "values": values or {"text": "", "note": "", "status": ticket.status},
         "errors": errors or {},
     }
