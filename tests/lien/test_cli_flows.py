@@ -125,3 +125,35 @@ def test_chat_walks_the_whole_accueil_offline(tmp_path: Path) -> None:
     assert "lien > Une personne de l'équipe va vous répondre" in out  # after "Merci beaucoup"
     assert out.rstrip().endswith("vous >")
     assert out.count("lien > Merci Amina. De quoi avez-vous besoin ?") == 2  # MENU: needs again
+
+
+def test_an_edited_urgency_lexicon_is_used_and_a_broken_one_refused(tmp_path: Path) -> None:
+    lexicon = tmp_path / "urgency.yaml"
+    lexicon.write_text(
+        "categories:\n"
+        "  street_tonight:\n"
+        "    label: {fr: dehors}\n"
+        "    priority: urgent\n"
+        "    answer: street\n"
+        '    terms: {fr: ["sous la pluie"]}\n'
+        "answers:\n"
+        '  street: {fr: "Appelez le 115."}\n',
+        encoding="utf-8",
+    )
+    env = {
+        "LIEN_URGENCY_FILE": str(lexicon),
+        "LIEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.db'}",
+        "LIEN_LOG_LEVEL": "WARNING",
+    }
+    checked = CliRunner().invoke(app, ["flows", "check"], env=env)
+    assert checked.exit_code == 0, checked.output
+    assert "Urgences : urgency.yaml — valide, 1 catégories, langues fr" in checked.output
+
+    chat = CliRunner().invoke(app, ["chat"], env=env, input="Je suis sous la pluie\n")
+    assert chat.exit_code == 0, chat.output
+    assert "lien > Appelez le 115." in chat.output
+
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("answer: street", "answer: x"))
+    refused = CliRunner().invoke(app, ["chat"], env=env, input="Bonjour\n")
+    assert refused.exit_code == 2
+    assert 'urgency.yaml: category "street_tonight": no answer "x"' in refused.output
