@@ -240,7 +240,7 @@ def _unreachable(flow: Flow) -> list[str]:
     return [node_id for node_id in flow.nodes if node_id not in reached]
 
 
-def _texts(flow: Flow) -> Iterator[tuple[str, Text]]:
+def flow_texts(flow: Flow) -> Iterator[tuple[str, Text]]:
     """Yield (where, text) for every text a person can read in this flow."""
     for key, text in flow.texts.items():
         yield f'texts "{key}"', text
@@ -264,7 +264,7 @@ def _timeout_texts(where: str, timeout: Timeout | None) -> Iterator[tuple[str, T
 
 def _check_texts(flow: Flow, findings: Findings) -> None:
     fields = known_fields(flow)
-    texts = list(_texts(flow))
+    texts = list(flow_texts(flow))
     findings.coverage = {
         lang: (sum(1 for _where, text in texts if text.get(lang, "").strip()), len(texts))
         for lang in flow.languages

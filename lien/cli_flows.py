@@ -91,3 +91,40 @@ def _check_lexicon(path: Path) -> bool:
         f"langues {', '.join(languages)}"
     )
     return True
+
+
+@flows_app.command("translations")
+def export_translations(
+    language: Annotated[str, typer.Option(help="Langue : ti, ps, fa, ar, en…")],
+    format_: Annotated[
+        str, typer.Option("--format", help="csv (tableur) ou po (gettext, outils de traduction)")
+    ] = "csv",
+    output: Annotated[Path | None, typer.Option(help="Fichier à écrire (sinon l'écran)")] = None,
+) -> None:
+    """Exporter tous les textes lus par les personnes dans une langue, avec leur statut."""
+    from db.base import utcnow
+    from lien.translations import STATUS_LABELS, as_csv, as_po, translations
+    from lien.wiring import load_accueil
+
+    if format_ not in ("csv", "po"):
+        typer.echo(f"Format inconnu : {format_} (csv ou po)", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    refuse_broken_files(settings)
+    accueil = load_accueil(settings)
+    if accueil.flow.language_of(language) != language:
+        known = ", ".join(accueil.flow.languages)
+        typer.echo(f"Langue inconnue : {language} (langues de l'accueil : {known})", err=True)
+        raise typer.Exit(2)
+    rows = translations(accueil.flow, accueil.directory, accueil.lexicon, language=language)
+    if format_ == "csv":
+        body = as_csv(rows, language=language).encode()
+    else:
+        body = as_po(rows, language=language, now=utcnow())
+    if output is None:
+        typer.echo(body.decode(), nl=False)
+    else:
+        output.write_bytes(body)
+    counts = {status: sum(1 for row in rows if row.status == status) for status in STATUS_LABELS}
+    summary = ", ".join(f"{count} {STATUS_LABELS[status]}" for status, count in counts.items())
+    typer.echo(f"{language} : {len(rows)} textes — {summary}", err=True)
