@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.urgency import LexiconError, fold, load_lexicon, shipped_lexicon
+from bot.urgency import LexiconError, load_lexicon, shipped_lexicon
+from bot.wordmatch import fold
 from tests.bot.urgency_cases import (
     BEATEN_BY_HUSBAND,
     CASES,
