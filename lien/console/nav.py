@@ -56,6 +56,7 @@ SETTINGS_TABS: tuple[NavEntry, ...] = (
     NavEntry("settings", N_("Canaux et envois"), "admin"),
     NavEntry("staff_accounts", N_("Comptes du personnel"), "admin"),
     NavEntry("directory", N_("Annuaire des services"), "staff"),
+    NavEntry("translations", N_("Traductions"), "admin"),
 )
 
 

@@ -17,6 +17,7 @@ from lien.console.pages import (
     settings,
     simulator,
     staff,
+    translations,
     triage,
 )
 
@@ -34,4 +35,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     settings.router,
     staff.router,
     directory.router,
+    translations.router,
 )
