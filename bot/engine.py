@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.conversation import ConversationOver, ConversationState, Step, ensure_aware
+from bot.conversation import (
+    ConversationOver,
+    ConversationState,
+    SetLanguage,
+    Step,
+    ensure_aware,
+)
 from bot.directory import Directory
 from bot.flowdef import (
     WAITING_NODES,
@@ -29,10 +35,12 @@ def start(
     flow: Flow, *, lang: str | None = None, now: datetime, directory: Directory | None = None
 ) -> Step:
     """Begin a conversation; a known language ("ar", "en-GB") skips the language question."""
-    primary = (lang or "").split("-")[0].lower()
-    language = primary if primary in flow.languages else None
+    language = flow.language_of(lang)
     state = ConversationState(flow_id=flow.id, node=None, language=language)
     walk = Walk(flow, state, now=ensure_aware(now), directory=directory)
+    if language is not None and language != lang:
+        # The record keeps the code the flow speaks, so that every text finds its language.
+        walk.effects.append(SetLanguage(language))
     walk.enter(flow.start)
     return walk.step()
 

@@ -38,6 +38,8 @@ class Findings:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing_translations: dict[str, list[str]] = field(default_factory=dict)
+    # Per offered language: (texts written in it, texts in the flow).
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def check_flow(flow: Flow) -> Findings:
@@ -238,7 +240,7 @@ def _unreachable(flow: Flow) -> list[str]:
     return [node_id for node_id in flow.nodes if node_id not in reached]
 
 
-def _texts(flow: Flow) -> Iterator[tuple[str, Text]]:
+def flow_texts(flow: Flow) -> Iterator[tuple[str, Text]]:
     """Yield (where, text) for every text a person can read in this flow."""
     for key, text in flow.texts.items():
         yield f'texts "{key}"', text
@@ -266,7 +268,12 @@ FILLED_BY_LIEN = frozenset({"hours"})
 
 def _check_texts(flow: Flow, findings: Findings) -> None:
     fields = known_fields(flow) | FILLED_BY_LIEN
-    for where, text in _texts(flow):
+    texts = list(flow_texts(flow))
+    findings.coverage = {
+        lang: (sum(1 for _where, text in texts if text.get(lang, "").strip()), len(texts))
+        for lang in flow.languages
+    }
+    for where, text in texts:
         for lang in text.keys() - flow.languages.keys():
             findings.errors.append(f'{where}: unknown language "{lang}"')
         for lang in flow.languages:

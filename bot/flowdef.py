@@ -225,6 +225,8 @@ WAITING_NODES = (QuestionNode, InputNode, LanguageNode, WaitNode)
 class LanguageSpec(_Model):
     name: str
     keywords: list[str] = []
+    # Other codes phones and Telegram give for it ("prs" for Dari, "pbt" for Pashto).
+    codes: list[str] = []
 
 
 class AnytimeSpec(_Model):
@@ -247,12 +249,24 @@ class Flow(_Model):
     start: str
     languages: dict[str, LanguageSpec]
     required_languages: list[str] = ["fr"]
+    # Texts in these languages still wait for a fluent speaker's review.
+    unreviewed_languages: list[str] = []
     max_reasks: int = Field(default=2, ge=0)
     max_answer_length: int = Field(default=500, ge=1)
     timeout: Timeout | None = None
     texts: dict[str, Text] = {}
     anytime: list[AnytimeSpec] = []
     nodes: dict[str, Node]
+
+    def language_of(self, code: str | None) -> str | None:
+        """Return the offered language a code names ("ar", "en-GB", "prs"), if any."""
+        primary = (code or "").split("-")[0].lower()
+        if primary in self.languages:
+            return primary
+        for language, spec in self.languages.items():
+            if primary in spec.codes:
+                return language
+        return None
 
     def timeout_for(self, node: WaitingNode) -> Timeout | None:
         """Return the node's own timeout, or the flow's default one."""

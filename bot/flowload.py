@@ -25,6 +25,16 @@ class FlowFileReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     missing_translations: dict[str, list[str]] = field(default_factory=dict)
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
+    unreviewed: list[str] = field(default_factory=list)
+
+    def coverage_line(self) -> str:
+        """Return the share of texts written in each language, unreviewed ones marked."""
+        parts = []
+        for lang, (done, total) in self.coverage.items():
+            share = f"{done}/{total} ({done / total:.0%})" if total else "0/0"
+            parts.append(f"{lang} {share}{' à relire' if lang in self.unreviewed else ''}")
+        return f"{self.file}: textes traduits par langue : {', '.join(parts)}"
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,8 @@ class FlowReport:
             for lang, places in sorted(report.missing_translations.items()):
                 lines.append(f"{report.file}: {len(places)} text(s) without {lang}")
                 lines += [f"  - {place}" for place in places]
+            if report.coverage:
+                lines.append(report.coverage_line())
         return lines
 
 
@@ -91,13 +103,15 @@ def check_flows(folder: Path = FLOWS_FOLDER) -> FlowReport:
     """Return the errors, warnings and missing translations of every flow file in a folder."""
     reports = []
     for path in sorted(folder.glob("*.yaml")):
-        _flow, findings = _examine(path)
+        flow, findings = _examine(path)
         reports.append(
             FlowFileReport(
                 file=path.name,
                 errors=findings.errors,
                 warnings=findings.warnings,
                 missing_translations=findings.missing_translations,
+                coverage=findings.coverage,
+                unreviewed=list(flow.unreviewed_languages) if flow else [],
             )
         )
     return FlowReport(files=reports)

@@ -10,9 +10,12 @@ Every message it is offered is taken, and answered unless a person of the team i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
+from bot.alarm import answer_language, fresh_signals, raise_ticket
 from bot.conversation import ConversationOver, Step
 from bot.directory import Directory
 from bot.engine import advance, flow_text, start
@@ -21,6 +24,7 @@ from bot.matching import says_word
 from bot.service import FIRST_NAME, Turn, step_with_directory
 from bot.store import begin_conversation, lock_person, state_of
 from bot.tickets import PAUSING, attach_message, open_or_join
+from bot.urgency import Lexicon, Signal, shipped_lexicon
 from db.base import utcnow
 from db.models import Conversation, Site, TriageTicket
 from gateway.exchange import Origin
@@ -32,6 +36,8 @@ OUT_OF_FLOW = "out_of_flow"
 OUT_OF_FLOW_HOURS = "out_of_flow_hours"
 # Site.info key of the reception's opening hours, as staff write them.
 OPENING_HOURS = "opening_hours"
+# The origin of the emergency numbers sent when a message speaks of danger.
+URGENCY_ORIGIN = "urgency"
 # Someone writing several messages in a row gets one acknowledgement, not one each.
 ACKNOWLEDGE_AGAIN_AFTER = timedelta(hours=2)
 # The language every new record gets when the channel tells nothing better.
@@ -45,6 +51,7 @@ class Accueil:
     flows: Mapping[str, Flow]
     directory: Directory
     flow_id: str = ACCUEIL
+    lexicon: Lexicon = field(default_factory=shipped_lexicon)
 
     @property
     def flow(self) -> Flow:
@@ -55,21 +62,61 @@ class Accueil:
         """Take every message: for the team, the conversation, or the queue with an answer."""
         now = utcnow()
         conversation, ticket = await lock_person(ctx.session, ctx.person.id)
+        signals = self.lexicon.hear(ctx.text)
+        if signals:
+            await self._alarm(ctx, fresh_signals(ticket, signals, now=now))
+        await self._route(ctx, conversation, ticket, now)
+        if signals:
+            await self._raise(ctx, signals, now)
+        return True
+
+    async def _route(
+        self,
+        ctx: InboundContext,
+        conversation: Conversation | None,
+        ticket: TriageTicket | None,
+        now: datetime,
+    ) -> None:
         if ticket is not None and ticket.status in PAUSING:
             attach_message(ticket, contact_point_id=ctx.contact.id, now=now)
-            return True
+            return
         if (
             conversation is not None
             and conversation.status == "active"
             and not is_bot_start(ctx.text)
             and await self._carry_on(ctx, conversation, now)
         ):
-            return True
+            return
         if self._starts(ctx):
             await self._begin(ctx, conversation, ticket, now)
-            return True
+            return
         await self._out_of_flow(ctx, now)
-        return True
+
+    async def _alarm(self, ctx: InboundContext, signals: list[Signal]) -> None:
+        """Send the emergency numbers first, before anything the flow says, when life is at risk."""
+        if not signals:
+            return
+        known = self._language(ctx) is not None
+        language = answer_language(ctx.person, signals, known=known)
+        text = self.lexicon.answer_for(signals, self.flow.language_of(language) or language)
+        if text is not None:
+            await ctx.reply(text, origin=Origin("flow", URGENCY_ORIGIN))
+
+    async def _raise(self, ctx: InboundContext, signals: list[Signal], now: datetime) -> None:
+        first = await ctx.session.scalar(
+            select(Conversation.first_message_id).where(
+                Conversation.beneficiary_id == ctx.person.id
+            )
+        )
+        await raise_ticket(
+            ctx.session,
+            lexicon=self.lexicon,
+            person=ctx.person,
+            signals=signals,
+            contact_point_id=ctx.contact.id,
+            first_message_id=first or ctx.message.id,
+            now=now,
+        )
 
     def _starts(self, ctx: InboundContext) -> bool:
         if ctx.is_new_person or is_bot_start(ctx.text):

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # The accueil conversation files and the directory of local services (shipped examples).
     flows_dir: Path | None = None
     directory_file: Path | None = None
+    # The words that make a message urgent, per language (the shipped lexicon by default).
+    urgency_file: Path | None = None
 
     twilio_account_sid: str | None = Field(
         None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "LIEN_TWILIO_ACCOUNT_SID")

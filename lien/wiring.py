@@ -14,6 +14,7 @@ from bot.flowload import FLOWS_FOLDER, load_flows
 from bot.inbound import ACCUEIL, OUT_OF_FLOW, Accueil
 from bot.privacy import AccueilSource
 from bot.tasks import run_conversation_timeouts
+from bot.urgency import LEXICON_FILE, load_lexicon
 from broadcast.audience import AudienceSources
 from broadcast.inbound import attach_reply
 from broadcast.privacy import BroadcastsSource
@@ -42,7 +43,7 @@ TIMEOUTS_EVERY_SECONDS = 60.0
 
 
 def load_accueil(settings: Settings) -> Accueil:
-    """Read the flows and the directory; raise FlowError or DirectoryError naming each mistake."""
+    """Read the flows, directory and lexicon; raise an error naming each mistake."""
     folder = settings.flows_dir or FLOWS_FOLDER
     flows = load_flows(folder)
     if ACCUEIL not in flows:
@@ -50,7 +51,8 @@ def load_accueil(settings: Settings) -> Accueil:
     if OUT_OF_FLOW not in flows[ACCUEIL].texts:
         raise FlowError([f'{ACCUEIL}.yaml: texts: missing "{OUT_OF_FLOW}"'])
     directory = load_directory(settings.directory_file or DIRECTORY_FILE)
-    return Accueil(flows=flows, directory=directory)
+    lexicon = load_lexicon(settings.urgency_file or LEXICON_FILE)
+    return Accueil(flows=flows, directory=directory, lexicon=lexicon)
 
 
 def enrolled_in(event_id: int) -> Select[int]:

@@ -69,6 +69,8 @@ class TriageTicket(Timestamped, Base):
         ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
     )
     directory_entries: Mapped[list[Any]] = mapped_column(default=list)
+    # What the person's own words said was urgent: [{category, words, at}], shown to staff.
+    urgency_signals: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     first_message_id: Mapped[int | None]
     last_message_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]

@@ -176,5 +176,7 @@ def inbound_from_update(update: Update) -> InboundMessage | None:
         text=text,
         provider_id=str(update.update_id),
         display_name=user.first_name if user else None,
-        language_hint=(user.language_code or "")[:2] or None if user else None,
+        language_hint=(user.language_code or "").split("-")[0].lower()[:3] or None
+        if user
+        else None,
     )

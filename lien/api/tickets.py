@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alarm import heard
 from bot.tickets import (
     OPEN_STATUSES,
     TicketConflict,
@@ -30,10 +31,16 @@ from gateway.outbox import NotReachable
 from gateway.records import UnknownSite, site_by_slug
 from lien.api.schemas import QueuedOut, StaffMessageIn
 from lien.auth import CurrentStaff, StaffOnly
-from lien.deps import SessionDep
+from lien.deps import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 NEED_PATTERN = "^(" + "|".join(NEEDS) + ")$"
+
+
+class UrgencyOut(BaseModel):
+    category: str
+    label: str = Field(description="En français, pour l'équipe")
+    words: list[str] = Field(description="Les mots de la personne qui l'ont dit")
 
 
 class TicketOut(BaseModel):
@@ -49,6 +56,10 @@ class TicketOut(BaseModel):
     reason: str | None
     assignee_id: int | None
     directory_entries: list[str]
+    urgency: list[UrgencyOut]
+    unreviewed_texts: bool = Field(
+        description="La personne a reçu des textes que personne parlant sa langue n'a relus"
+    )
     created_at: datetime
     updated_at: datetime
     last_message_at: datetime | None
@@ -96,7 +107,17 @@ class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
-def _out(ticket: TriageTicket, first_name: str | None) -> TicketOut:
+def unreviewed_languages(runtime: RuntimeDep) -> frozenset[str]:
+    """Return the languages whose accueil texts still wait for a fluent speaker's review."""
+    if runtime.accueil is None:
+        return frozenset()
+    return frozenset(runtime.accueil.flow.unreviewed_languages)
+
+
+Unreviewed = Annotated[frozenset[str], Depends(unreviewed_languages)]
+
+
+def _out(ticket: TriageTicket, first_name: str | None, unreviewed: frozenset[str]) -> TicketOut:
     return TicketOut(
         id=ticket.id,
         beneficiary_id=ticket.beneficiary_id,
@@ -110,6 +131,11 @@ def _out(ticket: TriageTicket, first_name: str | None) -> TicketOut:
         reason=ticket.reason,
         assignee_id=ticket.assignee_id,
         directory_entries=[str(entry) for entry in ticket.directory_entries],
+        urgency=[
+            UrgencyOut(category=category, label=label, words=words)
+            for category, label, words in heard(ticket)
+        ],
+        unreviewed_texts=ticket.language in unreviewed,
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         last_message_at=ticket.last_message_at,
@@ -135,15 +161,19 @@ async def _load(session: AsyncSession, ticket_id: int) -> TriageTicket:
     return ticket
 
 
-async def _summary(session: AsyncSession, ticket: TriageTicket) -> TicketOut:
+async def _summary(
+    session: AsyncSession, ticket: TriageTicket, unreviewed: frozenset[str]
+) -> TicketOut:
     names = await _first_names(session, {ticket.beneficiary_id})
-    return _out(ticket, names.get(ticket.beneficiary_id))
+    return _out(ticket, names.get(ticket.beneficiary_id), unreviewed)
 
 
-async def _detail(session: AsyncSession, ticket: TriageTicket) -> TicketDetail:
+async def _detail(
+    session: AsyncSession, ticket: TriageTicket, unreviewed: frozenset[str]
+) -> TicketDetail:
     messages = await conversation_of(session, ticket)
     return TicketDetail(
-        **(await _summary(session, ticket)).model_dump(),
+        **(await _summary(session, ticket, unreviewed)).model_dump(),
         notes=[NoteOut.model_validate(note) for note in await notes_of(session, ticket.id)],
         conversation=[
             ExchangeOut(
@@ -179,6 +209,7 @@ def _assignee(raw: str | None, staff: StaffMember) -> TicketFilter:
 async def queue(
     session: SessionDep,
     staff: CurrentStaff,
+    unreviewed: Unreviewed,
     status_: Annotated[list[TicketStatus] | None, Query(alias="status")] = None,
     site: Annotated[str | None, Query(max_length=64, description="Site (slug)")] = None,
     need: Annotated[str | None, Query(pattern=NEED_PATTERN)] = None,
@@ -204,17 +235,23 @@ async def queue(
     )
     tickets = await list_tickets(session, wanted=wanted, limit=limit, offset=offset)
     names = await _first_names(session, {ticket.beneficiary_id for ticket in tickets})
-    return [_out(ticket, names.get(ticket.beneficiary_id)) for ticket in tickets]
+    return [_out(ticket, names.get(ticket.beneficiary_id), unreviewed) for ticket in tickets]
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail, summary="Un ticket et l'échange")
-async def read(ticket_id: int, session: SessionDep, _staff: CurrentStaff) -> TicketDetail:
-    return await _detail(session, await _load(session, ticket_id))
+async def read(
+    ticket_id: int, session: SessionDep, _staff: CurrentStaff, unreviewed: Unreviewed
+) -> TicketDetail:
+    return await _detail(session, await _load(session, ticket_id), unreviewed)
 
 
 @router.post("/{ticket_id}/assign", response_model=TicketOut, summary="Prendre ou confier")
 async def take(
-    ticket_id: int, session: SessionDep, staff: StaffOnly, body: AssignIn | None = None
+    ticket_id: int,
+    session: SessionDep,
+    staff: StaffOnly,
+    unreviewed: Unreviewed,
+    body: AssignIn | None = None,
 ) -> TicketOut:
     ticket = await _load(session, ticket_id)
     member_id = body.staff_member_id if body and body.staff_member_id else staff.id
@@ -222,19 +259,25 @@ async def take(
     if member is None or not member.active:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="membre inconnu")
     assign(ticket, staff_member_id=member.id, now=utcnow())
-    return await _summary(session, ticket)
+    return await _summary(session, ticket, unreviewed)
 
 
 @router.delete("/{ticket_id}/assign", response_model=TicketOut, summary="Rendre à l'équipe")
-async def release(ticket_id: int, session: SessionDep, _staff: StaffOnly) -> TicketOut:
+async def release(
+    ticket_id: int, session: SessionDep, _staff: StaffOnly, unreviewed: Unreviewed
+) -> TicketOut:
     ticket = await _load(session, ticket_id)
     assign(ticket, staff_member_id=None, now=utcnow())
-    return await _summary(session, ticket)
+    return await _summary(session, ticket, unreviewed)
 
 
 @router.patch("/{ticket_id}", response_model=TicketOut, summary="Statut, urgence, besoin")
 async def patch(
-    ticket_id: int, body: TicketPatch, session: SessionDep, _staff: StaffOnly
+    ticket_id: int,
+    body: TicketPatch,
+    session: SessionDep,
+    _staff: StaffOnly,
+    unreviewed: Unreviewed,
 ) -> TicketOut:
     ticket = await _load(session, ticket_id)
     now = utcnow()
@@ -250,7 +293,7 @@ async def patch(
     if body.need is not None:
         ticket.need = body.need
     ticket.updated_at = now
-    return await _summary(session, ticket)
+    return await _summary(session, ticket, unreviewed)
 
 
 @router.post(

@@ -10,6 +10,7 @@ import typer
 from bot.directory import DIRECTORY_FILE, DirectoryError, load_directory
 from bot.flowdef import FlowError
 from bot.flowload import FLOWS_FOLDER, check_flows
+from bot.urgency import LEXICON_FILE, LexiconError, load_lexicon
 from lien.settings import Settings
 
 flows_app = typer.Typer(
@@ -24,7 +25,7 @@ def refuse_broken_files(settings: Settings) -> None:
 
     try:
         load_accueil(settings)
-    except (FlowError, DirectoryError) as exc:
+    except (FlowError, DirectoryError, LexiconError) as exc:
         typer.echo("Démarrage refusé : fichier invalide.", err=True)
         for problem in exc.problems:
             typer.echo(f"  {problem}", err=True)
@@ -55,7 +56,8 @@ def check(
     names = ", ".join(file.file for file in report.files)
     typer.echo(f"Flux : {names} — {'valides' if report.ok else 'ERREURS, refusés au démarrage'}")
     directory_ok = _check_directory(directory or settings.directory_file or DIRECTORY_FILE)
-    if not (report.ok and directory_ok):
+    lexicon_ok = _check_lexicon(settings.urgency_file or LEXICON_FILE)
+    if not (report.ok and directory_ok and lexicon_ok):
         raise typer.Exit(1)
 
 
@@ -72,3 +74,57 @@ def _check_directory(path: Path) -> bool:
         typer.echo(f"{path.name}: à vérifier (jamais envoyé) : {detail}")
     typer.echo(f"Annuaire : {path.name} — valide, {len(loaded.entries)} fiches")
     return True
+
+
+def _check_lexicon(path: Path) -> bool:
+    """Print whether the urgency lexicon can be used, with its mistakes."""
+    try:
+        lexicon = load_lexicon(path)
+    except LexiconError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{problem}", err=True)
+        typer.echo(f"Urgences : {path.name} — ERREURS, refusé au démarrage")
+        return False
+    languages = sorted({term.language for c in lexicon.categories for term in c.terms})
+    typer.echo(
+        f"Urgences : {path.name} — valide, {len(lexicon.categories)} catégories, "
+        f"langues {', '.join(languages)}"
+    )
+    return True
+
+
+@flows_app.command("translations")
+def export_translations(
+    language: Annotated[str, typer.Option(help="Langue : ti, ps, fa, ar, en…")],
+    format_: Annotated[
+        str, typer.Option("--format", help="csv (tableur) ou po (gettext, outils de traduction)")
+    ] = "csv",
+    output: Annotated[Path | None, typer.Option(help="Fichier à écrire (sinon l'écran)")] = None,
+) -> None:
+    """Exporter tous les textes lus par les personnes dans une langue, avec leur statut."""
+    from db.base import utcnow
+    from lien.translations import STATUS_LABELS, as_csv, as_po, translations
+    from lien.wiring import load_accueil
+
+    if format_ not in ("csv", "po"):
+        typer.echo(f"Format inconnu : {format_} (csv ou po)", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    refuse_broken_files(settings)
+    accueil = load_accueil(settings)
+    if accueil.flow.language_of(language) != language:
+        known = ", ".join(accueil.flow.languages)
+        typer.echo(f"Langue inconnue : {language} (langues de l'accueil : {known})", err=True)
+        raise typer.Exit(2)
+    rows = translations(accueil.flow, accueil.directory, accueil.lexicon, language=language)
+    if format_ == "csv":
+        body = as_csv(rows, language=language).encode()
+    else:
+        body = as_po(rows, language=language, now=utcnow())
+    if output is None:
+        typer.echo(body.decode(), nl=False)
+    else:
+        output.write_bytes(body)
+    counts = {status: sum(1 for row in rows if row.status == status) for status in STATUS_LABELS}
+    summary = ", ".join(f"{count} {STATUS_LABELS[status]}" for status, count in counts.items())
+    typer.echo(f"{language} : {len(rows)} textes — {summary}", err=True)

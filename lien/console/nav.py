@@ -57,6 +57,7 @@ SETTINGS_TABS: tuple[NavEntry, ...] = (
     NavEntry("staff_accounts", N_("Comptes du personnel"), "admin"),
     NavEntry("sites", N_("Sites"), "admin"),
     NavEntry("directory", N_("Annuaire des services"), "staff"),
+    NavEntry("translations", N_("Traductions"), "admin"),
 )
 
 

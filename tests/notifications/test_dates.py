@@ -37,7 +37,15 @@ def test_arabic() -> None:
     assert text == "الثلاثاء 3 ديسمبر الساعة 14:30"
 
 
-@pytest.mark.parametrize("lang", ["ti", "xx", "", "FR_fr"])
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("ti", "ሰሉስ 3 ታሕሳስ ሰዓት 14:30"), ("ps", "3 دسمبر په 14:30"), ("fa", "3 دسامبر ساعت 14:30")],
+)
+def test_tigrinya_pashto_and_dari(lang: str, expected: str) -> None:
+    assert format_occurrence(TUESDAY_AFTERNOON, tz=PARIS, lang=lang).endswith(expected)
+
+
+@pytest.mark.parametrize("lang", ["zz", "xx", "", "FR_fr"])
 def test_unknown_languages_fall_back_to_french(lang: str) -> None:
     assert format_occurrence(TUESDAY_AFTERNOON, tz=PARIS, lang=lang) == "mardi 3 décembre à 14h30"
 

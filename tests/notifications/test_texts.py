@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from gateway.catalogue import load_catalogue
@@ -18,6 +20,10 @@ from notifications.texts import CATALOGUE, Answer, read_answer, template_problem
         ("2", Answer(yes=False, number=2)),
         ("7", Answer(number=7)),
         ("Ateliers", Answer(activities=True)),
+        ("እወ", Answer(yes=True)),
+        ("ኣይፋል", Answer(yes=False)),
+        ("هو", Answer(yes=True)),
+        ("نه", Answer(yes=False)),
         ("ACTIVITÉS", Answer(activities=True)),
         # Plain words: the answer counts; anything else said is kept for the team.
         ("non je ne pourrai pas venir mardi", Answer(yes=False, note=True)),
@@ -47,6 +53,15 @@ def test_short_answers_are_read_in_every_language(message: str, expected: Answer
 def test_every_text_exists_in_french_english_and_arabic() -> None:
     catalogue = load_catalogue(CATALOGUE)
     assert all({"fr", "en", "ar"} <= set(texts) for texts in catalogue.values())
+
+
+def test_every_text_exists_in_tigrinya_and_pashto_with_the_same_placeholders() -> None:
+    catalogue = load_catalogue(CATALOGUE)
+    for key, texts in catalogue.items():
+        for lang in ("ti", "ps"):
+            assert lang in texts, (key, lang)
+            french = sorted(set(re.findall(r"{(\w+)}", texts["fr"])))
+            assert sorted(set(re.findall(r"{(\w+)}", texts[lang]))) == french, (key, lang)
 
 
 def test_french_texts_stay_in_the_cheap_sms_alphabet() -> None:

@@ -24,6 +24,7 @@ from lien.console.pages import (
     sites,
     staff,
     ticket_actions,
+    translations,
     triage,
 )
 
@@ -48,4 +49,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     staff.router,
     sites.router,
     directory.router,
+    translations.router,
 )

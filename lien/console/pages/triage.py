@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alarm import heard
 from bot.directory_store import layered, load_edits
 from bot.tickets import (
     STATUSES,
@@ -23,6 +24,7 @@ from db.base import utcnow
 from db.models import Site, StaffMember, TriageTicket
 from gateway import audit
 from gateway.outbox import NotReachable
+from lien.api.tickets import unreviewed_languages
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
@@ -163,6 +165,8 @@ async def _ticket_page(
         "priorities": PRIORITIES,
         "members": list(members),
         "values": {**_ticket_values(ticket), **(values or {})},
+        "urgency": heard(ticket),
+        "unreviewed": ticket.language in unreviewed_languages(request.app.state.runtime),
         "errors": errors or {},
     }
     return render(request, "ticket.html", context, section="triage", status_code=status_code)

@@ -139,3 +139,26 @@ async def test_the_simulator_chats_as_a_person_and_checks_its_fields(
     assert "Conversation de +33612000031" in page
     assert "Vous ne recevrez plus de messages de notre part." in page
     assert "remis" in page
+
+
+async def test_admins_see_the_texts_missing_or_to_review_per_language(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await signed_in_as(lien_app, sessionmaker, "admin")
+    page = await lien_app.client.get("/settings/translations")
+    assert page.status_code == 200
+    assert 'value="ti" selected' in page.text  # the first language still to review
+    assert page.text.count('data-status="draft"') > 90
+    assert "የቐንየለይ {first_name}። እንታይ ሓገዝ የድልየኩም?" in page.text
+    dari = (await lien_app.client.get("/settings/translations?language=fa")).text
+    assert 'data-status="draft"' not in dari and 'data-status="missing"' in dari
+    assert "Rappel : {title}, {when}. Lieu : {place}." in dari
+    assert 'href="/settings/translations"' in page.text
+
+
+async def test_volunteers_cannot_open_the_translations(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    page = await lien_app.client.get("/settings/translations")
+    assert page.status_code in (302, 303, 403)

@@ -137,3 +137,21 @@ async def test_the_dashboard_counts_open_tickets(lien_app: App, sessionmaker: Se
     found = re.search(r'stat-value">(\d+)</span>\s*<span class="stat-label">Personnes en', home)
     assert found is not None and found.group(1) == "2"
     assert 'href="/triage"' in home
+
+
+async def test_a_ticket_shows_the_urgency_heard_and_unreviewed_texts_in_french(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    tigrinya = await seed(sessionmaker, phone="+33600000011", language="ti")
+    french = await seed(sessionmaker, phone="+33600000012", language="fr")
+    async with sessionmaker() as session, session.begin():
+        ticket = await session.get_one(TriageTicket, tigrinya)
+        ticket.urgency_signals = [
+            {"category": "violence", "label": "violences ou menaces", "words": ["ይወቕዓኒ"]}
+        ]
+    page = (await lien_app.client.get(f"/triage/{tigrinya}")).text
+    assert "Urgence entendue" in page and "violences ou menaces" in page and "ይወቕዓኒ" in page
+    assert "pas encore relus" in page and "violence<" not in page
+    calm = (await lien_app.client.get(f"/triage/{french}")).text
+    assert "Urgence entendue" not in calm and "pas encore relus" not in calm
