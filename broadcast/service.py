@@ -213,15 +213,15 @@ async def submit_broadcast(
     return broadcast
 
 
-async def refuse_repeat(
+async def find_repeat(
     session: AsyncSession,
     broadcast: Broadcast,
     audience: Audience,
     *,
     now: datetime,
     sources: AudienceSources,
-) -> None:
-    """Raise Repeated if the same text went to some of this audience in the last day."""
+) -> tuple[Broadcast, int] | None:
+    """Return a broadcast of the last day with the same text to some of this audience, and whom."""
     wanted = same_text_key(texts_of(broadcast))
     earlier = await session.scalars(
         select(Broadcast)
@@ -249,9 +249,32 @@ async def refuse_repeat(
             )
         )
         if common:
-            raise Repeated(
-                "repeated_text", other=other.id, title=other.title, count=common, hours=24
-            )
+            return other, int(common)
+    return None
+
+
+async def refuse_repeat(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    audience: Audience,
+    *,
+    now: datetime,
+    sources: AudienceSources,
+) -> None:
+    """Raise Repeated if the same text went to some of this audience in the last day."""
+    found = await find_repeat(session, broadcast, audience, now=now, sources=sources)
+    if found is not None:
+        other, common = found
+        raise Repeated("repeated_text", other=other.id, title=other.title, count=common, hours=24)
+
+
+async def repeat_of(
+    session: AsyncSession, broadcast: Broadcast, *, now: datetime, sources: AudienceSources
+) -> Broadcast | None:
+    """Return the broadcast this draft would repeat within a day, for staff to be warned."""
+    audience = await audience_of(session, broadcast, now=now, sources=sources)
+    found = await find_repeat(session, broadcast, audience, now=now, sources=sources)
+    return None if found is None else found[0]
 
 
 async def approve_broadcast(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.models import Beneficiary, BeneficiaryTag, Site
+from gateway.tags import fold_tag
 
 PAGE_SIZE = 50
 
@@ -41,7 +42,8 @@ def _matching(wanted: PeopleWanted) -> Select[Beneficiary]:
     if wanted.tag:
         query = query.where(
             exists().where(
-                BeneficiaryTag.beneficiary_id == Beneficiary.id, BeneficiaryTag.tag == wanted.tag
+                BeneficiaryTag.beneficiary_id == Beneficiary.id,
+                BeneficiaryTag.tag == (fold_tag(wanted.tag) or wanted.tag),
             )
         )
     return query

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from db.clock import utcnow
+from gateway.tags import default_label
 from lien.console import labels
 from lien.console.csrf import csrf_token
 from lien.console.i18n import (
@@ -51,6 +52,18 @@ def _label(mapping: Mapping[str, str], language: str) -> Any:
             return ""
         known = mapping.get(code)
         return translate(Problem(known), language) if known else code
+
+    return label
+
+
+def _tag_label(language: str) -> Any:
+    accueil = _label(labels.TAG_LABELS, language)
+
+    def label(code: str | None) -> str:
+        # The accueil's own tags, else the vocabulary's label ("isole" is shown "Isolé·e").
+        if code is None or code in labels.TAG_LABELS:
+            return str(accueil(code))
+        return default_label(code, language=language)
 
     return label
 
@@ -116,7 +129,7 @@ def environment(language: str) -> Environment:
         entry_source=_label(labels.SOURCE_LABELS, language),
         broadcast_status=_label(labels.BROADCAST_LABELS, language),
         bucket=_label(labels.BUCKET_LABELS, language),
-        tag=_label(labels.TAG_LABELS, language),
+        tag=_tag_label(language),
         reminder_status=_label(labels.REMINDER_LABELS, language),
         import_field=_label(labels.IMPORT_FIELD_LABELS, language),
         handoff_reason=_label(labels.REASON_LABELS, language),

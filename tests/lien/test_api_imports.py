@@ -22,7 +22,7 @@ async def upload(app: App, headers: dict[str, str], **form: Any) -> Any:
     )
 
 
-ORG = {"organisation": "ami-nimes"}
+ORG = {"organisation": "default"}
 
 
 async def people(sessionmaker: SessionMaker) -> int:
@@ -96,7 +96,7 @@ async def test_columns_are_proposed_then_a_mapping_decides_what_is_read(
     dry = await lien_app.client.post(
         "/api/imports/beneficiaries",
         files=file,
-        data={"organisation": "ami-nimes", "dry_run": "true", "mapping": mapping},
+        data={"organisation": "default", "dry_run": "true", "mapping": mapping},
         headers=staff_headers,
     )
     assert dry.status_code == 200, dry.text
@@ -109,7 +109,7 @@ async def test_columns_are_proposed_then_a_mapping_decides_what_is_read(
     read = await lien_app.client.post(
         "/api/imports/beneficiaries",
         files=file,
-        data={"organisation": "ami-nimes", "dry_run": "true"},
+        data={"organisation": "default", "dry_run": "true"},
         headers=staff_headers,
     )
     tags = {t["tag"]: t for t in read.json()["tags"]}

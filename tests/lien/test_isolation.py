@@ -42,6 +42,11 @@ def _ids(other: Association) -> dict[str, Any]:
         "slug": other.slug,
         "org": other.organisation_id,
         "phone": other.secrets[1],
+        # A tag is a word of each association's own vocabulary, not a row: naming it reaches
+        # only one's own label and people (checked by the leak test, not by a 404).
+        "tag": "isole",
+        # An upload waiting for confirmation belongs to the browser session that sent it.
+        "token": "0" * 32,
     }
 
 
@@ -148,7 +153,7 @@ async def test_every_api_route_answers_404_or_403_for_the_other_associations_row
                 where = (role, own.slug, method, url, answer.status_code, answer.text[:300])
                 assert answer.status_code < 500, where
                 assert leaked(other, answer) == [], where
-                if _PARAM.search(template):
+                if _PARAM.search(template.replace("{tag}", "")):
                     assert answer.status_code in (403, 404), where
     assert walked >= 2 * 3 * 60
 

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from broadcast import service
 from broadcast.followup import broadcast_progress, export_csv
 from broadcast.texts import BroadcastError, NotFound
-from broadcast.twins import recent_twin
 from db.base import utcnow
 from db.models import Broadcast, StaffMember
 from lien.console.broadcast_form import read_moment
@@ -101,7 +100,7 @@ async def _page(
         {
             "preview": preview,
             "currency": runtime.settings.price_currency,
-            "twin": await recent_twin(session, broadcast=broadcast, now=now)
+            "twin": await service.repeat_of(session, broadcast, now=now, sources=audience_sources())
             if broadcast.status == service.DRAFT
             else None,
             "names": await staff_names(session, broadcast),
@@ -160,8 +159,9 @@ async def send(
     now = utcnow()
     send_at = read_moment(form, "send_at", timezone=runtime.settings.timezone, now=now)
     broadcast = await broadcast_or_404(session, staff, broadcast_id)
-    twin = await recent_twin(session, broadcast=broadcast, now=now)
-    if twin is not None and not form.flag("confirm_twin"):
+    twin = await service.repeat_of(session, broadcast, now=now, sources=audience_sources())
+    confirmed = form.flag("confirm_twin")
+    if twin is not None and not confirmed:
         form.refuse("confirm_twin", TWIN_CONFIRM)
     if not form.ok:
         return await _page(request, session, runtime, staff, broadcast_id, form.errors, 422)
@@ -175,6 +175,7 @@ async def send(
             sources=audience_sources(),
             organisation_id=staff.organisation_id,
             send_at=send_at,
+            confirm_repeat=confirmed,
         )
         if sent.status == service.PENDING_APPROVAL:
             return Problem(N_("Envoi demandé : une autre personne de l'équipe doit le valider."))

@@ -27,7 +27,7 @@ async def seed_user_file(sessionmaker: SessionMaker) -> None:
         nimes = await create_site(session)
         lezignan = await ensure_organisation(
             session,
-            slug="ami-nimes",
+            slug="default",
             name="AMI Nîmes",
             site_slug="lezignan",
             site_name="Centre social de Lézignan-Corbières",
@@ -53,10 +53,10 @@ async def seed_user_file(sessionmaker: SessionMaker) -> None:
 def compose(token: str, **overrides: object) -> dict[str, object]:
     return {
         "csrf_token": token,
-        "organisation": "ami-nimes",
+        "organisation": "default",
         "title": "Alerte confinement",
         "sites": ["lezignan"],
-        "tags": ["isolé"],
+        "tags": ["isole"],
         "text_fr": ALERT,
         "stop_notice": "on",
         **overrides,
@@ -73,9 +73,9 @@ async def test_the_audience_and_the_preview_follow_what_is_ticked(
     await seed_user_file(sessionmaker)
     await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
-    form = await client.get("/broadcasts/new?organisation=ami-nimes")
+    form = await client.get("/broadcasts/new?organisation=default")
     assert form.status_code == 200
-    assert 'value="lezignan"' in form.text and 'value="isolé"' in form.text
+    assert 'value="lezignan"' in form.text and 'value="isole"' in form.text
     token = csrf_of(form.text)
 
     shown = await client.post("/broadcasts/preview", data=compose(token, text_fr=UCS2_ALERT))
@@ -105,7 +105,7 @@ async def test_every_bad_field_is_reported_at_once(
     await seed_user_file(sessionmaker)
     await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
-    token = csrf_of((await client.get("/broadcasts/new?organisation=ami-nimes")).text)
+    token = csrf_of((await client.get("/broadcasts/new?organisation=default")).text)
     refused = await client.post(
         "/broadcasts/new",
         data=compose(
@@ -133,7 +133,7 @@ async def test_staff_send_an_urgent_alert_and_follow_it(
     await seed_user_file(sessionmaker)
     await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
-    token = csrf_of((await client.get("/broadcasts/new?organisation=ami-nimes")).text)
+    token = csrf_of((await client.get("/broadcasts/new?organisation=default")).text)
     created = await client.post("/broadcasts/new", data=compose(token, urgent="on"))
     assert created.status_code == 303, created.text
     page = await client.get(created.headers["location"])
@@ -152,7 +152,7 @@ async def test_staff_send_an_urgent_alert_and_follow_it(
     export = await client.get(created.headers["location"] + "/recipients.csv")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert "Josette" in export.text and "Nadia" in export.text and "Manuel" not in export.text
-    listing = await client.get("/broadcasts?organisation=ami-nimes")
+    listing = await client.get("/broadcasts?organisation=default")
     assert "Alerte confinement" in listing.text and "brouillon" not in visible(listing.text)
 
 
@@ -162,7 +162,7 @@ async def test_the_same_text_to_the_same_audience_within_a_day_needs_a_confirmat
     await seed_user_file(sessionmaker)
     await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
-    token = csrf_of((await client.get("/broadcasts/new?organisation=ami-nimes")).text)
+    token = csrf_of((await client.get("/broadcasts/new?organisation=default")).text)
     first = (await client.post("/broadcasts/new", data=compose(token))).headers["location"]
     assert (await client.post(first + "/send", data={"csrf_token": token})).status_code == 303
     # The same words, spaced differently, to the same people.
@@ -188,13 +188,13 @@ async def test_a_large_broadcast_waits_for_a_second_person(
     await seed_user_file(sessionmaker)
     async with sessionmaker() as session, session.begin():
         organisation = await session.scalar(
-            select(Organisation.id).where(Organisation.slug == "ami-nimes")
+            select(Organisation.id).where(Organisation.slug == "default")
         )
         assert organisation is not None
         await set_approval_threshold(session, organisation_id=organisation, above=1)
     author = await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
-    token = csrf_of((await client.get("/broadcasts/new?organisation=ami-nimes")).text)
+    token = csrf_of((await client.get("/broadcasts/new?organisation=default")).text)
     location = (await client.post("/broadcasts/new", data=compose(token))).headers["location"]
     await client.post(location + "/send", data={"csrf_token": token})
     waiting = await client.get(location)

@@ -53,7 +53,7 @@ async def test_staff_send_an_urgent_alert_to_lezignan_and_see_a_reply(
     await page.get_by_label("Centre social de Lézignan-Corbières").check()
     await (
         page.get_by_role("group", name="Avec au moins une de ces étiquettes")
-        .get_by_label("isolé", exact=True)
+        .get_by_label("Isolé·e", exact=True)
         .check()
     )
     await page.get_by_label("Texte en français").fill(UCS2_ALERT)

@@ -28,7 +28,7 @@ async def test_staff_enrol_an_audience_and_see_the_planned_reminders(
     await page.goto(f"{live_server.url}/events/{event.id}")
     form = page.locator("#enrol-many")
     await form.get_by_label("Centre social de Lézignan-Corbières").check()
-    await form.get_by_label("isolé", exact=True).check()
+    await form.get_by_label("Isolé·e", exact=True).check()
     await form.get_by_role("button", name="Inscrire ce public").click()
     await expect(page.get_by_text("Inscriptions : 2, liste d'attente : 0")).to_be_visible()
     await page.get_by_role("link", name="Liste et présences").first.click()

@@ -53,5 +53,5 @@ async def test_staff_import_a_messy_file_through_the_page(
     await expect(page.get_by_role("heading", level=1)).to_have_text("Import terminé")
     await expect(report.locator('[data-count="created"]')).to_have_text("2")
     async with sessionmaker() as session:
-        assert set(await session.scalars(select(BeneficiaryTag.tag))) == {"isolé", "famille"}
+        assert set(await session.scalars(select(BeneficiaryTag.tag))) == {"isole", "famille"}
     assert problems == []

@@ -22,7 +22,7 @@ async def test_the_list_counts_pages_and_filters_people(
     async with sessionmaker() as session, session.begin():
         nimes = await create_site(session)
         lezignan = await ensure_organisation(
-            session, slug="ami-nimes", name="AMI", site_slug="lezignan", site_name="Lézignan"
+            session, slug="default", name="AMI", site_slug="lezignan", site_name="Lézignan"
         )
         for number in range(55):
             await create_beneficiary(session, site=nimes, first_name=f"Nîmes{number:02d}")

@@ -20,7 +20,7 @@ async def test_priority_rises_freely_and_lowers_only_with_a_reason(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
     ticket_id = await seed(sessionmaker, phone="+33600000051", priority="normal")
-    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
     path = f"/triage/{ticket_id}"
     token = csrf_of((await client.get(path)).text)
@@ -55,7 +55,7 @@ async def test_a_ticket_is_handed_to_a_colleague_given_back_and_not_taken_twice(
 ) -> None:
     ticket_id = await seed(sessionmaker, phone="+33600000052")
     colleague = await add_member(
-        sessionmaker, role="volunteer", email="karim@example.org", name="Karim"
+        sessionmaker, role="staff", email="karim@example.org", name="Karim"
     )
     me = await signed_in_as(lien_app, sessionmaker, "staff")
     client = lien_app.client
