@@ -64,7 +64,9 @@ class _Document:
                 )
             return escape(self.word(value) if key in CODED else value)
         if isinstance(value, dict):
-            items = (Markup("{} : {}").format(k, self.show(k, v)) for k, v in value.items())
+            items = (
+                Markup("{} : {}").format(self.word(k), self.show(k, v)) for k, v in value.items()
+            )
             return Markup("<br>").join(items)
         if isinstance(value, list):
             if all(isinstance(item, dict) for item in value):
@@ -72,7 +74,7 @@ class _Document:
                 return Markup("<ul>{}</ul>").format(
                     Markup("").join(Markup("<li>{}</li>").format(line) for line in lines)
                 )
-            return escape(", ".join(str(item) for item in value))
+            return escape(", ".join(self.word(str(item)) for item in value))
         return escape(str(value))
 
     def _line(self, item: dict[str, Any]) -> Markup:

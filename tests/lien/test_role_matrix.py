@@ -89,13 +89,21 @@ async def test_the_operator_hosts_associations_and_reads_no_ones_data(
     assert again.status_code == 409
     admin = await client.post(
         "/api/organisations/asso-savoie/admins",
-        json={"email": "admin@savoie.example.org", "name": "Admin Savoie", "password": "x" * 14},
+        json={
+            "email": "admin@savoie.example.org",
+            "name": "Admin Savoie",
+            "password": "Savoie ouvre ses portes en juin",
+        },
         headers=operator,
     )
     assert admin.status_code == 201, admin.text
     missing = await client.post(
         "/api/organisations/nulle-part/admins",
-        json={"email": "a@b.example.org", "name": "Personne", "password": "x" * 14},
+        json={
+            "email": "a@b.example.org",
+            "name": "Personne",
+            "password": "Savoie ouvre ses portes en juin",
+        },
         headers=operator,
     )
     assert missing.status_code == 404

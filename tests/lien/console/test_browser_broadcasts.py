@@ -46,7 +46,6 @@ async def test_staff_send_an_urgent_alert_to_lezignan_and_see_a_reply(
     else:
         menu = page.get_by_role("navigation", name="Menu principal")
         await menu.get_by_role("link", name="Diffusions").click()
-    await page.get_by_role("link", name="AMI Nîmes").click()
     await page.get_by_role("link", name="Nouvelle diffusion").click()
 
     await page.get_by_label("Titre (pour l'équipe)").fill("Alerte confinement")

@@ -34,7 +34,6 @@ async def test_staff_import_a_messy_file_through_the_page(
     else:
         menu = page.get_by_role("navigation", name="Menu principal")
         await menu.get_by_role("link", name="Import").click()
-    await page.get_by_role("link", name="AMI Nîmes").click()
     await page.get_by_label("Fichier (obligatoire)").set_input_files(
         files=[FilePayload(name="usagers.csv", mimeType="text/csv", buffer=MESSY)]
     )

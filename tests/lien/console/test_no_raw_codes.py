@@ -24,7 +24,9 @@ DOTTED = re.compile(r"(?<![@\w.])[a-z]+[.:][a-z_]+\b")
 # Pages that need what the walk does not make (a session, a directory entry's id…).
 SKIPPED = {"console.event", "console.event_session", "console.session_change",
            "console.broadcast", "console.broadcast_progress", "console.broadcast_export",
-           "console.directory_entry", "console.login"}  # fmt: skip
+           "console.directory_entry", "console.login",
+           # Interpreters see the texts with their placeholders ({first_name}), kept verbatim.
+           "console.translations"}  # fmt: skip
 
 
 def visible_text(page: str) -> str:

@@ -40,7 +40,7 @@ async def test_the_record_shows_profile_contacts_consent_and_the_timeline(
     for expected in (
         "Fatima",
         "Arabe",
-        "famille",
+        "Famille",
         "+33612345678",
         "STOP depuis le",
         "refuse les messages",

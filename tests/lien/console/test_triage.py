@@ -142,7 +142,7 @@ async def test_the_dashboard_counts_open_tickets(lien_app: App, sessionmaker: Se
 async def test_a_ticket_shows_the_urgency_heard_and_unreviewed_texts_in_french(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
-    await signed_in_as(lien_app, sessionmaker, "volunteer")
+    await signed_in_as(lien_app, sessionmaker, "staff")
     tigrinya = await seed(sessionmaker, phone="+33600000011", language="ti")
     french = await seed(sessionmaker, phone="+33600000012", language="fr")
     async with sessionmaker() as session, session.begin():
