@@ -53,7 +53,6 @@ CONSENT_SOURCES = {
     "import": N_("fichier importé"),
 }
 AUDIT_LABELS = {
-    "simulator.message": N_("Message écrit dans le simulateur"),
     "beneficiary.update": N_("Fiche modifiée"),
     "settings.sending_window": N_("Fenêtre d'envoi modifiée"),
     "staff.create": N_("Compte créé"),
