@@ -2,6 +2,8 @@
 
 Every message it is offered is taken, and answered unless a person of the team is on it:
 - the person has a ticket in progress or waiting for them: the message joins it, no automation;
+- a ticket of theirs was resolved lately and nothing urgent is said (a thank-you): the message
+  joins that ticket, unanswered, and the conversation that led to it ends;
 - a conversation is under way: it moves on;
 - /start, a MENU or LANGUE word, or the first message of someone new: a conversation starts;
 - anything else opens or joins a ticket, acknowledged with the reception's opening hours.
@@ -23,7 +25,13 @@ from bot.flowdef import Flow
 from bot.matching import says_word
 from bot.service import FIRST_NAME, Turn, step_with_directory
 from bot.store import begin_conversation, lock_person, state_of
-from bot.tickets import PAUSING, attach_message, open_or_join
+from bot.tickets import (
+    PAUSING,
+    attach_message,
+    note_after_resolution,
+    open_or_join,
+    recently_resolved,
+)
 from bot.urgency import Lexicon, Signal, shipped_lexicon
 from db.base import utcnow
 from db.models import Conversation, Site, TriageTicket
@@ -65,7 +73,8 @@ class Accueil:
         signals = self.lexicon.hear(ctx.text)
         if signals:
             await self._alarm(ctx, fresh_signals(ticket, signals, now=now))
-        await self._route(ctx, conversation, ticket, now)
+        if signals or not await self._after_resolution(ctx, conversation, ticket, now):
+            await self._route(ctx, conversation, ticket, now)
         if signals:
             await self._raise(ctx, signals, now)
         return True
@@ -91,6 +100,36 @@ class Accueil:
             await self._begin(ctx, conversation, ticket, now)
             return
         await self._out_of_flow(ctx, now)
+
+    async def _after_resolution(
+        self,
+        ctx: InboundContext,
+        conversation: Conversation | None,
+        ticket: TriageTicket | None,
+        now: datetime,
+    ) -> bool:
+        """Attach a quiet message to the ticket resolved just before; False when it is not one."""
+        if ticket is not None or self._starts(ctx) or self._asking(conversation):
+            return False
+        resolved = await recently_resolved(ctx.session, ctx.person.id, now=now)
+        if resolved is None:
+            return False
+        note_after_resolution(resolved, contact_point_id=ctx.contact.id, now=now)
+        if conversation is not None and conversation.status == "active":
+            # Its follow-up would hand the thank-you to the team again as a new ticket.
+            _close(conversation)
+        return True
+
+    def _asking(self, conversation: Conversation | None) -> bool:
+        """Tell whether the conversation waits for an answer to a question, not a follow-up."""
+        if conversation is None or conversation.status != "active":
+            return False
+        state = state_of(conversation)
+        flow = self.flows.get(conversation.flow_id)
+        if state is None or flow is None or state.node is None:
+            return False
+        node = flow.nodes.get(state.node)
+        return node is not None and node.kind != "wait"
 
     async def _alarm(self, ctx: InboundContext, signals: list[Signal]) -> None:
         """Send the emergency numbers first, before anything the flow says, when life is at risk."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal, cast, get_args
 
 from sqlalchemy import Select, Table, case, select
@@ -23,6 +23,8 @@ STATUSES: Final[tuple[TicketStatus, ...]] = get_args(TicketStatus)
 OPEN_STATUSES: Final[tuple[TicketStatus, ...]] = ("new", "in_progress", "waiting")
 # A person of the team is on it, or waits for the person: automated flows keep quiet.
 PAUSING: Final[frozenset[str]] = frozenset({"in_progress", "waiting"})
+# A message this soon after a ticket was resolved (a thank-you) belongs to it.
+AFTER_RESOLUTION_WINDOW: Final = timedelta(hours=48)
 # How many exchanges a ticket shows at most, the latest ones.
 CONVERSATION_LIMIT = 200
 
@@ -54,6 +56,33 @@ async def open_ticket_of(session: AsyncSession, beneficiary_id: int) -> TriageTi
             TriageTicket.status.in_(OPEN_STATUSES),
         )
     )
+
+
+async def recently_resolved(
+    session: AsyncSession, beneficiary_id: int, *, now: datetime
+) -> TriageTicket | None:
+    """Return the person's ticket resolved within the window before now, the latest one."""
+    return await session.scalar(
+        select(TriageTicket)
+        .where(
+            TriageTicket.beneficiary_id == beneficiary_id,
+            TriageTicket.status == "resolved",
+            TriageTicket.resolved_at >= now - AFTER_RESOLUTION_WINDOW,
+            TriageTicket.resolved_at <= now,
+        )
+        .order_by(TriageTicket.resolved_at.desc(), TriageTicket.id.desc())
+        .limit(1)
+    )
+
+
+def note_after_resolution(
+    ticket: TriageTicket, *, contact_point_id: int | None, now: datetime
+) -> None:
+    """Keep a message written after resolution on the resolved ticket, which stays resolved."""
+    if contact_point_id is not None:
+        ticket.contact_point_id = contact_point_id
+    ticket.last_message_at = now
+    ticket.updated_at = now
 
 
 async def open_or_join(
