@@ -21,7 +21,12 @@ KEYWORD = "keyword"
 STAFF = "staff"
 IMPORT = "import"
 PROVIDER_ERROR = "provider_error"
-SOURCES = frozenset({KEYWORD, STAFF, IMPORT, PROVIDER_ERROR})
+# How a person told the team, when staff record the decision for them.
+SIGNED_PAPER = "signed_paper"
+SAID_IN_PERSON = "in_person"
+BY_PHONE = "by_phone"
+TOLD_STAFF = (SIGNED_PAPER, SAID_IN_PERSON, BY_PHONE)
+SOURCES = frozenset({KEYWORD, STAFF, IMPORT, PROVIDER_ERROR, *TOLD_STAFF})
 
 
 @dataclass(frozen=True)

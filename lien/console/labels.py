@@ -51,6 +51,9 @@ CONSENT_SOURCES = {
     "staff": N_("saisi par l'équipe"),
     "provider_error": N_("signalé par l'opérateur"),
     "import": N_("fichier importé"),
+    "signed_paper": N_("papier signé"),
+    "in_person": N_("à l'oral"),
+    "by_phone": N_("par téléphone"),
 }
 AUDIT_LABELS = {
     "beneficiary.update": N_("Fiche modifiée"),
@@ -65,6 +68,7 @@ AUDIT_LABELS = {
     "edit": N_("Fiche modifiée"),
     "create": N_("Fiche créée"),
     "consent": N_("Consentement modifié"),
+    "add_contact": N_("Moyen de contact ajouté"),
     "export": N_("Données exportées"),
     "erase": N_("Données effacées"),
     "mail.arrived": N_("Courrier arrivé"),

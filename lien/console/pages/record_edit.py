@@ -83,7 +83,7 @@ async def edit_page(
     )
 
 
-def _read_tags(form: FormReader) -> list[str]:
+def read_tags(form: FormReader) -> list[str]:
     raw = form.text("tags", max_length=MAX_TAGS * (MAX_TAG_LENGTH + 2))
     tags = sorted(set(fold_tags(raw.split(","))))
     if len(tags) > MAX_TAGS:
@@ -110,7 +110,7 @@ async def edit_submit(
     language = form.choice("language", languages, required=True)
     site = form.choice("site", [s.slug for s in sites], required=True)
     preferred_channel = form.choice("preferred_channel", CHANNEL_PREFERENCE) or None
-    tags = _read_tags(form)
+    tags = read_tags(form)
     if not form.ok:
         context = _context(person, sites, form.values, form.errors)
         return render(
