@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.models import Beneficiary, ContactPoint
 from gateway.phones import InvalidPhoneNumber
-from gateway.records import find_by_phone, find_contact, normalize_address
+from gateway.records import add_contact, find_by_phone, find_contact, normalize_address
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 
@@ -19,6 +21,10 @@ _CHAT_ID = re.compile(r"^-?\d{1,20}$")
 BAD_PHONE = Problem(N_("Numéro de téléphone illisible : vérifiez les chiffres."))
 BAD_CHAT_ID = Problem(N_("Un identifiant de discussion Telegram ne contient que des chiffres."))
 ON_THIS_RECORD = Problem(N_("Ce moyen de contact est déjà sur cette fiche."))
+# One address is one person across the instance: another association may hold it, unseen here.
+TAKEN = Problem(
+    N_("Ce moyen de contact est déjà enregistré ailleurs : il ne peut pas être ajouté.")
+)
 
 
 def already_elsewhere(beneficiary_id: int) -> Problem:
@@ -63,3 +69,21 @@ async def refuse_if_known(
         form.refuse(name, ON_THIS_RECORD)
     elif owners:
         form.refuse(name, already_elsewhere(min(owners)))
+
+
+async def add_checked_contact(
+    session: AsyncSession,
+    form: FormReader,
+    name: str,
+    person: Beneficiary,
+    *,
+    channel: str,
+    address: str,
+) -> ContactPoint | None:
+    """Add the contact, or refuse the field when an address this scope cannot see holds it."""
+    try:
+        async with session.begin_nested():
+            return await add_contact(session, person, channel=channel, address=address)
+    except IntegrityError:
+        form.refuse(name, TAKEN)
+        return None

@@ -158,6 +158,13 @@ async def test_every_api_route_answers_404_or_403_for_the_other_associations_row
     assert walked >= 2 * 3 * 60
 
 
+def _only_echoed(secret: str, form: dict[str, str], page: str) -> bool:
+    """Tell whether a refused form only shows back, in its inputs, what the request typed."""
+    if secret not in form.values():
+        return False
+    return page.count(secret) == page.count(f'value="{secret}"')
+
+
 def _template_of(openapi: dict[str, Any], method: str, url: str, other: Association) -> str:
     """Return the schema path a concrete URL was built from."""
     ids = _ids(other)
@@ -211,6 +218,9 @@ async def test_the_other_associations_rows_are_404_on_every_console_page(
                         )
                         where = (role, own.slug, method, url, answer.status_code)
                         assert answer.status_code < 500, where
-                        assert leaked(other, answer) == [], (*where, leaked(other, answer))
+                        found = leaked(other, answer)
+                        if method == "POST":
+                            found = [s for s in found if not _only_echoed(s, form, answer.text)]
+                        assert found == [], (*where, found)
                         if _PARAM.search(route.path):
                             assert answer.status_code in (403, 404), where

@@ -11,9 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Beneficiary, ContactPoint
 from gateway import audit
 from gateway.consent import OPT_IN, OPT_OUT, TOLD_STAFF, record_consent
-from gateway.records import add_contact, get_beneficiary
+from gateway.records import get_beneficiary
 from lien.console.audit import record_audit
-from lien.console.contact_form import ADDABLE_CHANNELS, read_address, refuse_if_known
+from lien.console.contact_form import (
+    ADDABLE_CHANNELS,
+    add_checked_contact,
+    read_address,
+    refuse_if_known,
+)
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
@@ -83,7 +88,11 @@ async def add(
         )
     if not form.ok or address is None:
         return _page(request, "record_contact.html", person, form.values, form.errors, 422)
-    await add_contact(session, person, channel=channel, address=address)
+    added = await add_checked_contact(
+        session, form, "address", person, channel=channel, address=address
+    )
+    if added is None:
+        return _page(request, "record_contact.html", person, form.values, form.errors, 409)
     await record_audit(
         session,
         staff=staff,

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Site
 from gateway import audit
-from gateway.records import add_contact, create_beneficiary
+from gateway.records import create_beneficiary
 from lien.console.audit import record_audit
-from lien.console.contact_form import read_address, refuse_if_known
+from lien.console.contact_form import add_checked_contact, read_address, refuse_if_known
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.pages.record_edit import PERSON_LANGUAGES, read_tags
@@ -72,16 +72,23 @@ async def create(request: Request, session: SessionDep, staff: StaffPage) -> Res
     if not form.ok:
         return _page(request, sites, form.values, form.errors, 422)
     site = next(s for s in sites if s.slug == slug)
-    person = await create_beneficiary(
-        session,
-        site=site,
-        first_name=first_name,
-        last_name=last_name,
-        language=language,
-        tags=tags,
-    )
-    if phone is not None:
-        await add_contact(session, person, channel=PHONE_CHANNEL, address=phone)
+    async with session.begin_nested() as creation:
+        person = await create_beneficiary(
+            session,
+            site=site,
+            first_name=first_name,
+            last_name=last_name,
+            language=language,
+            tags=tags,
+        )
+        if phone is not None:
+            await add_checked_contact(
+                session, form, "phone", person, channel=PHONE_CHANNEL, address=phone
+            )
+        if not form.ok:
+            await creation.rollback()
+    if not form.ok:
+        return _page(request, sites, form.values, form.errors, 409)
     await record_audit(session, staff=staff, action=audit.CREATE, beneficiary_id=person.id)
     flash(request, Problem(N_("Fiche créée.")))
     return see_other(f"/beneficiaries/{person.id}")

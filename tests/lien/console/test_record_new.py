@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from db.models import AuditEvent, Beneficiary
 from db.session import SessionMaker
-from tests.factories import create_person
+from tests.factories import create_person, create_site
 from tests.lien.conftest import App
 from tests.lien.console.conftest import csrf_of, error_of, signed_in_as
 
@@ -118,3 +118,30 @@ async def test_a_number_already_on_a_record_is_refused(
     )
     async with sessionmaker() as session:
         assert len((await session.scalars(select(Beneficiary))).all()) == 1
+
+
+async def test_a_number_of_another_association_is_refused_without_naming_it(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    async with sessionmaker() as session, session.begin():
+        elsewhere = await create_site(session, slug="ales-accueil", org_slug="ami-ales")
+        await create_person(session, site=elsewhere, first_name="Hors", phone="+33612000033")
+    client = lien_app.client
+    token = csrf_of((await client.get("/beneficiaries/new")).text)
+    form = {
+        "first_name": "Awa",
+        "language": "fr",
+        "site": "nimes-accueil",
+        "phone": "0612000033",
+        "csrf_token": token,
+    }
+    refused = await client.post("/beneficiaries/new", data=form)
+    assert refused.status_code == 409
+    assert error_of(refused.text, "phone") == (
+        "Ce moyen de contact est déjà enregistré ailleurs : il ne peut pas être ajouté."
+    )
+    assert "Hors" not in refused.text
+    async with sessionmaker() as session:
+        names = (await session.scalars(select(Beneficiary.first_name))).all()
+    assert names == ["Hors"]
