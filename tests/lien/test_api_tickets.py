@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import time_machine
 from sqlalchemy import select
 
 from bot.tickets import open_or_join
 from bot.triage import Priority
+from db.clock import utcnow
 from db.models import Message, StaffMember, TriageTicket
 from db.session import SessionMaker
 from lien.auth import sole_organisation
@@ -151,16 +153,25 @@ async def test_status_and_priority_changes(
     assert written.json()["replies"] == []
     assert (await get(lien_app, staff_headers, path=f"/{ticket}"))["status"] == "in_progress"
     await client.patch(path, json={"status": "resolved"}, headers=staff_headers)
-    again = await client.post(
+    # A thank-you soon after joins the resolved ticket: no new ticket, no automatic answer.
+    thanks = await client.post(
         "/api/simulator/messages",
-        json={"from": "+33600000001", "text": "Encore moi"},
+        json={"from": "+33600000001", "text": "Merci beaucoup"},
         headers=staff_headers,
     )
-    assert "du lundi au vendredi" in again.json()["replies"][0]["text"]
-    (newer,) = await get(lien_app, staff_headers)
-    assert newer["id"] != ticket and newer["source"] == "out_of_flow"
-    reopened = await client.patch(path, json={"status": "new"}, headers=staff_headers)
-    assert reopened.status_code == 409 and str(newer["id"]) in reopened.json()["detail"]
+    assert thanks.json()["replies"] == []
+    assert await get(lien_app, staff_headers) == []
+    with time_machine.travel(utcnow() + timedelta(days=3), tick=True):
+        again = await client.post(
+            "/api/simulator/messages",
+            json={"from": "+33600000001", "text": "Encore moi"},
+            headers=staff_headers,
+        )
+        assert "du lundi au vendredi" in again.json()["replies"][0]["text"]
+        (newer,) = await get(lien_app, staff_headers)
+        assert newer["id"] != ticket and newer["source"] == "out_of_flow"
+        reopened = await client.patch(path, json={"status": "new"}, headers=staff_headers)
+        assert reopened.status_code == 409 and str(newer["id"]) in reopened.json()["detail"]
 
 
 async def test_notes_stay_private_and_replies_are_logged_as_staff(
