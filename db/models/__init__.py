@@ -53,7 +53,6 @@ __all__ = [
     "ContactPoint",
     "Conversation",
     "DirectoryOverride",
-    "TranslationOverride",
     "Enrollment",
     "ErasedContact",
     "Event",
@@ -74,5 +73,6 @@ __all__ = [
     "StaffSession",
     "TagLabel",
     "TicketNote",
+    "TranslationOverride",
     "TriageTicket",
 ]
