@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from bot.inbound import Accueil
 from db.base import utcnow
 from db.scope import owning_organisation
 from lien.console.audit import record_audit
@@ -20,7 +21,6 @@ from lien.console.templating import flash, render
 from lien.deps import RuntimeDep, SessionDep
 from lien.translation_work import overrides_in, refusal, save_text
 from lien.translations import STATUS_LABELS, french_texts, translations
-from lien.wiring import Accueil
 
 router = console_router()
 MAX_TEXT = 2000

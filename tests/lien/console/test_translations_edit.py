@@ -47,7 +47,7 @@ async def test_an_interpreter_edits_a_text_and_marks_it_reviewed(
     assert (row.status, row.reviewed_by_id) == ("reviewed", admin.id)
     assert row.reviewed_at is not None and before <= row.reviewed_at <= after
     assert audit is not None and audit.staff_member_id == admin.id
-    after = (await client.get("/settings/translations?language=ti")).text
-    assert "Texte enregistré et marqué relu." in after
+    listed = (await client.get("/settings/translations?language=ti")).text
+    assert "Texte enregistré et marqué relu." in listed
     # A reviewed text leaves the list of what is missing or still to review.
-    assert NEED_FIELD not in after
+    assert NEED_FIELD not in listed
