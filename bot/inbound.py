@@ -24,6 +24,7 @@ from bot.matching import says_word
 from bot.service import FIRST_NAME, Turn, step_with_directory
 from bot.store import begin_conversation, lock_person, state_of
 from bot.tickets import PAUSING, attach_message, open_or_join
+from bot.translation_store import flow_for
 from bot.urgency import Lexicon, Signal, shipped_lexicon
 from db.base import utcnow
 from db.models import Conversation, Site, TriageTicket
@@ -225,10 +226,11 @@ class Accueil:
         """Say the message reached the team, with the site's own opening hours when it has them."""
         site = await ctx.session.get(Site, ctx.person.site_id) if ctx.person.site_id else None
         hours = str((site.info or {}).get(OPENING_HOURS, "")).strip() if site else ""
-        if hours and OUT_OF_FLOW_HOURS in self.flow.texts:
+        flow = await flow_for(ctx.session, self.flow, organisation_id=ctx.person.organisation_id)
+        if hours and OUT_OF_FLOW_HOURS in flow.texts:
             fields = {"hours": hours}
-            return flow_text(self.flow, OUT_OF_FLOW_HOURS, lang=ctx.person.language, fields=fields)
-        return flow_text(self.flow, OUT_OF_FLOW, lang=ctx.person.language)
+            return flow_text(flow, OUT_OF_FLOW_HOURS, lang=ctx.person.language, fields=fields)
+        return flow_text(flow, OUT_OF_FLOW, lang=ctx.person.language)
 
 
 def _close(conversation: Conversation) -> None:
