@@ -32,6 +32,7 @@ from bot.tickets import (
     open_or_join,
     recently_resolved,
 )
+from bot.translation_store import flow_for
 from bot.urgency import Lexicon, Signal, shipped_lexicon
 from db.base import utcnow
 from db.models import Conversation, Site, TriageTicket
@@ -189,7 +190,8 @@ class Accueil:
             step = await step_with_directory(
                 ctx.session,
                 base=self.directory,
-                compute=lambda d: advance(flow, state, ctx.text, now=now, directory=d),
+                flow=flow,
+                compute=lambda f, d: advance(f, state, ctx.text, now=now, directory=d),
                 organisation_id=ctx.person.organisation_id,
             )
         except ConversationOver:
@@ -217,16 +219,19 @@ class Accueil:
         step = await step_with_directory(
             ctx.session,
             base=self.directory,
-            compute=lambda d: self._opening(ctx, d, now),
+            flow=self.flow,
+            compute=lambda f, d: self._opening(ctx, f, d, now),
             organisation_id=ctx.person.organisation_id,
         )
         turn = Turn(ctx.session, ctx.person, conversation, ctx.contact.id, now, ticket)
         ctx.replies += await turn.apply(step)
 
-    def _opening(self, ctx: InboundContext, directory: Directory, now: datetime) -> Step:
+    def _opening(
+        self, ctx: InboundContext, flow: Flow, directory: Directory, now: datetime
+    ) -> Step:
         """Start the flow; for MENU or LANGUE from someone known, go straight where it leads."""
         language = self._language(ctx)
-        step = start(self.flow, lang=language, now=now, directory=directory)
+        step = start(flow, lang=language, now=now, directory=directory)
         if ctx.person.first_name:
             # The record already knows it: "Merci {first_name}" reads right even if skipped.
             fields = {FIRST_NAME: ctx.person.first_name, **step.state.fields}
@@ -236,7 +241,7 @@ class Accueil:
         if ctx.is_new_person or not step.state.active or not self._jump_word(ctx.text):
             return step
         # The greeting and first questions were for newcomers: only the jump is said.
-        jump = advance(self.flow, step.state, ctx.text, now=now, directory=directory)
+        jump = advance(flow, step.state, ctx.text, now=now, directory=directory)
         return Step(jump.state, jump.outputs, [*step.effects, *jump.effects])
 
     async def _out_of_flow(self, ctx: InboundContext, now: datetime) -> None:
@@ -260,10 +265,11 @@ class Accueil:
         """Say the message reached the team, with the site's own opening hours when it has them."""
         site = await ctx.session.get(Site, ctx.person.site_id) if ctx.person.site_id else None
         hours = str((site.info or {}).get(OPENING_HOURS, "")).strip() if site else ""
-        if hours and OUT_OF_FLOW_HOURS in self.flow.texts:
+        flow = await flow_for(ctx.session, self.flow, organisation_id=ctx.person.organisation_id)
+        if hours and OUT_OF_FLOW_HOURS in flow.texts:
             fields = {"hours": hours}
-            return flow_text(self.flow, OUT_OF_FLOW_HOURS, lang=ctx.person.language, fields=fields)
-        return flow_text(self.flow, OUT_OF_FLOW, lang=ctx.person.language)
+            return flow_text(flow, OUT_OF_FLOW_HOURS, lang=ctx.person.language, fields=fields)
+        return flow_text(flow, OUT_OF_FLOW, lang=ctx.person.language)
 
 
 def _close(conversation: Conversation) -> None:

@@ -24,8 +24,10 @@ from bot.conversation import (
 )
 from bot.directory import Directory
 from bot.directory_store import layered, load_edits
+from bot.flowdef import Flow
 from bot.store import save_state
 from bot.tickets import add_directory_entries, open_or_join, open_ticket_of
+from bot.translation_store import flow_for
 from bot.triage import Priority as Urgency
 from db.models import Beneficiary, BeneficiaryTag, Conversation, TriageTicket
 from db.session import insert_ignore
@@ -145,15 +147,18 @@ async def step_with_directory(
     session: AsyncSession,
     *,
     base: Directory,
-    compute: Callable[[Directory], Step],
+    flow: Flow,
+    compute: Callable[[Flow, Directory], Step],
     organisation_id: int,
 ) -> Step:
-    """Compute a step, with the staff edits of the directory when it sends entries."""
-    step = compute(base)
+    """Compute a step with the organisation's own texts and, when it sends entries, directory."""
+    # The one place a flow meets an association: its translations replace the file's texts.
+    flow = await flow_for(session, flow, organisation_id=organisation_id)
+    step = compute(flow, base)
     # The engine is pure, so a step that sends entries can be computed again over the edited
     # directory; the many steps that never read it spare the query.
     if any(isinstance(effect, SendDirectory) for effect in step.effects):
         edits = await load_edits(session, organisation_id=organisation_id)
         if edits:
-            step = compute(layered(base, edits))
+            step = compute(flow, layered(base, edits))
     return step

@@ -67,7 +67,8 @@ async def run_conversation_timeouts(
         step = await step_with_directory(
             session,
             base=directory,
-            compute=_timed_out(flow, state, now),
+            flow=flow,
+            compute=_timed_out(state, now),
             organisation_id=person.organisation_id,
         )
         turn = Turn(session, person, conversation, conversation.contact_point_id, now)
@@ -76,5 +77,5 @@ async def run_conversation_timeouts(
     return len(conversations)
 
 
-def _timed_out(flow: Flow, state: ConversationState, now: datetime) -> Callable[[Directory], Step]:
-    return lambda directory: on_timeout(flow, state, now=now, directory=directory)
+def _timed_out(state: ConversationState, now: datetime) -> Callable[[Flow, Directory], Step]:
+    return lambda flow, directory: on_timeout(flow, state, now=now, directory=directory)

@@ -45,6 +45,7 @@ from db.models import (
     Site,
     StaffMember,
     TicketNote,
+    TranslationOverride,
     TriageTicket,
 )
 
@@ -81,7 +82,14 @@ _DERIVED: tuple[Any, ...] = (
     AuditEvent,
 )
 # Tables that carry their organisation themselves.
-_OWNED: tuple[Any, ...] = (Beneficiary, Site, Broadcast, RetentionCount, DirectoryOverride)
+_OWNED: tuple[Any, ...] = (
+    Beneficiary,
+    Site,
+    Broadcast,
+    RetentionCount,
+    DirectoryOverride,
+    TranslationOverride,
+)
 
 
 @dataclass(frozen=True)

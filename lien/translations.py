@@ -3,7 +3,8 @@
 The texts come from the data files of each domain (the accueil flow, the directory, reminders,
 the gateway's confirmations, broadcast notices, urgency answers). A text is `missing` when the
 language has none (people then read French), `draft` while its language waits for a fluent
-speaker's review (the flow's `unreviewed_languages`), `reviewed` otherwise.
+speaker's review (the flow's `unreviewed_languages`), `reviewed` otherwise. An association's
+own text for a key (imported or edited by an interpreter) replaces the file's, with its status.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from babel.messages.pofile import write_po
 from bot.directory import LABELS_FILE, TO_VERIFY, Directory
 from bot.flowcheck import flow_texts
 from bot.flowdef import Flow
+from bot.translation_store import flow_catalogue
 from bot.urgency import Lexicon
 from broadcast.texts import TEXTS as BROADCAST_TEXTS
+from db.models import TranslationOverride
 from gateway.catalogue import GATEWAY_TEXTS, load_catalogue
 from notifications.texts import CATALOGUE as REMINDER_TEXTS
 
@@ -45,11 +48,12 @@ class Translation:
     french: str
     text: str
     status: Status
+    reviewed_by: str = ""
 
 
 def _sources(flow: Flow, directory: Directory, lexicon: Lexicon) -> Iterator[tuple[str, str, Any]]:
     for where, text in flow_texts(flow):
-        yield f"flux {flow.id}", where, text
+        yield flow_catalogue(flow), where, text
     for entry in directory.entries:
         yield "annuaire", f"{entry.id}: what", entry.what
         # A detail still to verify is never sent: there is nothing to translate yet.
@@ -68,16 +72,34 @@ def _sources(flow: Flow, directory: Directory, lexicon: Lexicon) -> Iterator[tup
         yield "urgences", key, text
 
 
+def french_texts(flow: Flow, directory: Directory, lexicon: Lexicon) -> dict[tuple[str, str], str]:
+    """Return the French original of every text people read, by (catalogue, key)."""
+    return {(c, key): str(text["fr"]) for c, key, text in _sources(flow, directory, lexicon)}
+
+
 def translations(
-    flow: Flow, directory: Directory, lexicon: Lexicon, *, language: str
+    flow: Flow,
+    directory: Directory,
+    lexicon: Lexicon,
+    *,
+    language: str,
+    overrides: Mapping[tuple[str, str], TranslationOverride] | None = None,
+    reviewers: Mapping[int, str] | None = None,
 ) -> list[Translation]:
     """Return every text people read, in one language, with its status."""
     draft = language in flow.unreviewed_languages
     found = []
     for catalogue, key, text in _sources(flow, directory, lexicon):
+        french = str(text["fr"])
+        own = (overrides or {}).get((catalogue, key))
+        if own is not None:
+            status: Status = "reviewed" if own.status == "reviewed" else "draft"
+            by = own.reviewed_by_name or (reviewers or {}).get(own.reviewed_by_id or 0, "")
+            found.append(Translation(catalogue, key, french, own.text, status, by))
+            continue
         written = str(text.get(language, "") or "").strip()
-        status: Status = "missing" if not written else "draft" if draft else "reviewed"
-        found.append(Translation(catalogue, key, str(text["fr"]), written, status))
+        status = "missing" if not written else "draft" if draft else "reviewed"
+        found.append(Translation(catalogue, key, french, written, status))
     return found
 
 
@@ -85,9 +107,10 @@ def as_csv(rows: list[Translation], *, language: str) -> str:
     """Return the texts as CSV: catalogue, key, French, the language, status."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["catalogue", "clé", "fr", language, "statut"])
+    writer.writerow(["catalogue", "clé", "fr", language, "statut", "relu par"])
     for row in rows:
-        writer.writerow([row.catalogue, row.key, row.french, row.text, STATUS_LABELS[row.status]])
+        status = STATUS_LABELS[row.status]
+        writer.writerow([row.catalogue, row.key, row.french, row.text, status, row.reviewed_by])
     return out.getvalue()
 
 
@@ -102,8 +125,13 @@ def as_po(rows: list[Translation], *, language: str, now: datetime) -> bytes:
             row.text,
             context=f"{row.catalogue} | {row.key}",
             flags=("fuzzy",) if row.status == "draft" else (),
-            auto_comments=(f"statut : {STATUS_LABELS[row.status]}",),
+            auto_comments=(_status_comment(row),),
         )
     out = io.BytesIO()
     write_po(out, catalog, width=100)
     return out.getvalue()
+
+
+def _status_comment(row: Translation) -> str:
+    by = f" par {row.reviewed_by}" if row.reviewed_by else ""
+    return f"statut : {STATUS_LABELS[row.status]}{by}"

@@ -1,7 +1,13 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
 from db.models.audit import AuditEvent
-from db.models.bot import Conversation, DirectoryOverride, TicketNote, TriageTicket
+from db.models.bot import (
+    Conversation,
+    DirectoryOverride,
+    TicketNote,
+    TranslationOverride,
+    TriageTicket,
+)
 from db.models.broadcast import Broadcast, BroadcastRecipient, BroadcastReply, BroadcastText
 from db.models.core import (
     ApiToken,
@@ -67,5 +73,6 @@ __all__ = [
     "StaffSession",
     "TagLabel",
     "TicketNote",
+    "TranslationOverride",
     "TriageTicket",
 ]

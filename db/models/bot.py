@@ -112,3 +112,26 @@ class DirectoryOverride(Base):
         ForeignKey("staff_members.id", ondelete="SET NULL")
     )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TranslationOverride(Base):
+    """An association's own text for one key of a catalogue in one language, laid over the file."""
+
+    __tablename__ = "translation_overrides"
+    __table_args__ = (UniqueConstraint("organisation_id", "catalogue", "key", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    catalogue: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    # "draft" until someone fluent in the language has read it, then "reviewed".
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    # An interpreter without an account, named when a reviewed file is imported.
+    reviewed_by_name: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

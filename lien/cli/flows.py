@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from sqlalchemy import select
 
 from bot.directory import DIRECTORY_FILE, DirectoryError, load_directory
 from bot.flowdef import FlowError
 from bot.flowload import FLOWS_FOLDER, check_flows
 from bot.urgency import LEXICON_FILE, LexiconError, load_lexicon
+from lien.cli.startup import run
 from lien.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.inbound import Accueil
+    from lien.translation_work import Line, Outcome
+    from lien.translations import Translation
 
 flows_app = typer.Typer(
     help="Conversations d'accueil : vérifier les fichiers de flux et l'annuaire.",
@@ -93,30 +102,51 @@ def _check_lexicon(path: Path) -> bool:
     return True
 
 
-@flows_app.command("translations")
-def export_translations(
-    language: Annotated[str, typer.Option(help="Langue : ti, ps, fa, ar, en…")],
-    format_: Annotated[
-        str, typer.Option("--format", help="csv (tableur) ou po (gettext, outils de traduction)")
-    ] = "csv",
-    output: Annotated[Path | None, typer.Option(help="Fichier à écrire (sinon l'écran)")] = None,
-) -> None:
-    """Exporter tous les textes lus par les personnes dans une langue, avec leur statut."""
-    from db.base import utcnow
-    from lien.translations import STATUS_LABELS, as_csv, as_po, translations
+def _accueil_language(settings: Settings, language: str) -> Accueil:
+    """Return the loaded accueil, or stop when it does not offer the language."""
     from lien.wiring import load_accueil
 
-    if format_ not in ("csv", "po"):
-        typer.echo(f"Format inconnu : {format_} (csv ou po)", err=True)
-        raise typer.Exit(2)
-    settings = Settings()
     refuse_broken_files(settings)
     accueil = load_accueil(settings)
     if accueil.flow.language_of(language) != language:
         known = ", ".join(accueil.flow.languages)
         typer.echo(f"Langue inconnue : {language} (langues de l'accueil : {known})", err=True)
         raise typer.Exit(2)
-    rows = translations(accueil.flow, accueil.directory, accueil.lexicon, language=language)
+    return accueil
+
+
+translations_app = typer.Typer(
+    help="Textes lus par les personnes : exporter (--language) ou importer une langue.",
+    invoke_without_command=True,
+)
+flows_app.add_typer(translations_app, name="translations")
+ORGANISATION_HELP = "Association (identifiant court), si l'instance en a plusieurs"
+
+
+@translations_app.callback()
+def export_translations(
+    ctx: typer.Context,
+    language: Annotated[str | None, typer.Option(help="Langue : ti, ps, fa, ar, en…")] = None,
+    format_: Annotated[
+        str, typer.Option("--format", help="csv (tableur) ou po (gettext, outils de traduction)")
+    ] = "csv",
+    output: Annotated[Path | None, typer.Option(help="Fichier à écrire (sinon l'écran)")] = None,
+    organisation: Annotated[str | None, typer.Option(help=ORGANISATION_HELP)] = None,
+) -> None:
+    """Exporter tous les textes lus par les personnes dans une langue, avec leur statut."""
+    from db.base import utcnow
+    from lien.translations import STATUS_LABELS, as_csv, as_po
+
+    if ctx.invoked_subcommand is not None:
+        return
+    if language is None:
+        typer.echo("Langue à exporter : --language ti (ou ps, fa…)", err=True)
+        raise typer.Exit(2)
+    if format_ not in ("csv", "po"):
+        typer.echo(f"Format inconnu : {format_} (csv ou po)", err=True)
+        raise typer.Exit(2)
+    accueil = _accueil_language(Settings(), language)
+    rows = run(lambda session: _rows(session, accueil, language=language, org=organisation))
     if format_ == "csv":
         body = as_csv(rows, language=language).encode()
     else:
@@ -128,3 +158,77 @@ def export_translations(
     counts = {status: sum(1 for row in rows if row.status == status) for status in STATUS_LABELS}
     summary = ", ".join(f"{count} {STATUS_LABELS[status]}" for status, count in counts.items())
     typer.echo(f"{language} : {len(rows)} textes — {summary}", err=True)
+
+
+async def _rows(
+    session: AsyncSession, accueil: Accueil, *, language: str, org: str | None
+) -> list[Translation]:
+    from broadcast.organisations import resolve_organisation
+    from db.models import StaffMember
+    from lien.translation_work import overrides_in
+    from lien.translations import translations
+
+    owner = await resolve_organisation(session, staff_organisation_id=None, slug=org)
+    own = await overrides_in(session, organisation_id=owner.id, language=language)
+    staff = await session.execute(select(StaffMember.id, StaffMember.name))
+    return translations(
+        accueil.flow,
+        accueil.directory,
+        accueil.lexicon,
+        language=language,
+        overrides=own,
+        reviewers={staff_id: name for staff_id, name in staff},
+    )
+
+
+@translations_app.command("import")
+def import_translations(
+    file: Annotated[Path, typer.Argument(help="Fichier .po ou .csv (comme l'export)")],
+    language: Annotated[str, typer.Option(help="Langue des textes du fichier : ti, ps…")],
+    organisation: Annotated[str | None, typer.Option(help=ORGANISATION_HELP)] = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Qui a relu ces textes : ils sont alors marqués relus")
+    ] = None,
+) -> None:
+    """Importer les traductions d'une association ; chaque ligne est prise ou refusée."""
+    from lien.translation_work import read_csv, read_po_file
+
+    accueil = _accueil_language(Settings(), language)
+    body = file.read_bytes()
+    reader = read_po_file if file.suffix.lower() == ".po" else read_csv
+    lines = list(reader(body, language=language))
+    outcomes = run(
+        lambda session: _import(session, accueil, lines, language, organisation, reviewer)
+    )
+    for outcome in outcomes:
+        verdict = "pris" if outcome.taken else f"refusé ({outcome.reason})"
+        typer.echo(f"ligne {outcome.number} : {outcome.key} — {verdict}")
+    taken = sum(1 for outcome in outcomes if outcome.taken)
+    typer.echo(f"{language} : {taken} textes pris, {len(outcomes) - taken} refusés")
+    if taken < len(outcomes):
+        raise typer.Exit(1)
+
+
+async def _import(
+    session: AsyncSession,
+    accueil: Accueil,
+    lines: list[Line],
+    language: str,
+    org: str | None,
+    reviewer: str | None,
+) -> list[Outcome]:
+    from broadcast.organisations import resolve_organisation
+    from db.base import utcnow
+    from lien.translation_work import import_lines
+    from lien.translations import french_texts
+
+    owner = await resolve_organisation(session, staff_organisation_id=None, slug=org)
+    return await import_lines(
+        session,
+        lines=iter(lines),
+        french=french_texts(accueil.flow, accueil.directory, accueil.lexicon),
+        organisation_id=owner.id,
+        language=language,
+        reviewer=reviewer,
+        now=utcnow(),
+    )

@@ -21,6 +21,7 @@ from db.models import (
     Occurrence,
     StaffMember,
     TicketNote,
+    TranslationOverride,
     TriageTicket,
 )
 from db.session import SessionMaker
@@ -137,6 +138,16 @@ async def seed(
                 "categories": ["food"],
                 "what": {"fr": f"Repas {word}"},
             },
+            updated_at=now,
+        )
+    )
+    session.add(
+        TranslationOverride(
+            organisation_id=site.organisation_id,
+            catalogue="flux accueil",
+            key='node "need": text',
+            language="ti",
+            text=f"ሰላም {word}",
             updated_at=now,
         )
     )

@@ -6,10 +6,19 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
+from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from lien.cli import app
+
+
+@pytest.fixture(autouse=True)
+def cli_env(engine: AsyncEngine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LIEN_DATABASE_URL", database_url)
+    monkeypatch.setattr("lien.logs.configure_logging", lambda level="INFO", **_: None)
+    return database_url
 
 
 def test_tigrinya_exports_as_po_every_text_drafted_for_review(tmp_path: Path) -> None:
@@ -57,6 +66,7 @@ def test_dari_exports_as_csv_with_what_is_missing() -> None:
         "fr": "Rappel : {title}, {when}. Lieu : {place}.",
         "fa": "",
         "statut": "manquant",
+        "relu par": "",
     }
     need = next(row for row in rows if row["clé"] == 'node "need": text')
     assert need["statut"] == "relu" and need["fa"].startswith("ممنون")
