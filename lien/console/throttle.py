@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import threading
 
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage
@@ -26,11 +27,31 @@ def account_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
 
 
+class _Counters(MemoryStorage):
+    """limits' in-memory counters, whose expiry timer never keeps the process from exiting.
+
+    The library starts a non-daemon timer thread; a process that ends (or a clock moved by
+    faketime, where the timer's wait never returns) would then wait on it for good.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timer.cancel()
+        self._MemoryStorage__schedule_expiry()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        if not self.timer.is_alive():
+            timer = threading.Timer(0.01, self._MemoryStorage__expire_events)  # type: ignore[attr-defined]
+            timer.daemon = True
+            self.timer = timer
+            timer.start()
+
+
 class SignInThrottle:
     """Attempt counters of one process, and the gate that keeps hashing to a few at a time."""
 
     def __init__(self) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(_Counters())
         self.hashing = asyncio.Semaphore(HASHES_AT_ONCE)
 
     def _checks(
