@@ -3,6 +3,10 @@
 A person already known (by phone number or Telegram id) keeps their record: only empty names
 and site are filled in, tags are added, new contacts are added with the import as proof of
 consent. A contact that said STOP stays stopped. Importing the same file again changes nothing.
+
+Contacts and consent are written by the gateway, as for a first message: a number that
+belonged to an erased person flags the person it now reaches, and the file is no proof of
+their consent: the contact is held (no message goes to it) until staff record a decision.
 """
 
 from __future__ import annotations
@@ -19,13 +23,13 @@ from broadcast.importfile import ImportResult, ImportRow, RejectedLine
 from broadcast.importfile.merging import fold_name, names_match, phone_key
 from broadcast.texts import broadcast_text
 from broadcast.unreached import Unreached
-from db.models import Beneficiary, BeneficiaryTag, ConsentEvent, ContactPoint, Site
-from gateway.consent import OPT_IN
-from gateway.records import PHONE_CHANNELS
+from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Site
+from gateway.consent import IMPORT, record_opt_ins
+from gateway.records import PHONE_CHANNELS, add_contacts
 from gateway.tags import name_tag, tag_labels
 
 BATCH = 500
-CONSENT_SOURCE = "import"
+CONSENT_SOURCE = IMPORT
 Progress = Callable[[int], None]
 
 
@@ -42,6 +46,8 @@ class ImportReport:
     conflicts: tuple[RejectedLine, ...]
     sites_created: tuple[str, ...]
     contacts_added: int
+    # Lines saved whose number (or Telegram id) belonged to an erased person: staff decide.
+    recontacts: tuple[RejectedLine, ...] = ()
     # The organisation's label of every tag of the file, new ones included.
     tag_labels: dict[str, str] = field(default_factory=dict)
     tags_created: tuple[str, ...] = ()
@@ -59,6 +65,7 @@ class _Tally:
     unchanged: int = 0
     contacts_added: int = 0
     conflicts: list[RejectedLine] = field(default_factory=list)
+    recontacts: list[RejectedLine] = field(default_factory=list)
     sites_created: list[str] = field(default_factory=list)
     tags_created: list[str] = field(default_factory=list)
 
@@ -108,6 +115,7 @@ async def import_people(
         conflicts=tuple(tally.conflicts),
         sites_created=tuple(tally.sites_created),
         contacts_added=tally.contacts_added,
+        recontacts=tuple(sorted(tally.recontacts, key=lambda r: r.line)),
         tag_labels=labels,
         tags_created=tuple(tally.tags_created),
     )
@@ -175,7 +183,7 @@ async def _import_batch(
     owners = await _owners(session, rows)
     people = await _people(session, {bid for bid, _org in owners.values()})
     tags = await _tags(session, set(people))
-    new_contacts: list[ContactPoint] = []
+    new_contacts: list[tuple[ImportRow, ContactPoint]] = []
     new_people: list[tuple[ImportRow, Beneficiary]] = []
     for row in rows:
         found = {owners[key] for key in _keys(row) if key in owners}
@@ -200,7 +208,7 @@ async def _import_batch(
             session.add_all(BeneficiaryTag(beneficiary_id=person_id, tag=t) for t in added_tags)
             tags[person_id].update(added_tags)
             contacts = _missing_contacts(person_id, row, owners)
-            new_contacts += contacts
+            new_contacts += ((row, c) for c in contacts)
             if changed or added_tags or contacts:
                 tally.updated += 1
             else:
@@ -212,20 +220,27 @@ async def _import_batch(
     await session.flush()
     for row, person in new_people:
         session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in sorted(row.tags))
-        new_contacts += _missing_contacts(person.id, row, owners)
+        new_contacts += ((row, c) for c in _missing_contacts(person.id, row, owners))
         tally.created += 1
-    session.add_all(new_contacts)
-    await session.flush()
-    session.add_all(
-        ConsentEvent(
-            beneficiary_id=c.beneficiary_id,
-            contact_point_id=c.id,
-            channel=c.channel,
-            kind=OPT_IN,
-            source=CONSENT_SOURCE,
-            detail=source[:200],
-        )
-        for c in new_contacts
+    await _add_contacts(session, new_contacts, source, tally)
+
+
+async def _add_contacts(
+    session: AsyncSession,
+    new_contacts: Sequence[tuple[ImportRow, ContactPoint]],
+    source: str,
+    tally: _Tally,
+) -> None:
+    """Add the batch's contacts through the gateway, with the file as proof of consent."""
+    flagged = await add_contacts(session, [c for _row, c in new_contacts])
+    for row, contact in new_contacts:
+        if contact.id in flagged:
+            # Held until staff decide: the file cannot say that an erased person agreed.
+            contact.opted_out = True
+            if all(r.line != row.line for r in tally.recontacts):
+                tally.recontacts.append(_conflict(row, "recontact_after_erasure"))
+    await record_opt_ins(
+        session, (c for _row, c in new_contacts), source=CONSENT_SOURCE, detail=source[:200]
     )
     tally.contacts_added += len(new_contacts)
     await session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,19 +68,45 @@ async def record_consent(
     for point in changed:
         point.opted_out = kind == OPT_OUT
         point.opted_out_at = now if kind == OPT_OUT else None
-        session.add(
-            ConsentEvent(
-                beneficiary_id=beneficiary_id,
-                contact_point_id=point.id,
-                channel=point.channel,
-                kind=kind,
-                source=source,
-                detail=detail,
-                created_at=now,
-            )
-        )
+        session.add(_event(point, kind=kind, source=source, detail=detail, now=now))
     await session.flush()
     return changed
+
+
+async def record_opt_ins(
+    session: AsyncSession,
+    contacts: Iterable[ContactPoint],
+    *,
+    source: str,
+    detail: str | None = None,
+) -> int:
+    """Record the consent given with new contacts (an imported file is its proof); return how many.
+
+    A contact that said STOP is left alone: only a START, or staff, bring it back.
+    """
+    now = utcnow()
+    events = [
+        _event(point, kind=OPT_IN, source=source, detail=detail, now=now)
+        for point in contacts
+        if not point.opted_out
+    ]
+    session.add_all(events)
+    await session.flush()
+    return len(events)
+
+
+def _event(
+    point: ContactPoint, *, kind: str, source: str, detail: str | None, now: datetime
+) -> ConsentEvent:
+    return ConsentEvent(
+        beneficiary_id=point.beneficiary_id,
+        contact_point_id=point.id,
+        channel=point.channel,
+        kind=kind,
+        source=source,
+        detail=detail,
+        created_at=now,
+    )
 
 
 async def consent_history(session: AsyncSession, beneficiary_id: int) -> list[ConsentEvent]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, S
 from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
 from gateway.phones import normalize_phone
-from gateway.privacy.digest import digest_known
+from gateway.privacy.digest import digest_known, digests_known
 from gateway.tags import fold_tags
 
 SIMULATOR = "simulator"
@@ -135,10 +135,22 @@ async def add_contact(
     contact = ContactPoint(
         beneficiary_id=person.id, channel=channel, address=normalize_address(channel, address)
     )
-    session.add(contact)
-    await session.flush()
-    await _flag_if_erased(session, contact)
+    await add_contacts(session, [contact])
     return contact
+
+
+async def add_contacts(session: AsyncSession, contacts: Sequence[ContactPoint]) -> set[int]:
+    """Add new contacts (canonical addresses) at once; return the ids of those flagged.
+
+    A contact at an address whose owner was erased is flagged as a first message from it is.
+    """
+    session.add_all(contacts)
+    await session.flush()
+    erased = await digests_known(session, [(address_kind(c.channel), c.address) for c in contacts])
+    flagged = [c for c in contacts if (address_kind(c.channel), c.address) in erased]
+    for contact in flagged:
+        await _flag(session, contact)
+    return {c.id for c in flagged}
 
 
 async def find_or_create_contact(
@@ -174,9 +186,12 @@ async def find_or_create_contact(
 
 
 async def _flag_if_erased(session: AsyncSession, contact: ContactPoint) -> None:
+    if await digest_known(session, kind=address_kind(contact.channel), address=contact.address):
+        await _flag(session, contact)
+
+
+async def _flag(session: AsyncSession, contact: ContactPoint) -> None:
     """Tag and audit a person reached again at an address whose owner was erased."""
-    if not await digest_known(session, kind=address_kind(contact.channel), address=contact.address):
-        return
     await insert_ignore(
         session,
         BeneficiaryTag.__table__,  # type: ignore[arg-type]

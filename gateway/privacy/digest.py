@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,13 +48,24 @@ def address_digest(key: bytes, *, kind: str, address: str) -> str:
 
 async def digest_known(session: AsyncSession, *, kind: str, address: str) -> bool:
     """Tell whether this canonical address belonged to an erased person."""
+    return bool(await digests_known(session, [(kind, address)]))
+
+
+async def digests_known(
+    session: AsyncSession, addresses: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Return which (kind, canonical address) pairs belonged to an erased person, in one query."""
+    wanted = set(addresses)
     # A session without the key (a tool, a test of another part) can still tell that
     # nobody was ever erased, which is all it needs to go on.
-    if (
+    if not wanted or (
         ERASURE_KEY not in session.info
         and await session.scalar(select(ErasedContact.id).limit(1)) is None
     ):
-        return False
-    digest = address_digest(erasure_key(session), kind=kind, address=address)
-    found = await session.scalar(select(ErasedContact.id).where(ErasedContact.digest == digest))
-    return found is not None
+        return set()
+    key = erasure_key(session)
+    by_digest = {address_digest(key, kind=k, address=a): (k, a) for k, a in wanted}
+    found = await session.scalars(
+        select(ErasedContact.digest).where(ErasedContact.digest.in_(by_digest))
+    )
+    return {by_digest[digest] for digest in found}
