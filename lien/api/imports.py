@@ -108,6 +108,8 @@ class ImportReportOut(BaseModel):
     contacts_added: int
     sites_created: list[str]
     rejected: list[RejectedOut]
+    # Lines saved whose contact belonged to an erased person: flagged, held for staff.
+    recontacts: list[RejectedOut]
     merged: list[MergedOut]
     warnings: list[WarningOut]
     sheets: list[SheetOut]
@@ -133,6 +135,9 @@ class ImportReportOut(BaseModel):
             sites_created=list(report.sites_created),
             rejected=[
                 RejectedOut(line=r.line, reason=r.reason, content=r.raw) for r in report.rejected
+            ],
+            recontacts=[
+                RejectedOut(line=r.line, reason=r.reason, content=r.raw) for r in report.recontacts
             ],
             merged=[
                 MergedOut(

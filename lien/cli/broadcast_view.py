@@ -129,6 +129,8 @@ def show_import(console: Console, report: ImportReport) -> None:
         for line in report.rejected:
             table.add_row(str(line.line), escape(line.reason), escape(line.raw))
         console.print(table)
+    for line in report.recontacts:
+        console.print(f"Ligne {line.line} ({line.raw}) : {line.reason}.", markup=False)
     for merged in read.merged:
         lines = ", ".join(str(n) for n in merged.merged_lines)
         console.print(f"Ligne {merged.line} : doublons fusionnés (lignes {lines}).")

@@ -7,9 +7,11 @@ from sqlalchemy import func, select
 
 from db.models import Beneficiary
 from db.session import SessionMaker
+from gateway.privacy.builtin import core_registry
+from gateway.privacy.erasure import erase_person
 from tests.broadcast.fixtures.usagers import HERE
 from tests.broadcast.test_importing import MESSY
-from tests.factories import create_site
+from tests.factories import create_person, create_site
 from tests.lien.conftest import App, bearer
 
 
@@ -173,3 +175,18 @@ async def test_tags_are_listed_renamed_and_merged(
         params=ORG,
     )
     assert empty.status_code == 422
+
+
+async def test_the_report_names_the_line_of_an_erased_persons_number(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        site = await create_site(session)
+        gone = await create_person(session, site=site, first_name="Ancien", phone="+33612345678")
+        await erase_person(session, core_registry(), beneficiary_id=gone.id, staff_id=None)
+    report = (await upload(lien_app, staff_headers)).json()
+    assert [(r["line"], r["content"]) for r in report["recontacts"]] == [(3, "+33612345678")]
+    assert report["recontacts"][0]["reason"].startswith(
+        "ce contact appartenait à une personne dont les données ont été effacées"
+    )
+    assert report["created"] == 3

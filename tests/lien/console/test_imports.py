@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from db.models import Beneficiary, BeneficiaryTag
 from db.session import SessionMaker
-from tests.factories import create_site
+from gateway.privacy.builtin import core_registry
+from gateway.privacy.erasure import erase_person
+from tests.factories import create_person, create_site
 from tests.lien.conftest import App
 from tests.lien.console.conftest import csrf_of, error_of, signed_in_as
 
@@ -89,3 +91,24 @@ async def test_a_messy_file_is_checked_mapped_then_imported(
     assert people == {"Josette", "Manuel"} and tags == {"isole", "famille"}
     # The file is gone once imported: confirming again finds nothing.
     assert (await client.post(action.group(1) + "/confirm", data=data)).status_code == 404
+
+
+async def test_the_check_page_names_the_line_of_an_erased_persons_number(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        site = await create_site(session)
+        gone = await create_person(session, site=site, first_name="Ancien", phone="+33612340005")
+        await erase_person(session, core_registry(), beneficiary_id=gone.id, staff_id=None)
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    form = await lien_app.client.get("/imports/new?organisation=default")
+    checked = await lien_app.client.post(
+        "/imports/new",
+        data={"csrf_token": csrf_of(form.text), "organisation": "default", "site": site.slug},
+        files={"file": ("usagers.csv", MESSY, "text/csv")},
+    )
+    assert checked.status_code == 200, checked.text
+    listed = re.search(r'<ol class="list" id="recontact-lines">(.*?)</ol>', checked.text, re.S)
+    assert listed is not None and "une personne effacée</h3>" in checked.text
+    assert "Ligne 4" in listed.group(1) and "+33612340005" in listed.group(1)
+    assert "données ont été effacées" in listed.group(1)
