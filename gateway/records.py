@@ -15,7 +15,7 @@ from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, S
 from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
 from gateway.phones import normalize_phone
-from gateway.privacy.digest import digest_known, digests_known
+from gateway.privacy.digest import digests_known
 from gateway.tags import fold_tags
 
 SIMULATOR = "simulator"
@@ -173,9 +173,7 @@ async def find_or_create_contact(
                 site = await site_for_recipients(session, channel=channel, recipients=recipients)
                 person = await create_beneficiary(session, site=site, language=language or "fr")
             contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
-            session.add(contact)
-            await session.flush()
-            await _flag_if_erased(session, contact)
+            await add_contacts(session, [contact])
     except IntegrityError:
         # Two first messages of one sender at once: the other one created them, use theirs.
         existing = await find_contact(session, channel=channel, address=canonical)
@@ -183,11 +181,6 @@ async def find_or_create_contact(
             raise
         return existing, False
     return contact, True
-
-
-async def _flag_if_erased(session: AsyncSession, contact: ContactPoint) -> None:
-    if await digest_known(session, kind=address_kind(contact.channel), address=contact.address):
-        await _flag(session, contact)
 
 
 async def _flag(session: AsyncSession, contact: ContactPoint) -> None:
