@@ -24,6 +24,10 @@ from db.session import insert_ignore
 # between two claims (it claims again once a quarter of it is there, and a slow provider
 # answer holds no claim back), so no token is lost while the others wait.
 BURST_SECONDS = 0.25
+# What a late worker may still spend of what the bucket earned meanwhile: a claim held back by
+# a busy moment loses no tokens, and the pace holds against the clock rather than the claims.
+# Each grant still takes at most one burst.
+CATCH_UP_SECONDS = 1.0
 # Wait for a quarter of a burst rather than for each token: an idle worker then looks at the
 # database a few times a second, not hundreds, and the bucket cannot overflow meanwhile.
 CHUNK = 0.25
@@ -75,7 +79,12 @@ class RateLimits:
         self.rates = dict(rates)
 
     def capacity(self, channel: str) -> float:
+        """The most one grant takes, and what a new bucket holds."""
         return max(1.0, self.rates[channel] * BURST_SECONDS)
+
+    def ceiling(self, channel: str) -> float:
+        """The most a bucket keeps of what it earned while nobody spent it."""
+        return max(1.0, self.rates[channel] * CATCH_UP_SECONDS)
 
     def _chunk(self, channel: str) -> float:
         return max(1.0, self.capacity(channel) * CHUNK)
@@ -110,7 +119,8 @@ class RateLimits:
         changes: list[dict[str, object]] = []
         for channel in limited:
             bucket = self._refill(channel, buckets[channel], now)
-            counts[channel] = min(wanted[channel], bucket.whole())
+            most = math.floor(self.capacity(channel) + 1e-9)
+            counts[channel] = min(wanted[channel], bucket.whole(), most)
             bucket = bucket.taken(counts[channel])
             changes.append({"channel": channel, "tokens": bucket.tokens, "updated_at": bucket.at})
             if counts[channel] < wanted[channel]:
@@ -119,7 +129,7 @@ class RateLimits:
         return Grant(counts, min(waits, default=None))
 
     def _refill(self, channel: str, bucket: Bucket, now: datetime) -> Bucket:
-        return bucket.refilled(now=now, rate=self.rates[channel], capacity=self.capacity(channel))
+        return bucket.refilled(now=now, rate=self.rates[channel], capacity=self.ceiling(channel))
 
     async def _locked(
         self, session: AsyncSession, channels: list[str], now: datetime

@@ -94,6 +94,21 @@ async def test_a_grant_sees_what_another_worker_took_after_a_first_look(
     limits = RateLimits({"sms": 200})
     assert await grant(sessionmaker, limits, 1, 0) == 1
     async with sessionmaker() as slow, slow.begin():
-        assert (await limits.waiting(slow, ["sms"], now=later(1))).counts == {}  # 50 there
-        assert await grant(sessionmaker, limits, 30, 1) == 30  # another worker, committed
-        assert (await limits.grant(slow, {"sms": 50}, now=later(1))).counts == {"sms": 20}
+        assert (await limits.waiting(slow, ["sms"], now=later(0.2))).counts == {}  # 89 there
+        assert await grant(sessionmaker, limits, 50, 0.2) == 50  # another worker, committed
+        assert (await limits.grant(slow, {"sms": 50}, now=later(0.2))).counts == {"sms": 39}
+
+
+async def test_a_late_claim_loses_no_tokens_yet_takes_one_burst_at_a_time(
+    sessionmaker: SessionMaker,
+) -> None:
+    limits = RateLimits({"sms": 100})  # a burst of 25, up to a second's worth kept
+    assert await grant(sessionmaker, limits, 25, 0) == 25
+    # Claimed 0.6 s late (a busy moment): the 60 tokens earned meanwhile are all still there,
+    # spent one burst per grant, so the pace holds against the clock.
+    assert await grant(sessionmaker, limits, 100, 0.6) == 25
+    assert await grant(sessionmaker, limits, 100, 0.6) == 25
+    assert await grant(sessionmaker, limits, 100, 0.6) == 10
+    # Idle for long, it keeps at most a second's worth.
+    spent = [await grant(sessionmaker, limits, 100, 60) for _ in range(5)]
+    assert spent == [25, 25, 25, 25, 0]
