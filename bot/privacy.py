@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Conversation, TicketNote, TriageTicket
 from gateway.catalogue import load_catalogue, render
-from gateway.privacy.core import iso
+from gateway.privacy.core import KeptAsLongAsThePerson, iso
 from gateway.privacy.labels import section_texts
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported
 
 LABELS = Path(__file__).parent / "privacy_labels.yaml"
 RESOLVED = "resolved"
@@ -37,11 +36,10 @@ def _answers(state: Mapping[str, Any]) -> dict[str, Any]:
     return dict(fields) if isinstance(fields, Mapping) else {}
 
 
-class AccueilSource:
+class AccueilSource(KeptAsLongAsThePerson):
     """Notes and conversation state are removed on erasure; tickets stay, closed, for counts."""
 
     name = "tickets"
-    retention: Mapping[str, int] = {}
 
     def __init__(self) -> None:
         self.title, self.labels = section_texts(self.name, path=LABELS)
@@ -98,14 +96,3 @@ class AccueilSource:
         )
         await session.flush()
         return sum(int(getattr(r, "rowcount", 0) or 0) for r in (notes, conversations, closed))
-
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        return {}

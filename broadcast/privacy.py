@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Broadcast, BroadcastRecipient, BroadcastReply
 from gateway.catalogue import load_catalogue, render
-from gateway.privacy.core import iso
+from gateway.privacy.core import KeptAsLongAsThePerson, iso
 from gateway.privacy.labels import section_texts
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported
 
 LABELS = Path(__file__).parent / "privacy_labels.yaml"
 
@@ -24,11 +22,10 @@ def _word(kind: str, code: str) -> str:
     return render(catalogue.get(f"{kind}.{code}") or catalogue["unknown"], "fr")
 
 
-class BroadcastsSource:
+class BroadcastsSource(KeptAsLongAsThePerson):
     """Recipients stay for the broadcast's counts, without detail; replies are unlinked."""
 
     name = "broadcasts"
-    retention: Mapping[str, int] = {}
 
     def __init__(self) -> None:
         self.title, self.labels = section_texts(self.name, path=LABELS)
@@ -75,14 +72,3 @@ class BroadcastsSource:
             delete(BroadcastReply).where(BroadcastReply.beneficiary_id == beneficiary_id)
         )
         return sum(int(getattr(r, "rowcount", 0) or 0) for r in (details, replies))
-
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        return {}

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from db.base import Base, utcnow
-from db.errors import InvalidError
+from db.errors import ConflictError, InvalidError
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
 from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
@@ -129,9 +129,19 @@ async def create_beneficiary(
     return person
 
 
+class ErasedRecordError(ConflictError):
+    """The record's data was erased: it takes no new contact."""
+
+    code = "erased_record"
+
+
 async def add_contact(
     session: AsyncSession, person: Beneficiary, *, channel: str, address: str
 ) -> ContactPoint:
+    if person.erased_at is not None:
+        raise ErasedRecordError(
+            "Cette fiche a été effacée : on ne peut plus y ajouter de moyen de contact."
+        )
     contact = ContactPoint(
         beneficiary_id=person.id, channel=channel, address=normalize_address(channel, address)
     )

@@ -77,7 +77,7 @@ async def tag_labels(session: AsyncSession, *, organisation_id: int) -> dict[str
     rows = await session.execute(
         select(TagLabel.tag, TagLabel.label).where(TagLabel.organisation_id == organisation_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def name_tag(
@@ -107,7 +107,7 @@ async def tag_counts(session: AsyncSession, *, organisation_id: int) -> dict[str
         .where(Beneficiary.organisation_id == organisation_id)
         .group_by(BeneficiaryTag.tag)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def merge_tags(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -11,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Enrollment, Event, EventMenu, MailNotice, Occurrence, Rsvp
+from gateway.privacy.core import KeptAsLongAsThePerson
 from gateway.privacy.labels import section_texts
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported
 from notifications.enrollments import withdraw
 from notifications.states import WITHDRAWN
 from notifications.texts import event_text
@@ -24,11 +23,10 @@ def _title(event: Event) -> str:
     return event_text(event.texts or {}, "title", "fr") or f"activité {event.id}"
 
 
-class ActivitiesSource:
+class ActivitiesSource(KeptAsLongAsThePerson):
     """Enrolments are withdrawn on erasure, so the waiting list moves up; answers stay anonymous."""
 
     name = "activities"
-    retention: Mapping[str, int] = {}
 
     def __init__(self) -> None:
         self.title, self.labels = section_texts(self.name, path=LABELS)
@@ -91,14 +89,3 @@ class ActivitiesSource:
             delete(EventMenu).where(EventMenu.beneficiary_id == beneficiary_id)
         )
         return touched + int(getattr(menus, "rowcount", 0) or 0)
-
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -27,10 +28,10 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-class _KeptAsLongAsThePerson:
+class KeptAsLongAsThePerson:
     """A source with no retention of its own: its rows go when the person is erased."""
 
-    retention: dict[str, int] = {}
+    retention: Mapping[str, int] = {}
 
     async def purge(
         self,
@@ -44,7 +45,7 @@ class _KeptAsLongAsThePerson:
         return {}
 
 
-class IdentitySource(_KeptAsLongAsThePerson):
+class IdentitySource(KeptAsLongAsThePerson):
     """Names, language, site, free fields and tags; the row itself stays, blank, once erased."""
 
     name = "identity"
@@ -115,7 +116,7 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-class ContactSource(_KeptAsLongAsThePerson):
+class ContactSource(KeptAsLongAsThePerson):
     """Phone numbers and chat ids: deleted on erasure, remembered only as keyed hashes."""
 
     name = "contacts"
@@ -155,7 +156,7 @@ class ContactSource(_KeptAsLongAsThePerson):
         return len(contacts)
 
 
-class ConsentSource(_KeptAsLongAsThePerson):
+class ConsentSource(KeptAsLongAsThePerson):
     """Each opt-in and opt-out; on erasure, one anonymous marker replaces the history."""
 
     name = "consent"

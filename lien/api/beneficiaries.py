@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from db.base import MAX_ROW_ID
 from db.models import Beneficiary, Message
-from gateway.audit import CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
+from gateway.audit import ADD_CONTACT, CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
 from gateway.outbox import OutgoingMessage, Priority, queue_message
 from gateway.records import (
@@ -27,6 +27,7 @@ from lien.api.schemas import (
     BeneficiaryIn,
     BeneficiaryOut,
     BeneficiaryPatch,
+    ContactIn,
     ContactOut,
     MessageOut,
     QueuedOut,
@@ -134,6 +135,37 @@ async def read(
     person = await _load(session, beneficiary_id)
     record_audit(session, staff_id=staff.id, action=VIEW, beneficiary_id=beneficiary_id)
     return to_out(person)
+
+
+@router.post(
+    "/{beneficiary_id}/contacts",
+    response_model=BeneficiaryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Ajouter un moyen de contact à une fiche",
+)
+async def add_contact_point(
+    beneficiary_id: BeneficiaryId, body: ContactIn, session: SessionDep, staff: StaffOnly
+) -> BeneficiaryOut:
+    person = await _load(session, beneficiary_id)
+    existing = await find_contact(
+        session, channel=body.channel, address=normalize_address(body.channel, body.address)
+    )
+    if existing is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"ce contact existe déjà (bénéficiaire {existing.beneficiary_id})",
+        )
+    # An erased record refuses here, in the records service, with its French reason.
+    await add_contact(session, person, channel=body.channel, address=body.address)
+    record_audit(
+        session,
+        staff_id=staff.id,
+        action=ADD_CONTACT,
+        beneficiary_id=beneficiary_id,
+        details={"channel": body.channel},
+    )
+    session.expunge(person)
+    return to_out(await _load(session, beneficiary_id))
 
 
 @router.patch("/{beneficiary_id}", response_model=BeneficiaryOut, summary="Modifier une fiche")

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Beneficiary, ContactPoint
 from gateway.audit import CONSENT, VIEW_CONSENT, record_audit
-from gateway.consent import STAFF, consent_history, consent_state, record_consent
+from gateway.consent import STAFF, TOLD_STAFF, consent_history, consent_state, record_consent
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import SessionDep
 
@@ -47,6 +47,20 @@ class ConsentIn(BaseModel):
     channel: str | None = Field(
         None, pattern=r"^(sms|telegram|simulator)$", description="un canal ; tous sinon"
     )
+    source: str | None = Field(
+        None,
+        description="comment la personne l'a dit : "
+        + ", ".join(TOLD_STAFF)
+        + " (comme la console)",
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _told_staff(cls, value: str | None) -> str | None:
+        # The same sources as the console's consent form: one definition in gateway.consent.
+        if value is not None and value not in TOLD_STAFF:
+            raise ValueError("source inconnue : " + ", ".join(TOLD_STAFF))
+        return value
 
 
 async def _person(session: AsyncSession, beneficiary_id: int) -> Beneficiary:
@@ -123,7 +137,7 @@ async def change_consent(
             session,
             beneficiary_id=beneficiary_id,
             kind=body.decision,
-            source=STAFF,
+            source=body.source or STAFF,
             contact=contact,
             detail=f"staff:{staff.id}",
         )

@@ -59,6 +59,12 @@ class BeneficiaryIn(BaseModel):
     tags: list[Tag] = Field(default_factory=list, max_length=50)
 
 
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: str = Field(pattern=r"^(sms|telegram)$")
+    address: Text = Field(max_length=40)
+
+
 class BeneficiaryPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     first_name: Text | None = Field(None, max_length=100)

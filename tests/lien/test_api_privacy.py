@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.session import SessionMaker
+from gateway.consent import TOLD_STAFF
 from lien.app import create_app
 from lien.runtime import Runtime
 from lien.wiring import wire_domains
@@ -231,6 +232,26 @@ async def test_consent_shows_the_state_per_channel_and_the_history_and_staff_rec
         url, json={"decision": "opt_in", "channel": "simulator"}, headers=roles["staff"]
     )
     assert no_channel.status_code == 422
+
+
+async def test_the_api_records_the_same_consent_sources_as_the_console(
+    app: App, roles: dict[str, dict[str, str]], sessionmaker: SessionMaker
+) -> None:
+    person_id = await seeded(sessionmaker)
+    url = f"/api/beneficiaries/{person_id}/consent"
+    for source in TOLD_STAFF:
+        told = await app.client.post(
+            url,
+            json={"decision": "opt_in", "channel": "sms", "source": source},
+            headers=roles["staff"],
+        )
+        assert told.status_code == 200, told.text
+        last = told.json()["history"][-1]
+        assert (last["channel"], last["source"]) == ("sms", source)
+    unknown = await app.client.post(
+        url, json={"decision": "opt_in", "source": "keyword"}, headers=roles["staff"]
+    )
+    assert unknown.status_code == 422 and "source inconnue" in unknown.text
 
 
 async def test_retention_settings_are_read_checked_and_changed_by_admins_only(

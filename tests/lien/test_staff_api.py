@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import ContactPoint
+from db.base import utcnow
+from db.models import Beneficiary, ContactPoint
 from db.session import SessionMaker
 from gateway.consent import OPT_OUT, record_consent
 from tests.lien.conftest import App, make_settings, started, without_domains
@@ -26,6 +27,7 @@ async def test_every_api_route_refuses_a_caller_without_token(lien_app: App) -> 
         ("POST", "/api/beneficiaries"),
         ("GET", "/api/beneficiaries/1"),
         ("PATCH", "/api/beneficiaries/1"),
+        ("POST", "/api/beneficiaries/1/contacts"),
         ("GET", "/api/beneficiaries/1/messages"),
         ("POST", "/api/beneficiaries/1/messages"),
         ("POST", "/api/simulator/messages"),
@@ -186,3 +188,31 @@ async def test_inbox_lists_messages_nobody_handled(
         await record_consent(
             session, beneficiary_id=contact.beneficiary_id, kind=OPT_OUT, source="staff"
         )
+
+
+async def test_a_contact_is_added_to_a_record_but_not_to_an_erased_one(
+    lien_app: App, staff_headers: dict[str, str], sessionmaker: SessionMaker
+) -> None:
+    client = lien_app.client
+    created = await client.post(
+        "/api/beneficiaries", json={"first_name": "Awa"}, headers=staff_headers
+    )
+    person_id = created.json()["id"]
+    url = f"/api/beneficiaries/{person_id}/contacts"
+    added = await client.post(
+        url, json={"channel": "sms", "address": "06 11 22 33 55"}, headers=staff_headers
+    )
+    assert added.status_code == 201, added.text
+    assert [c["address"] for c in added.json()["contacts"]] == ["+33611223355"]
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Beneficiary).where(Beneficiary.id == person_id).values(erased_at=utcnow())
+        )
+    refused = await client.post(
+        url, json={"channel": "telegram", "address": "4242"}, headers=staff_headers
+    )
+    assert refused.status_code == 409
+    assert "Cette fiche a été effacée" in refused.text
+    async with sessionmaker() as session:
+        channels = (await session.scalars(select(ContactPoint.channel))).all()
+    assert list(channels) == ["sms"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from db.models import AuditEvent, ConsentEvent, ContactPoint
+from db.base import utcnow
+from db.models import AuditEvent, Beneficiary, ConsentEvent, ContactPoint
 from db.session import SessionMaker
 from tests.factories import create_person
 from tests.lien.conftest import App
@@ -147,3 +148,25 @@ async def test_volunteers_cannot_add_contacts_or_record_consent(
     assert "/contacts/new" not in record and f"/beneficiaries/{person_id}/consent" not in record
     assert (await client.get(f"/beneficiaries/{person_id}/contacts/new")).status_code == 403
     assert (await client.get(f"/beneficiaries/{person_id}/consent")).status_code == 403
+
+
+async def test_an_erased_record_takes_no_new_contact(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    person_id = await new_person(sessionmaker, first_name="Awa")
+    client = lien_app.client
+    path = f"/beneficiaries/{person_id}/contacts/new"
+    token = csrf_of((await client.get(path)).text)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Beneficiary).where(Beneficiary.id == person_id).values(erased_at=utcnow())
+        )
+    response = await client.post(
+        path, data={"channel": "telegram", "address": "4242", "csrf_token": token}
+    )
+    assert response.status_code == 409
+    assert "Cette fiche a été effacée" in html.unescape(response.text)
+    async with sessionmaker() as session:
+        addresses = (await session.scalars(select(ContactPoint.address))).all()
+    assert list(addresses) == ["+33612345678"]
