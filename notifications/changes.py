@@ -80,18 +80,7 @@ async def cancel_occurrence(
     """Cancel a session: no reminder of it goes, everyone on its list is told; return how many."""
     _check_changeable(occurrence, now)
     previous = occurrence.start
-    occurrence.status = CANCELLED
-    occurrence.revision += 1
-    session.add(
-        OccurrenceChange(
-            occurrence_id=occurrence.id,
-            kind=CANCELLED,
-            previous_start=previous,
-            reason=reason,
-            staff_id=staff_id,
-            created_at=now,
-        )
-    )
+    _record_change(session, occurrence, CANCELLED, previous, now, reason=reason, staff_id=staff_id)
     await repository.skip_pending(
         session, Reminder.occurrence_id == occurrence.id, reason=SKIP_CANCELLED, now=now
     )
@@ -133,24 +122,41 @@ async def move_occurrence(
         raise Conflict("la séance est déjà à cet horaire")
     previous = occurrence.start
     occurrence.start, occurrence.end = start, end
-    occurrence.status = MOVED
-    occurrence.revision += 1
-    session.add(
-        OccurrenceChange(
-            occurrence_id=occurrence.id,
-            kind=MOVED,
-            previous_start=previous,
-            new_start=start,
-            reason=reason,
-            staff_id=staff_id,
-            created_at=now,
-        )
+    _record_change(
+        session, occurrence, MOVED, previous, now, reason=reason, staff_id=staff_id, new_start=start
     )
     await _replan(session, occurrence, event, now)
     log.info("session moved", extra={"occurrence_id": occurrence.id, "staff_id": staff_id})
     if not notify:
         return 0
     return await _tell(session, occurrence, event, key="moved_notice", previous=previous)
+
+
+def _record_change(
+    session: AsyncSession,
+    occurrence: Occurrence,
+    kind: str,
+    previous: datetime,
+    now: datetime,
+    *,
+    reason: str | None,
+    staff_id: int | None,
+    new_start: datetime | None = None,
+) -> None:
+    """Mark the session changed (a new revision) and keep the change in its history."""
+    occurrence.status = kind
+    occurrence.revision += 1
+    session.add(
+        OccurrenceChange(
+            occurrence_id=occurrence.id,
+            kind=kind,
+            previous_start=previous,
+            new_start=new_start,
+            reason=reason,
+            staff_id=staff_id,
+            created_at=now,
+        )
+    )
 
 
 def _check_changeable(occurrence: Occurrence, now: datetime) -> None:

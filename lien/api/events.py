@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Enrollment, Event, Occurrence, Site, StaffMember
@@ -232,43 +233,42 @@ def _aware(value: datetime, event: Event) -> datetime:
 async def cancel(
     event_id: int, body: OccurrenceChangeIn, session: SessionDep, staff: StaffOnly
 ) -> ChangeOut:
-    now = utcnow()
-    with domain_errors():
-        event = await service.get_event(session, event_id)
-        row = await changes.occurrence_at(
-            session, event=event, original_start=_aware(body.original_start, event)
-        )
-        told = await changes.cancel_occurrence(
-            session,
-            occurrence=row,
-            event=event,
-            now=now,
-            reason=body.reason,
-            staff_id=staff.id,
-            notify=body.notify,
-        )
-    return ChangeOut(occurrence=_row_out(event, row), notified=told)
+    return await _change(session, event_id, body, staff, changes.cancel_occurrence)
 
 
 @router.post("/{event_id}/occurrences/move", response_model=ChangeOut, summary="Déplacer")
 async def move(
     event_id: int, body: OccurrenceMoveIn, session: SessionDep, staff: StaffOnly
 ) -> ChangeOut:
+    return await _change(
+        session, event_id, body, staff, changes.move_occurrence, new_start_local=body.new_start
+    )
+
+
+async def _change(
+    session: AsyncSession,
+    event_id: int,
+    body: OccurrenceChangeIn,
+    staff: StaffMember,
+    apply: Callable[..., Awaitable[int]],
+    **extra: datetime,
+) -> ChangeOut:
+    """Find the session a change names, apply the change, and say how many were told."""
     now = utcnow()
     with domain_errors():
         event = await service.get_event(session, event_id)
         row = await changes.occurrence_at(
             session, event=event, original_start=_aware(body.original_start, event)
         )
-        told = await changes.move_occurrence(
+        told = await apply(
             session,
             occurrence=row,
             event=event,
-            new_start_local=body.new_start,
             now=now,
             reason=body.reason,
             staff_id=staff.id,
             notify=body.notify,
+            **extra,
         )
     return ChangeOut(occurrence=_row_out(event, row), notified=told)
 

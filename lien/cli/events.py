@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -163,18 +164,10 @@ def cancel(
     silent: Annotated[bool, typer.Option(help="Ne pas prévenir les inscrits.")] = False,
 ) -> None:
     """Annuler une séance et prévenir les inscrits."""
-    from notifications import changes, service
+    from notifications import changes
 
-    async def work(session: AsyncSession) -> int:
-        event = await service.get_event(session, event_id)
-        row = await changes.occurrence_at(
-            session, event=event, original_start=_local(_when(date), event.timezone)
-        )
-        return await changes.cancel_occurrence(
-            session, occurrence=row, event=event, now=utcnow(), reason=reason, notify=not silent
-        )
-
-    typer.echo(f"Séance annulée ; personnes prévenues : {run(work)}")
+    told = _change(event_id, date, changes.cancel_occurrence, reason=reason, notify=not silent)
+    typer.echo(f"Séance annulée ; personnes prévenues : {told}")
 
 
 @events_app.command("move")
@@ -186,6 +179,23 @@ def move(
     silent: Annotated[bool, typer.Option(help="Ne pas prévenir les inscrits.")] = False,
 ) -> None:
     """Déplacer une séance et prévenir les inscrits."""
+    from notifications import changes
+
+    told = _change(
+        event_id,
+        date,
+        changes.move_occurrence,
+        reason=reason,
+        notify=not silent,
+        new_start_local=_when(to),
+    )
+    typer.echo(f"Séance déplacée ; personnes prévenues : {told}")
+
+
+def _change(
+    event_id: int, date: str, apply: Callable[..., Awaitable[int]], **options: object
+) -> int:
+    """Find the session planned at this local time, apply the change; return how many were told."""
     from notifications import changes, service
 
     async def work(session: AsyncSession) -> int:
@@ -193,17 +203,9 @@ def move(
         row = await changes.occurrence_at(
             session, event=event, original_start=_local(_when(date), event.timezone)
         )
-        return await changes.move_occurrence(
-            session,
-            occurrence=row,
-            event=event,
-            new_start_local=_when(to),
-            now=utcnow(),
-            reason=reason,
-            notify=not silent,
-        )
+        return await apply(session, occurrence=row, event=event, now=utcnow(), **options)
 
-    typer.echo(f"Séance déplacée ; personnes prévenues : {run(work)}")
+    return run(work)
 
 
 def _local(value: datetime, tz: str) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, cast
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +50,26 @@ MAX_NOTE = 4000
 Filter = Annotated[str, Query(max_length=32)]
 
 
+def _raw_filters(
+    site: Filter = "",
+    need: Filter = "",
+    language: Filter = "",
+    assignee: Filter = "",
+    status: Filter = "",
+) -> dict[str, str]:
+    """The queue's filters as the address gives them, before they are checked."""
+    return {
+        "site": site,
+        "need": need,
+        "language": language,
+        "assignee": assignee,
+        "status": status,
+    }
+
+
+RawFilters = Annotated[dict[str, str], Depends(_raw_filters)]
+
+
 async def _sites(session: AsyncSession) -> list[Site]:
     return list((await session.execute(select(Site).order_by(Site.name))).scalars())
 
@@ -57,16 +77,16 @@ async def _sites(session: AsyncSession) -> list[Site]:
 async def _queue_context(
     session: AsyncSession,
     staff: StaffMember,
-    *,
-    site: str,
-    need: str,
-    language: str,
-    assignee: str,
-    status: str,
+    raw: dict[str, str],
 ) -> dict[str, Any]:
     sites = await _sites(session)
     filters = clean_filters(
-        site=site, need=need, language=language, assignee=assignee, status=status, sites=sites
+        site=raw["site"],
+        need=raw["need"],
+        language=raw["language"],
+        assignee=raw["assignee"],
+        status=raw["status"],
+        sites=sites,
     )
     lines = await queue_lines(
         session, wanted=ticket_filter(filters, viewer_id=staff.id, sites=sites)
@@ -91,15 +111,9 @@ async def triage(
     request: Request,
     session: SessionDep,
     staff: VolunteerPage,
-    site: Filter = "",
-    need: Filter = "",
-    language: Filter = "",
-    assignee: Filter = "",
-    status: Filter = "",
+    raw: RawFilters,
 ) -> HTMLResponse:
-    context = await _queue_context(
-        session, staff, site=site, need=need, language=language, assignee=assignee, status=status
-    )
+    context = await _queue_context(session, staff, raw)
     return render(request, "triage.html", context, section="triage")
 
 
@@ -108,15 +122,9 @@ async def triage_rows(
     request: Request,
     session: SessionDep,
     staff: VolunteerPage,
-    site: Filter = "",
-    need: Filter = "",
-    language: Filter = "",
-    assignee: Filter = "",
-    status: Filter = "",
+    raw: RawFilters,
 ) -> Response:
-    context = await _queue_context(
-        session, staff, site=site, need=need, language=language, assignee=assignee, status=status
-    )
+    context = await _queue_context(session, staff, raw)
     same = unchanged(request, str(context["version"]))
     return same or render(request, "_triage_rows.html", context, section="triage")
 
