@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from db.base import Base, utcnow
 from db.errors import ConflictError, InvalidError
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
+from db.scope import ALL_ORGANISATIONS
 from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
 from gateway.phones import normalize_phone
@@ -127,6 +128,32 @@ async def create_beneficiary(
     await session.flush()
     await set_tags(session, person, tags)
     return person
+
+
+class ContactTaken(ConflictError):
+    """The address already belongs to a record: here, or in another association."""
+
+    code = "contact_taken"
+
+
+async def refuse_taken_contact(session: AsyncSession, *, channel: str, address: str) -> None:
+    """Refuse an address that a record already holds, in this association or another.
+
+    An address belongs to one person across the instance (the table's unique key): one held by
+    another association is refused without naming its record, which this one may not see.
+    """
+    canonical = normalize_address(channel, address)
+    mine = await find_contact(session, channel=channel, address=canonical)
+    if mine is not None:
+        raise ContactTaken(f"ce contact existe déjà (bénéficiaire {mine.beneficiary_id})")
+    elsewhere = await session.scalar(
+        select(ContactPoint.id).where(
+            ContactPoint.channel == channel, ContactPoint.address == canonical
+        ),
+        execution_options={ALL_ORGANISATIONS: True},
+    )
+    if elsewhere is not None:
+        raise ContactTaken("ce contact est déjà enregistré dans une autre association")
 
 
 class ErasedRecordError(ConflictError):

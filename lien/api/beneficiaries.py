@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
 from db.base import MAX_ROW_ID
+from db.errors import NotFoundError
 from db.models import Beneficiary, Message
 from gateway.audit import ADD_CONTACT, CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
@@ -17,9 +18,8 @@ from gateway.records import (
     create_beneficiary,
     default_site,
     find_by_phone,
-    find_contact,
     get_beneficiary,
-    normalize_address,
+    refuse_taken_contact,
     set_tags,
     site_by_slug,
 )
@@ -62,7 +62,7 @@ def to_out(person: Beneficiary) -> BeneficiaryOut:
 async def _load(session: SessionDep, beneficiary_id: int) -> Beneficiary:
     person = await get_beneficiary(session, beneficiary_id)
     if person is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="bénéficiaire introuvable")
+        raise NotFoundError("bénéficiaire introuvable")
     return person
 
 
@@ -105,14 +105,7 @@ async def create(body: BeneficiaryIn, session: SessionDep, staff: CurrentStaff) 
     if body.telegram_chat_id:
         contacts.append(("telegram", body.telegram_chat_id))
     for channel, address in contacts:
-        existing = await find_contact(
-            session, channel=channel, address=normalize_address(channel, address)
-        )
-        if existing is not None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                detail=f"ce contact existe déjà (bénéficiaire {existing.beneficiary_id})",
-            )
+        await refuse_taken_contact(session, channel=channel, address=address)
     person = await create_beneficiary(
         session,
         site=site,
@@ -147,14 +140,7 @@ async def add_contact_point(
     beneficiary_id: BeneficiaryId, body: ContactIn, session: SessionDep, staff: StaffOnly
 ) -> BeneficiaryOut:
     person = await _load(session, beneficiary_id)
-    existing = await find_contact(
-        session, channel=body.channel, address=normalize_address(body.channel, body.address)
-    )
-    if existing is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"ce contact existe déjà (bénéficiaire {existing.beneficiary_id})",
-        )
+    await refuse_taken_contact(session, channel=body.channel, address=body.address)
     # An erased record refuses here, in the records service, with its French reason.
     await add_contact(session, person, channel=body.channel, address=body.address)
     record_audit(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.errors import InvalidError, NotFoundError
 from db.models import Beneficiary, ContactPoint
 from gateway.audit import CONSENT, VIEW_CONSENT, record_audit
 from gateway.consent import STAFF, TOLD_STAFF, consent_history, consent_state, record_consent
@@ -66,7 +67,7 @@ class ConsentIn(BaseModel):
 async def _person(session: AsyncSession, beneficiary_id: int) -> Beneficiary:
     person = await session.get(Beneficiary, beneficiary_id)
     if person is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="bénéficiaire introuvable")
+        raise NotFoundError("bénéficiaire introuvable")
     return person
 
 
@@ -127,10 +128,7 @@ async def change_consent(
         )
         targets = list(found)
         if not targets:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"aucun moyen de contact sur le canal {body.channel}",
-            )
+            raise InvalidError(f"aucun moyen de contact sur le canal {body.channel}")
     changed: list[ContactPoint] = []
     for contact in targets:
         changed += await record_consent(

@@ -224,3 +224,25 @@ async def test_the_other_associations_rows_are_404_on_every_console_page(
                         assert found == [], (*where, found)
                         if _PARAM.search(route.path):
                             assert answer.status_code in (403, 404), where
+
+
+async def test_a_number_held_by_the_other_association_is_refused_as_a_conflict(
+    lien_app: App, associations: tuple[Association, Association]
+) -> None:
+    nimes, aude = associations
+    answer = await lien_app.client.post(
+        f"/api/beneficiaries/{nimes.person_id}/contacts",
+        json={"channel": "sms", "address": aude.secrets[1]},
+        headers=nimes.tokens["staff"],
+    )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "contact_taken"
+    assert "autre association" in answer.json()["detail"]
+    assert leaked(aude, answer) == []
+    own = await lien_app.client.post(
+        f"/api/beneficiaries/{nimes.person_id}/contacts",
+        json={"channel": "sms", "address": nimes.secrets[1]},
+        headers=nimes.tokens["staff"],
+    )
+    assert own.status_code == 409, own.text
+    assert f"bénéficiaire {nimes.person_id}" in own.json()["detail"]
