@@ -13,10 +13,22 @@ from gateway.privacy.core import KeptAsLongAsThePerson
 from gateway.privacy.labels import section_texts
 from gateway.privacy.sources import Exported
 from notifications.enrollments import withdraw
-from notifications.states import WITHDRAWN
+from notifications.states import ENROLLED, NO, WAITLISTED, WITHDRAWN, YES
 from notifications.texts import event_text
 
 LABELS = Path(__file__).parent / "privacy_labels.yaml"
+# The export is read by the person: the words of each stored state, never the state itself.
+ENROLMENT_WORDS = {ENROLLED: "inscrit·e", WAITLISTED: "liste d'attente", WITHDRAWN: "désinscrit·e"}
+ANSWER_WORDS = {YES: "viendra", NO: "ne viendra pas"}
+
+
+def _said(words: dict[str, str], value: str | None) -> str:
+    """Return the French word of a stored state; an empty cell where nothing was said."""
+    return "" if value is None else words.get(value, "autre")
+
+
+def _attended(value: bool | None) -> str:
+    return "" if value is None else ("présent·e" if value else "absent·e")
 
 
 def _title(event: Event) -> str:
@@ -44,7 +56,7 @@ class ActivitiesSource(KeptAsLongAsThePerson):
                 {
                     "kind": "inscription",
                     "event": _title(event),
-                    "status": enrolment.status,
+                    "status": _said(ENROLMENT_WORDS, enrolment.status),
                     "date": enrolment.created_at.isoformat(),
                 }
             )
@@ -61,8 +73,8 @@ class ActivitiesSource(KeptAsLongAsThePerson):
                     "kind": "séance",
                     "event": _title(event),
                     "session": occurrence.start.isoformat(),
-                    "answer": rsvp.response,
-                    "attended": rsvp.attended,
+                    "answer": _said(ANSWER_WORDS, rsvp.response),
+                    "attended": _attended(rsvp.attended),
                 }
             )
         notices = await session.scalars(

@@ -5,8 +5,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Enrollment
 from notifications.privacy import ActivitiesSource
+from notifications.rsvp import answer
 from notifications.states import ENROLLED, WAITLISTED, WITHDRAWN
-from tests.notifications.conftest import enroll_all, people, workshop, zone_c_site
+from tests.notifications.conftest import NOW, enroll_all, occurrences, people, workshop, zone_c_site
 
 
 async def test_export_lists_enrolments_and_erasure_frees_the_place(session: AsyncSession) -> None:
@@ -19,7 +20,7 @@ async def test_export_lists_enrolments_and_erasure_frees_the_place(session: Asyn
     exported = await source.export(session, first.id)
     assert isinstance(exported, list)
     assert [(r["kind"], r["event"], r["status"]) for r in exported] == [
-        ("inscription", "Atelier cuisine", ENROLLED)
+        ("inscription", "Atelier cuisine", "inscrit·e")
     ]
     assert source.title == "Activités, rappels et courrier"
 
@@ -30,3 +31,28 @@ async def test_export_lists_enrolments_and_erasure_frees_the_place(session: Asyn
     assert statuses == {first.id: WITHDRAWN, second.id: ENROLLED}  # the waiting list moved up
     assert await source.erase(session, first.id) == 0  # idempotent
     assert WAITLISTED not in statuses.values()
+
+
+async def test_export_says_states_and_answers_in_french_words(session: AsyncSession) -> None:
+    site = await zone_c_site(session)
+    event = await workshop(session, site=site, capacity=1)
+    first, second = await people(session, 2, site=site)
+    await enroll_all(session, event, [first, second])
+    first_session = (await occurrences(session, event))[0]
+    await answer(
+        session,
+        occurrence=first_session,
+        event=event,
+        beneficiary_id=first.id,
+        yes=False,
+        now=NOW,
+    )
+    source = ActivitiesSource()
+
+    said = [r.get("answer") for r in await source.export(session, first.id) if "answer" in r]
+    assert said == ["ne viendra pas"]
+    waiting = await source.export(session, second.id)
+    assert [r["status"] for r in waiting if r["kind"] == "inscription"] == ["liste d'attente"]
+    codes = {ENROLLED, WAITLISTED, WITHDRAWN, "yes", "no", "True", "False"}
+    every_cell = {str(v) for r in await source.export(session, first.id) for v in r.values()}
+    assert not codes & every_cell
