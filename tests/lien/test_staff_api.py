@@ -4,13 +4,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.base import utcnow
-from db.models import Beneficiary, ContactPoint
+from db.models import ContactPoint
 from db.session import SessionMaker
 from gateway.consent import OPT_OUT, record_consent
+from gateway.privacy.builtin import core_registry
+from gateway.privacy.erasure import erase_person
 from tests.lien.conftest import App, make_settings, started, without_domains
 
 
@@ -205,9 +206,7 @@ async def test_a_contact_is_added_to_a_record_but_not_to_an_erased_one(
     assert added.status_code == 201, added.text
     assert [c["address"] for c in added.json()["contacts"]] == ["+33611223355"]
     async with sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Beneficiary).where(Beneficiary.id == person_id).values(erased_at=utcnow())
-        )
+        await erase_person(session, core_registry(), beneficiary_id=person_id, staff_id=None)
     refused = await client.post(
         url, json={"channel": "telegram", "address": "4242"}, headers=staff_headers
     )
@@ -215,4 +214,4 @@ async def test_a_contact_is_added_to_a_record_but_not_to_an_erased_one(
     assert "Cette fiche a été effacée" in refused.text
     async with sessionmaker() as session:
         channels = (await session.scalars(select(ContactPoint.channel))).all()
-    assert list(channels) == ["sms"]
+    assert "telegram" not in channels
