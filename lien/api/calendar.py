@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from db.base import utcnow
+from db.errors import ForbiddenError
 from gateway.records import UnknownSite, site_by_slug
 from lien.api.events import domain_errors
 from lien.api.events_schemas import CalendarLinkOut
@@ -58,7 +59,7 @@ async def public_calendar(
 ) -> Response:
     expected = calendar_key(runtime.settings.secret_key, slug)
     if not hmac.compare_digest(key, expected):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="clé de calendrier invalide")
+        raise ForbiddenError("clé de calendrier invalide")
     try:
         found = await site_by_slug(session, slug)
     except UnknownSite as exc:

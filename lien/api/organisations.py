@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from db.errors import NotFoundError
 from db.models import Organisation, Site, StaffMember
 from lien.auth import OperatorOnly
 from lien.console.accounts import AccountRefused, create_staff_member
@@ -95,7 +96,7 @@ async def create_admin(
     """Give an association its first administrator, who then manages its own accounts."""
     organisation = await session.scalar(select(Organisation).where(Organisation.slug == slug))
     if organisation is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"association inconnue : {slug}")
+        raise NotFoundError(f"association inconnue : {slug}")
     try:
         member = await create_staff_member(
             session,

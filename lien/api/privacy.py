@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
+from db.errors import NotFoundError
 from db.models import Organisation, StaffMember
 from gateway.privacy.counts import counts_for
 from gateway.privacy.erasure import erase_person
@@ -104,7 +105,7 @@ async def _organisation(
     if slug is not None:
         found = await session.scalar(select(Organisation).where(Organisation.slug == slug))
         if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"association inconnue : {slug}")
+            raise NotFoundError(f"association inconnue : {slug}")
         return found
     if staff.organisation_id is not None:
         return await session.get_one(Organisation, staff.organisation_id)

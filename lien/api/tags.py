@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from broadcast.organisations import resolve_organisation
 from broadcast.texts import BroadcastError
+from db.errors import InvalidError
 from db.models import StaffMember
 from gateway.tags import (
     LABEL_LENGTH,
@@ -62,7 +63,7 @@ async def _organisation_id(session: SessionDep, staff: StaffMember, slug: str | 
 def _code(text: str) -> str:
     code = fold_tag(text)
     if not code:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="étiquette vide")
+        raise InvalidError("étiquette vide")
     return code
 
 

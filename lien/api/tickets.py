@@ -26,6 +26,7 @@ from bot.tickets import (
 )
 from bot.triage import NEEDS, Priority, higher_priority
 from db.base import utcnow
+from db.errors import ConflictError, InvalidError, NotFoundError
 from db.models import Beneficiary, Message, StaffMember, TicketNote, TriageTicket
 from gateway.outbox import NotReachable
 from gateway.records import UnknownSite, site_by_slug
@@ -157,7 +158,7 @@ async def _load(session: AsyncSession, ticket_id: int) -> TriageTicket:
         select(TriageTicket).where(TriageTicket.id == ticket_id).with_for_update()
     )
     if ticket is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="ticket introuvable")
+        raise NotFoundError("ticket introuvable")
     return ticket
 
 
@@ -257,7 +258,7 @@ async def take(
     member_id = body.staff_member_id if body and body.staff_member_id else staff.id
     member = await session.get(StaffMember, member_id)
     if member is None or not member.active:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="membre inconnu")
+        raise InvalidError("membre inconnu")
     assign(ticket, staff_member_id=member.id, now=utcnow())
     return await _summary(session, ticket, unreviewed)
 
@@ -333,6 +334,6 @@ async def answer(
         code = status.HTTP_409_CONFLICT if exc.opted_out else status.HTTP_422_UNPROCESSABLE_CONTENT
         raise HTTPException(code, detail=exc.reason) from exc
     if message_id is None:  # no dedup key is given: cannot happen
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="message déjà en file")
+        raise ConflictError("message déjà en file")
     message = await session.get_one(Message, message_id)
     return QueuedOut(id=message.id, status=message.status, channel=message.channel)
