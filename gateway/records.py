@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from db.base import Base, utcnow
 from db.errors import ConflictError, InvalidError
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Organisation, Site
-from db.scope import ALL_ORGANISATIONS
 from db.session import insert_ignore
 from gateway.audit import RECONTACT, record_audit
 from gateway.phones import normalize_phone
@@ -131,29 +130,13 @@ async def create_beneficiary(
 
 
 class ContactTaken(ConflictError):
-    """The address already belongs to a record: here, or in another association."""
-
-    code = "contact_taken"
-
-
-async def refuse_taken_contact(session: AsyncSession, *, channel: str, address: str) -> None:
-    """Refuse an address that a record already holds, in this association or another.
+    """The address already belongs to a record: here, or in another association.
 
     An address belongs to one person across the instance (the table's unique key): one held by
     another association is refused without naming its record, which this one may not see.
     """
-    canonical = normalize_address(channel, address)
-    mine = await find_contact(session, channel=channel, address=canonical)
-    if mine is not None:
-        raise ContactTaken(f"ce contact existe déjà (bénéficiaire {mine.beneficiary_id})")
-    elsewhere = await session.scalar(
-        select(ContactPoint.id).where(
-            ContactPoint.channel == channel, ContactPoint.address == canonical
-        ),
-        execution_options={ALL_ORGANISATIONS: True},
-    )
-    if elsewhere is not None:
-        raise ContactTaken("ce contact est déjà enregistré dans une autre association")
+
+    code = "contact_taken"
 
 
 class ErasedRecordError(ConflictError):
@@ -169,11 +152,24 @@ async def add_contact(
         raise ErasedRecordError(
             "Cette fiche a été effacée : on ne peut plus y ajouter de moyen de contact."
         )
-    contact = ContactPoint(
-        beneficiary_id=person.id, channel=channel, address=normalize_address(channel, address)
-    )
-    await add_contacts(session, [contact])
+    canonical = normalize_address(channel, address)
+    contact = ContactPoint(beneficiary_id=person.id, channel=channel, address=canonical)
+    # The table's unique key decides, so two requests adding one address at once cannot both
+    # pass: the second meets the key inside its savepoint and is refused, its transaction intact.
+    try:
+        async with session.begin_nested():
+            await add_contacts(session, [contact])
+    except IntegrityError:
+        raise await _taken(session, channel=channel, address=canonical) from None
     return contact
+
+
+async def _taken(session: AsyncSession, *, channel: str, address: str) -> ContactTaken:
+    """Say who holds an address: a record of this association, or one it may not see."""
+    mine = await find_contact(session, channel=channel, address=address)
+    if mine is not None:
+        return ContactTaken(f"ce contact existe déjà (bénéficiaire {mine.beneficiary_id})")
+    return ContactTaken("ce contact est déjà enregistré dans une autre association")
 
 
 async def add_contacts(session: AsyncSession, contacts: Sequence[ContactPoint]) -> set[int]:

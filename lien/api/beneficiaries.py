@@ -19,7 +19,6 @@ from gateway.records import (
     default_site,
     find_by_phone,
     get_beneficiary,
-    refuse_taken_contact,
     set_tags,
     site_by_slug,
 )
@@ -104,8 +103,6 @@ async def create(body: BeneficiaryIn, session: SessionDep, staff: CurrentStaff) 
     contacts = [("sms", body.phone)] if body.phone else []
     if body.telegram_chat_id:
         contacts.append(("telegram", body.telegram_chat_id))
-    for channel, address in contacts:
-        await refuse_taken_contact(session, channel=channel, address=address)
     person = await create_beneficiary(
         session,
         site=site,
@@ -140,8 +137,7 @@ async def add_contact_point(
     beneficiary_id: BeneficiaryId, body: ContactIn, session: SessionDep, staff: StaffOnly
 ) -> BeneficiaryOut:
     person = await _load(session, beneficiary_id)
-    await refuse_taken_contact(session, channel=body.channel, address=body.address)
-    # An erased record refuses here, in the records service, with its French reason.
+    # An erased record and an address already held are refused by the records service.
     await add_contact(session, person, channel=body.channel, address=body.address)
     record_audit(
         session,

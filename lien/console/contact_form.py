@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Beneficiary, ContactPoint
 from gateway.phones import InvalidPhoneNumber
-from gateway.records import add_contact, find_by_phone, find_contact, normalize_address
+from gateway.records import (
+    ContactTaken,
+    add_contact,
+    find_by_phone,
+    find_contact,
+    normalize_address,
+)
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 
@@ -82,8 +87,7 @@ async def add_checked_contact(
 ) -> ContactPoint | None:
     """Add the contact, or refuse the field when an address this scope cannot see holds it."""
     try:
-        async with session.begin_nested():
-            return await add_contact(session, person, channel=channel, address=address)
-    except IntegrityError:
+        return await add_contact(session, person, channel=channel, address=address)
+    except ContactTaken:
         form.refuse(name, TAKEN)
         return None
