@@ -13,13 +13,13 @@ from gateway.privacy.core import KeptAsLongAsThePerson
 from gateway.privacy.labels import section_texts
 from gateway.privacy.sources import Exported
 from notifications.enrollments import withdraw
-from notifications.states import ENROLLED, NO, WAITLISTED, WITHDRAWN, YES
+
+# The export is read by the person: the words of each stored state, never the state itself.
+from notifications.labels import ANSWER_WORDS, ENROLMENT_WORDS
+from notifications.states import WITHDRAWN
 from notifications.texts import event_text
 
 LABELS = Path(__file__).parent / "privacy_labels.yaml"
-# The export is read by the person: the words of each stored state, never the state itself.
-ENROLMENT_WORDS = {ENROLLED: "inscrit·e", WAITLISTED: "liste d'attente", WITHDRAWN: "désinscrit·e"}
-ANSWER_WORDS = {YES: "viendra", NO: "ne viendra pas"}
 
 
 def _said(words: dict[str, str], value: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lien.console.i18n import N_
+from notifications.labels import ENROLMENT_WORDS
 
 ROLE_LABELS = {
     "admin": N_("Administration"),
@@ -124,11 +125,8 @@ ANSWER_LABELS = {
     "no_answer": N_("sans réponse"),
 }
 ANSWER_TONES = {"confirmed": "ok", "declined": "bad", "no_answer": "wait"}
-ENROLLMENT_LABELS = {
-    "enrolled": N_("inscrit·e"),
-    "waitlisted": N_("liste d'attente"),
-    "withdrawn": N_("désinscrit·e"),
-}
+# The reminders domain's words, translated here through the catalogue.
+ENROLLMENT_LABELS = ENROLMENT_WORDS
 SESSION_LABELS = {
     "scheduled": N_("prévue"),
     "moved": N_("déplacée"),
