@@ -1,4 +1,4 @@
-"""SQL statements per inbound message and per accueil step, pinned: a new one is a choice."""
+"""SQL statements per inbound message and per accueil step, capped: a new one is a choice."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ async def test_statements_per_inbound_message_and_accueil_step(lien_app: App) ->
     # of a conversation also reads the association's own translations, once.
     expected = {"sqlite": (31, 23, 20, 14), "postgresql": (31, 22, 20, 14)}
     dialect = lien_app.runtime.engine.dialect.name
-    assert (len(greeting), len(language), len(first_name), len(stop)) == expected[dialect]
+    # A ceiling, not an exact count: a step made cheaper passes, one made dearer fails here.
+    counts = (len(greeting), len(language), len(first_name), len(stop))
+    assert all(n <= cap for n, cap in zip(counts, expected[dialect], strict=True)), counts
     # The person and their contact are read once per message (not again to queue the reply).
-    assert (greeting.count("SELECT"), language.count("SELECT")) == (12, 7)
+    assert greeting.count("SELECT") <= 12 and language.count("SELECT") <= 7
