@@ -23,6 +23,7 @@ class BroadcastError(LienError):
 
     def __init__(self, key: str, **params: Any) -> None:
         self.key = key
+        self.code = key
         super().__init__(broadcast_text(key, **params))
 
 
@@ -38,6 +39,8 @@ class Invalid(BroadcastError):
 
 class Repeated(BroadcastError):
     """The same text already went to some of the same people lately: confirm to send again."""
+
+    status = 409
 
 
 class WrongState(BroadcastError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
 
 from broadcast import service
@@ -13,7 +13,6 @@ from broadcast.composition import check_texts
 from broadcast.followup import broadcast_progress, export_csv, list_replies
 from broadcast.organisations import resolve_organisation
 from broadcast.preview import preview_texts
-from broadcast.texts import BroadcastError, Invalid, NotAllowed, NotFound, Repeated, WrongState
 from db.base import utcnow
 from db.models import Broadcast, StaffMember
 from lien.api.broadcast_schemas import (
@@ -35,44 +34,26 @@ from lien.wiring import audience_sources
 router = APIRouter(prefix="/api/broadcasts", tags=["broadcasts"])
 Sender = Annotated[StaffMember, require_role("staff")]
 Admin = Annotated[StaffMember, require_role("admin")]
-_CODES = {
-    NotFound: status.HTTP_404_NOT_FOUND,
-    Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
-    WrongState: status.HTTP_409_CONFLICT,
-    Repeated: status.HTTP_409_CONFLICT,
-    NotAllowed: status.HTTP_403_FORBIDDEN,
-}
 
 
-def refused(exc: BroadcastError) -> HTTPException:
-    """Turn a domain refusal into a 4xx with its French message."""
-    code = next((c for kind, c in _CODES.items() if isinstance(exc, kind)), 422)
-    return HTTPException(code, detail=str(exc))
-
-
-async def _organisation_id(session: SessionDep, staff: StaffMember, slug: str | None) -> int:
-    try:
-        organisation = await resolve_organisation(
-            session, staff_organisation_id=staff.organisation_id, slug=slug
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+async def caller_organisation_id(session: SessionDep, staff: StaffMember, slug: str | None) -> int:
+    """Return the organisation a staff request acts for: their own, or the one an operator names."""
+    organisation = await resolve_organisation(
+        session, staff_organisation_id=staff.organisation_id, slug=slug
+    )
     return organisation.id
 
 
 @router.post("/audience", response_model=AudienceOut, summary="Compter et voir un public")
 async def audience(body: AudienceQuery, session: SessionDep, staff: CurrentStaff) -> AudienceOut:
-    organisation_id = await _organisation_id(session, staff, body.organisation)
-    try:
-        resolved = await resolve_audience(
-            session,
-            organisation_id=organisation_id,
-            criteria=body.audience.to_filter(),
-            now=utcnow(),
-            sources=audience_sources(),
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    organisation_id = await caller_organisation_id(session, staff, body.organisation)
+    resolved = await resolve_audience(
+        session,
+        organisation_id=organisation_id,
+        criteria=body.audience.to_filter(),
+        now=utcnow(),
+        sources=audience_sources(),
+    )
     return AudienceOut.of(await summarise_audience(session, resolved))
 
 
@@ -80,19 +61,16 @@ async def audience(body: AudienceQuery, session: SessionDep, staff: CurrentStaff
 async def preview_draft(
     body: DraftPreviewIn, session: SessionDep, staff: CurrentStaff, runtime: RuntimeDep
 ) -> PreviewOut:
-    organisation_id = await _organisation_id(session, staff, body.organisation)
+    organisation_id = await caller_organisation_id(session, staff, body.organisation)
     settings = runtime.settings
-    try:
-        texts = check_texts(body.texts)
-        resolved = await resolve_audience(
-            session,
-            organisation_id=organisation_id,
-            criteria=body.audience.to_filter(),
-            now=utcnow(),
-            sources=audience_sources(),
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    texts = check_texts(body.texts)
+    resolved = await resolve_audience(
+        session,
+        organisation_id=organisation_id,
+        criteria=body.audience.to_filter(),
+        now=utcnow(),
+        sources=audience_sources(),
+    )
     preview = await preview_texts(
         session,
         audience=resolved,
@@ -110,13 +88,10 @@ async def preview_draft(
     summary="Écrire une diffusion (brouillon)",
 )
 async def create(body: BroadcastIn, session: SessionDep, staff: CurrentStaff) -> BroadcastOut:
-    organisation_id = await _organisation_id(session, staff, body.organisation)
-    try:
-        created = await service.create_broadcast(
-            session, organisation_id=organisation_id, draft=body.to_draft(), created_by=staff.id
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    organisation_id = await caller_organisation_id(session, staff, body.organisation)
+    created = await service.create_broadcast(
+        session, organisation_id=organisation_id, draft=body.to_draft(), created_by=staff.id
+    )
     return BroadcastOut.of(created)
 
 
@@ -135,12 +110,9 @@ async def recent(
 
 @router.get("/{broadcast_id}", response_model=BroadcastOut, summary="Une diffusion")
 async def read(broadcast_id: int, session: SessionDep, staff: CurrentStaff) -> BroadcastOut:
-    try:
-        found = await service.load_broadcast(
-            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    found = await service.load_broadcast(
+        session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+    )
     return BroadcastOut.of(found)
 
 
@@ -148,15 +120,12 @@ async def read(broadcast_id: int, session: SessionDep, staff: CurrentStaff) -> B
 async def update(
     broadcast_id: int, body: BroadcastIn, session: SessionDep, staff: CurrentStaff
 ) -> BroadcastOut:
-    try:
-        changed = await service.update_draft(
-            session,
-            broadcast_id=broadcast_id,
-            draft=body.to_draft(),
-            organisation_id=staff.organisation_id,
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    changed = await service.update_draft(
+        session,
+        broadcast_id=broadcast_id,
+        draft=body.to_draft(),
+        organisation_id=staff.organisation_id,
+    )
     return BroadcastOut.of(changed)
 
 
@@ -164,17 +133,14 @@ async def update(
 async def preview(
     broadcast_id: int, session: SessionDep, staff: CurrentStaff, runtime: RuntimeDep
 ) -> PreviewOut:
-    try:
-        shown = await service.preview_broadcast(
-            session,
-            broadcast_id=broadcast_id,
-            now=utcnow(),
-            prices=runtime.settings.prices(),
-            sources=audience_sources(),
-            organisation_id=staff.organisation_id,
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    shown = await service.preview_broadcast(
+        session,
+        broadcast_id=broadcast_id,
+        now=utcnow(),
+        prices=runtime.settings.prices(),
+        sources=audience_sources(),
+        organisation_id=staff.organisation_id,
+    )
     return PreviewOut.of(shown, runtime.settings.price_currency)
 
 
@@ -182,60 +148,48 @@ async def preview(
 async def send(
     broadcast_id: int, session: SessionDep, staff: Sender, body: SendIn | None = None
 ) -> BroadcastOut:
-    try:
-        sent = await service.submit_broadcast(
-            session,
-            broadcast_id=broadcast_id,
-            by=staff.id,
-            now=utcnow(),
-            sources=audience_sources(),
-            organisation_id=staff.organisation_id,
-            send_at=body.send_at if body is not None else None,
-            confirm_repeat=body.confirm_repeat if body is not None else False,
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    sent = await service.submit_broadcast(
+        session,
+        broadcast_id=broadcast_id,
+        by=staff.id,
+        now=utcnow(),
+        sources=audience_sources(),
+        organisation_id=staff.organisation_id,
+        send_at=body.send_at if body is not None else None,
+        confirm_repeat=body.confirm_repeat if body is not None else False,
+    )
     return BroadcastOut.of(sent)
 
 
 @router.post("/{broadcast_id}/approve", response_model=BroadcastOut, summary="Valider")
 async def approve(broadcast_id: int, session: SessionDep, staff: AdminOnly) -> BroadcastOut:
-    try:
-        approved = await service.approve_broadcast(
-            session,
-            broadcast_id=broadcast_id,
-            by=staff.id,
-            now=utcnow(),
-            organisation_id=staff.organisation_id,
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    approved = await service.approve_broadcast(
+        session,
+        broadcast_id=broadcast_id,
+        by=staff.id,
+        now=utcnow(),
+        organisation_id=staff.organisation_id,
+    )
     return BroadcastOut.of(approved)
 
 
 @router.post("/{broadcast_id}/cancel", response_model=BroadcastOut, summary="Annuler")
 async def cancel(broadcast_id: int, session: SessionDep, staff: Sender) -> BroadcastOut:
-    try:
-        cancelled = await service.cancel_broadcast(
-            session,
-            broadcast_id=broadcast_id,
-            by=staff.id,
-            now=utcnow(),
-            organisation_id=staff.organisation_id,
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    cancelled = await service.cancel_broadcast(
+        session,
+        broadcast_id=broadcast_id,
+        by=staff.id,
+        now=utcnow(),
+        organisation_id=staff.organisation_id,
+    )
     return BroadcastOut.of(cancelled)
 
 
 @router.get("/{broadcast_id}/status", response_model=ProgressOut, summary="Suivi en direct")
 async def progress(broadcast_id: int, session: SessionDep, staff: CurrentStaff) -> ProgressOut:
-    try:
-        found = await broadcast_progress(
-            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    found = await broadcast_progress(
+        session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+    )
     return ProgressOut(
         id=found.broadcast_id,
         status=found.status,
@@ -251,12 +205,9 @@ async def progress(broadcast_id: int, session: SessionDep, staff: CurrentStaff) 
     summary="Export par destinataire (CSV)",
 )
 async def export(broadcast_id: int, session: SessionDep, staff: Sender) -> Response:
-    try:
-        await service.load_broadcast(
-            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    await service.load_broadcast(
+        session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+    )
     # A BOM so that Excel reads the accents right.
     parts = ["\ufeff"] + [part async for part in export_csv(session, broadcast_id=broadcast_id)]
     filename = f"diffusion-{broadcast_id}.csv"
@@ -269,18 +220,15 @@ async def export(broadcast_id: int, session: SessionDep, staff: Sender) -> Respo
 
 @router.get("/{broadcast_id}/replies", response_model=list[ReplyOut], summary="Réponses reçues")
 async def replies(broadcast_id: int, session: SessionDep, staff: CurrentStaff) -> list[ReplyOut]:
-    try:
-        await service.load_broadcast(
-            session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    await service.load_broadcast(
+        session, broadcast_id=broadcast_id, organisation_id=staff.organisation_id
+    )
     found = await list_replies(session, broadcast_id=broadcast_id)
     return [ReplyOut(**vars(reply)) for reply in found]
 
 
 @router.put("/settings/approval", status_code=status.HTTP_204_NO_CONTENT, summary="Seuil")
 async def approval(body: ThresholdIn, session: SessionDep, staff: Admin) -> Response:
-    organisation_id = await _organisation_id(session, staff, body.organisation)
+    organisation_id = await caller_organisation_id(session, staff, body.organisation)
     await service.set_approval_threshold(session, organisation_id=organisation_id, above=body.above)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

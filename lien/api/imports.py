@@ -6,22 +6,20 @@ import asyncio
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel
 
 from broadcast.importfile import (
     FIELDS,
     IGNORE,
     ColumnProposal,
-    ImportFileError,
     propose_columns,
     read_user_file,
 )
 from broadcast.importing import ImportReport, import_people
 from broadcast.organisations import resolve_organisation, site_of
-from broadcast.texts import BroadcastError
+from db.errors import InvalidError, LienError
 from db.models import StaffMember
-from lien.api.broadcasts import refused
 from lien.auth import require_role
 from lien.deps import SessionDep
 
@@ -171,12 +169,17 @@ MAPPING_HELP = (
 )
 
 
+class FileTooLarge(LienError):
+    """An upload beyond what an import reads."""
+
+    status = 413
+    code = "file_too_large"
+
+
 async def _upload(file: UploadFile) -> tuple[bytes, str]:
     data = await file.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, detail=f"fichier trop grand (> {MAX_FILE} octets)"
-        )
+        raise FileTooLarge(f"fichier trop grand (> {MAX_FILE} octets)")
     return data, file.filename or "fichier.csv"
 
 
@@ -186,16 +189,11 @@ def _mapping(text: str | None) -> dict[str, str] | None:
     try:
         loaded = json.loads(text)
     except ValueError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="mapping : JSON illisible"
-        ) from exc
+        raise InvalidError("mapping : JSON illisible") from exc
     if not isinstance(loaded, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in loaded.items()
     ):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail="mapping : un objet dont chaque valeur est le nom d'un champ",
-        )
+        raise InvalidError("mapping : un objet dont chaque valeur est le nom d'un champ")
     return loaded
 
 
@@ -212,12 +210,9 @@ async def propose_beneficiary_columns(
 ) -> ColumnProposalOut:
     data, filename = await _upload(file)
     column_map = _mapping(mapping)
-    try:
-        proposal = await asyncio.to_thread(
-            propose_columns, data, filename=filename, column_map=column_map, sheet=sheet
-        )
-    except ImportFileError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    proposal = await asyncio.to_thread(
+        propose_columns, data, filename=filename, column_map=column_map, sheet=sheet
+    )
     return ColumnProposalOut.of(proposal)
 
 
@@ -236,19 +231,13 @@ async def import_beneficiaries(
 ) -> ImportReportOut:
     data, filename = await _upload(file)
     column_map = _mapping(mapping)
-    try:
-        read = await asyncio.to_thread(
-            read_user_file, data, filename=filename, column_map=column_map, sheet=sheet
-        )
-    except ImportFileError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-    try:
-        owner = await resolve_organisation(
-            session, staff_organisation_id=staff.organisation_id, slug=organisation
-        )
-        default_site = await site_of(session, organisation_id=owner.id, slug=site)
-    except BroadcastError as exc:
-        raise refused(exc) from exc
+    read = await asyncio.to_thread(
+        read_user_file, data, filename=filename, column_map=column_map, sheet=sheet
+    )
+    owner = await resolve_organisation(
+        session, staff_organisation_id=staff.organisation_id, slug=organisation
+    )
+    default_site = await site_of(session, organisation_id=owner.id, slug=site)
     report = await import_people(
         session,
         result=read,

@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from broadcast.organisations import resolve_organisation
-from broadcast.texts import BroadcastError
 from db.errors import InvalidError
 from db.models import StaffMember
 from gateway.tags import (
@@ -20,7 +18,7 @@ from gateway.tags import (
     tag_counts,
     tag_labels,
 )
-from lien.api.broadcasts import refused
+from lien.api.broadcasts import caller_organisation_id
 from lien.auth import require_role
 from lien.deps import SessionDep
 
@@ -50,16 +48,6 @@ class MergeOut(BaseModel):
     moved: int
 
 
-async def _organisation_id(session: SessionDep, staff: StaffMember, slug: str | None) -> int:
-    try:
-        owner = await resolve_organisation(
-            session, staff_organisation_id=staff.organisation_id, slug=slug
-        )
-    except BroadcastError as exc:
-        raise refused(exc) from exc
-    return owner.id
-
-
 def _code(text: str) -> str:
     code = fold_tag(text)
     if not code:
@@ -71,7 +59,7 @@ def _code(text: str) -> str:
 async def list_tags(
     session: SessionDep, staff: Reader, organisation: Annotated[str | None, Query()] = None
 ) -> list[TagOut]:
-    organisation_id = await _organisation_id(session, staff, organisation)
+    organisation_id = await caller_organisation_id(session, staff, organisation)
     labels = await tag_labels(session, organisation_id=organisation_id)
     counts = await tag_counts(session, organisation_id=organisation_id)
     return [
@@ -88,7 +76,7 @@ async def rename_tag(
     staff: Editor,
     organisation: Annotated[str | None, Query()] = None,
 ) -> TagOut:
-    organisation_id = await _organisation_id(session, staff, organisation)
+    organisation_id = await caller_organisation_id(session, staff, organisation)
     code = _code(tag)
     await set_label(session, organisation_id=organisation_id, tag=code, label=body.label)
     counts = await tag_counts(session, organisation_id=organisation_id)
@@ -103,7 +91,7 @@ async def merge(
     staff: Editor,
     organisation: Annotated[str | None, Query()] = None,
 ) -> MergeOut:
-    organisation_id = await _organisation_id(session, staff, organisation)
+    organisation_id = await caller_organisation_id(session, staff, organisation)
     source, target = _code(body.source), _code(body.target)
     moved = await merge_tags(session, organisation_id=organisation_id, source=source, target=target)
     return MergeOut(source=source, target=target, moved=moved)

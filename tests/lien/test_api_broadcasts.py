@@ -189,6 +189,7 @@ async def test_volunteers_may_compose_but_not_send(
     assert sent.status_code == 403
     missing = await lien_app.client.get("/api/broadcasts/9999", headers=volunteer)
     assert missing.status_code == 404
+    assert missing.json()["code"] == "not_found"
 
 
 async def test_a_broadcast_sent_for_later_keeps_its_time(
@@ -226,7 +227,7 @@ async def test_the_same_alert_twice_needs_a_confirmation_and_says_what_a_reply_g
     assert sent.json()["status"] == "scheduled", sent.text
     second = await client.post("/api/broadcasts", json=DRAFT, headers=staff_headers)
     again = await client.post(f"/api/broadcasts/{second.json()['id']}/send", headers=staff_headers)
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json()["code"] == "repeated_text"
     assert "confirmez pour l'envoyer une seconde fois" in again.json()["detail"]
     confirmed = await client.post(
         f"/api/broadcasts/{second.json()['id']}/send",

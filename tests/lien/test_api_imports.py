@@ -129,6 +129,7 @@ async def test_a_bad_mapping_or_sheet_is_refused_with_a_reason(
     ):
         refused = await upload(lien_app, staff_headers, mapping=mapping)
         assert refused.status_code == 422, mapping
+        assert refused.json()["code"] == "invalid", mapping
         assert reason in refused.json()["detail"], mapping
     file = {"file": ("usagers.xlsx", (HERE / "usagers.xlsx").read_bytes(), "application/xlsx")}
     no_sheet = await lien_app.client.post(
