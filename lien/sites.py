@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.inbound import OPENING_HOURS
+from db.errors import ConflictError, InvalidError
 from db.models import Organisation, Site
 from gateway.records import ensure_organisation
 
@@ -39,10 +40,20 @@ def zone_of_postcode(postcode: str) -> str | None:
     return _zone_by_department().get(postcode[:2])
 
 
+class SiteRefused(ValueError, InvalidError):
+    """An identifier or a name Lien cannot take for an association or a site."""
+
+
+class OrganisationTaken(ValueError, ConflictError):
+    """Another association already has this identifier."""
+
+    code = "organisation_taken"
+
+
 def check_slug(slug: str) -> str:
     """Return a valid identifier (lowercase letters, digits, dashes) or raise ValueError."""
     if not _SLUG.match(slug):
-        raise ValueError(f"identifiant invalide : « {slug} » (minuscules, chiffres et tirets)")
+        raise SiteRefused(f"identifiant invalide : « {slug} » (minuscules, chiffres et tirets)")
     return slug
 
 
@@ -64,9 +75,9 @@ async def create_organisation(
     check_slug(slug)
     check_slug(site_slug)
     if not name.strip():
-        raise ValueError("indiquez le nom de l'association")
+        raise SiteRefused("indiquez le nom de l'association")
     if await session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
-        raise ValueError(f"une association porte déjà l'identifiant « {slug} »")
+        raise OrganisationTaken(f"une association porte déjà l'identifiant « {slug} »")
     site = await ensure_organisation(
         session, slug=slug, name=name.strip(), site_slug=site_slug, site_name=site_name.strip()
     )

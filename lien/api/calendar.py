@@ -6,10 +6,10 @@ import hashlib
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 
 from db.base import utcnow
-from db.errors import ForbiddenError
+from db.errors import ForbiddenError, NotFoundError
 from gateway.records import UnknownSite, site_by_slug
 from lien.api.events import domain_errors
 from lien.api.events_schemas import CalendarLinkOut
@@ -63,5 +63,5 @@ async def public_calendar(
     try:
         found = await site_by_slug(session, slug)
     except UnknownSite as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(exc)) from exc
+        raise NotFoundError(str(exc)) from exc
     return Response(await site_feed(session, site=found, now=utcnow()), media_type=ICS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.directory import Directory, Entry, places_today, render_entry
@@ -24,6 +24,7 @@ from bot.directory_store import (
 from bot.inbound import Accueil
 from bot.triage import NEEDS
 from db.base import utcnow
+from db.errors import LienError
 from db.models import StaffMember
 from lien.auth import CurrentStaff, require_role
 from lien.deps import RuntimeDep, SessionDep
@@ -34,9 +35,16 @@ Category = Annotated[str, Field(pattern="^(" + "|".join(NEEDS) + ")$")]
 Text = dict[str, Annotated[str, Field(min_length=1, max_length=600)]]
 
 
+class AccueilNotLoaded(LienError):
+    """The accueil's flows and directory are not loaded in this process."""
+
+    status = 503
+    code = "accueil_not_loaded"
+
+
 def get_accueil(runtime: RuntimeDep) -> Accueil:
     if runtime.accueil is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="accueil non chargé")
+        raise AccueilNotLoaded("accueil non chargé")
     return runtime.accueil
 
 

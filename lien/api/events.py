@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
+from db.errors import InvalidError, LienError
 from db.models import Enrollment, Event, Occurrence, Site, StaffMember
-from gateway.phones import InvalidPhoneNumber
 from lien.api.events_schemas import (
     ChangeOut,
     EventIn,
@@ -31,7 +31,7 @@ from notifications import changes, schedule, service
 from notifications.recurrence import RecurrenceError
 from notifications.recurrence_pattern import Frequency, RecurrencePattern, from_rrule, to_rrule
 from notifications.school_holidays import estimate_warning
-from notifications.states import ENROLLED, WAITLISTED, Conflict, NotFound
+from notifications.states import ENROLLED, WAITLISTED
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 StaffOnly = Annotated[StaffMember, require_role("staff")]
@@ -39,18 +39,17 @@ StaffOnly = Annotated[StaffMember, require_role("staff")]
 
 @contextmanager
 def domain_errors() -> Iterator[None]:
-    """Turn the domain's refusals into clear 4xx answers."""
+    """Refuse the standard library's lookups and values a service lets through, as invalid.
+
+    The domain's own refusals (`NotFound` 404, `Conflict` 409, a bad recurrence 422) carry their
+    answer and go to the app's one handler untouched.
+    """
     try:
         yield
-    except (NotFound, LookupError) as exc:
-        code = status.HTTP_422_UNPROCESSABLE_CONTENT
-        if isinstance(exc, NotFound):
-            code = status.HTTP_404_NOT_FOUND
-        raise HTTPException(code, detail=str(exc).strip("'\"")) from exc
-    except Conflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    except (ValueError, InvalidPhoneNumber) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    except LienError:
+        raise
+    except (LookupError, ValueError) as exc:
+        raise InvalidError(str(exc).strip("'\"")) from exc
 
 
 def _spec(body: EventIn) -> service.EventSpec:

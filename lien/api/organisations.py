@@ -73,16 +73,13 @@ async def create(
     body: OrganisationIn, session: SessionDep, _operator: OperatorOnly
 ) -> OrganisationOut:
     """Host a new association, with its first site."""
-    try:
-        organisation = await create_organisation(
-            session,
-            slug=body.slug,
-            name=body.name,
-            site_slug=body.site_slug,
-            site_name=body.site_name,
-        )
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+    organisation = await create_organisation(
+        session,
+        slug=body.slug,
+        name=body.name,
+        site_slug=body.site_slug,
+        site_name=body.site_name,
+    )
     return await _summary(session, organisation)
 
 

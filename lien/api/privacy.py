@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.errors import NotFoundError
+from db.errors import InvalidError, NotFoundError
 from db.models import Organisation, StaffMember
 from gateway.privacy.counts import counts_for
 from gateway.privacy.erasure import erase_person
@@ -83,10 +83,7 @@ async def erase(
     staff: AdminOnly,
 ) -> ErasureOut:
     if not body.confirm:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail='effacement définitif : envoyez {"confirm": true} pour confirmer',
-        )
+        raise InvalidError('effacement définitif : envoyez {"confirm": true} pour confirmer')
     done = await erase_person(
         session, runtime.privacy, beneficiary_id=beneficiary_id, staff_id=staff.id
     )
@@ -111,10 +108,7 @@ async def _organisation(
         return await session.get_one(Organisation, staff.organisation_id)
     if await session.scalar(select(func.count()).select_from(Organisation)) == 1:
         return await session.get_one(Organisation, await session.scalar(select(Organisation.id)))
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail="plusieurs associations : précisez-en une (paramètre organisation)",
-    )
+    raise InvalidError("plusieurs associations : précisez-en une (paramètre organisation)")
 
 
 OrganisationQuery = Annotated[

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.errors import ConflictError, ForbiddenError, InvalidError, LienError, NotFoundError
 from db.models import ContactPoint
 from db.scope import Scope, scope_of, set_scope
 from gateway.audit import record_audit
@@ -29,8 +30,10 @@ REAL_PERSON = (
 )
 
 
-class SimulatorRefused(Exception):
+class SimulatorRefused(ConflictError):
     """The simulator would act for a real person."""
+
+    code = "simulator_refused"
 
 
 async def _refuse_real_person(session: AsyncSession, sender: str) -> None:
@@ -89,19 +92,17 @@ async def post_message(
     body: SimulatorIn, runtime: RuntimeDep, session: SessionDep, staff: CurrentStaff
 ) -> SimulatorOut:
     if not runtime.settings.simulator_on:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=DISABLED)
+        raise NotFoundError(DISABLED)
     if staff.role == "volunteer" and runtime.settings.environment != "demo":
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, detail="le simulateur n'est ouvert aux bénévoles qu'en démo"
-        )
+        raise ForbiddenError("le simulateur n'est ouvert aux bénévoles qu'en démo")
     try:
         summary = await simulate(
             runtime, session, sender=body.sender, text=body.text, staff_id=staff.id
         )
-    except SimulatorRefused as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
-    except ValueError as exc:  # an invalid phone number, or an address no column can hold
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    except LienError:
+        raise
+    except ValueError as exc:  # an address no column can hold
+        raise InvalidError(str(exc)) from exc
     return SimulatorOut(
         beneficiary_id=summary.beneficiary_id,
         handled_by=summary.handled_by,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alarm import heard
 from bot.tickets import (
     OPEN_STATUSES,
-    TicketConflict,
     TicketFilter,
     TicketStatus,
     add_note,
@@ -28,8 +27,7 @@ from bot.triage import NEEDS, Priority, higher_priority
 from db.base import utcnow
 from db.errors import ConflictError, InvalidError, NotFoundError
 from db.models import Beneficiary, Message, StaffMember, TicketNote, TriageTicket
-from gateway.outbox import NotReachable
-from gateway.records import UnknownSite, site_by_slug
+from gateway.records import site_by_slug
 from lien.api.schemas import QueuedOut, StaffMessageIn
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import RuntimeDep, SessionDep
@@ -200,10 +198,7 @@ def _assignee(raw: str | None, staff: StaffMember) -> TicketFilter:
         return TicketFilter(unassigned=True)
     if raw.isdigit():
         return TicketFilter(assignee_id=int(raw))
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail="assignee : « me », « none » ou l'identifiant d'un membre de l'équipe",
-    )
+    raise InvalidError("assignee : « me », « none » ou l'identifiant d'un membre de l'équipe")
 
 
 @router.get("", response_model=list[TicketOut], summary="File de tri : les plus urgents d'abord")
@@ -221,10 +216,7 @@ async def queue(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[TicketOut]:
     by_assignee = _assignee(assignee, staff)
-    try:
-        site_id = (await site_by_slug(session, site)).id if site else None
-    except UnknownSite as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    site_id = (await site_by_slug(session, site)).id if site else None
     wanted = TicketFilter(
         statuses=tuple(status_) if status_ else OPEN_STATUSES,
         site_id=site_id,
@@ -283,10 +275,7 @@ async def patch(
     ticket = await _load(session, ticket_id)
     now = utcnow()
     if body.status is not None:
-        try:
-            await change_status(session, ticket=ticket, status=body.status, now=now)
-        except TicketConflict as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+        await change_status(session, ticket=ticket, status=body.status, now=now)
     if body.priority is not None:
         current = cast(Priority, ticket.priority)
         forced = body.force_priority
@@ -321,18 +310,15 @@ async def answer(
     ticket_id: int, body: StaffMessageIn, session: SessionDep, staff: StaffOnly
 ) -> QueuedOut:
     ticket = await _load(session, ticket_id)
-    try:
-        message_id = await reply(
-            session,
-            ticket=ticket,
-            staff_member_id=staff.id,
-            text=body.text,
-            channel=body.channel,
-            now=utcnow(),
-        )
-    except NotReachable as exc:
-        code = status.HTTP_409_CONFLICT if exc.opted_out else status.HTTP_422_UNPROCESSABLE_CONTENT
-        raise HTTPException(code, detail=exc.reason) from exc
+    # A person who cannot be written to is refused by the outbox (409 opted out, 422 no contact).
+    message_id = await reply(
+        session,
+        ticket=ticket,
+        staff_member_id=staff.id,
+        text=body.text,
+        channel=body.channel,
+        now=utcnow(),
+    )
     if message_id is None:  # no dedup key is given: cannot happen
         raise ConflictError("message déjà en file")
     message = await session.get_one(Message, message_id)
