@@ -86,7 +86,7 @@ async def test_the_operator_hosts_associations_and_reads_no_ones_data(
     again = await client.post(
         "/api/organisations", json={"slug": "asso-savoie", "name": "Autre"}, headers=operator
     )
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json()["code"] == "organisation_taken"
     admin = await client.post(
         "/api/organisations/asso-savoie/admins",
         json={
