@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from broadcast.shared_phones import reached_through_holders
 from broadcast.texts import Invalid
 from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Site
 from gateway.outbox import CHANNEL_PREFERENCE
@@ -83,6 +84,10 @@ class Audience:
     organisation_id: int
     channels: tuple[str, ...]
     conditions: tuple[ColumnElement[bool], ...] = field(default=())
+    # (person, holder): people matching the filter reached on the number another person holds.
+    shared: tuple[tuple[int, int], ...] = ()
+    # Holders who get a message only for the relatives they share a number with.
+    proxies: int = 0
 
     def ids(self) -> Select[int]:
         """Return the statement selecting the ids of everyone in the audience."""
@@ -135,10 +140,7 @@ async def resolve_audience(
 ) -> Audience:
     """Turn a filter into conditions; raise Invalid for an unknown site or event filter."""
     channels = criteria.allowed_channels
-    conditions: list[ColumnElement[bool]] = [
-        Beneficiary.organisation_id == organisation_id,
-        usable_contact(channels),
-    ]
+    conditions: list[ColumnElement[bool]] = [Beneficiary.organisation_id == organisation_id]
     if criteria.sites:
         conditions.append(
             Beneficiary.site_id.in_(
@@ -163,7 +165,25 @@ async def resolve_audience(
         if sources.enrolled is None:
             raise Invalid("event_filter_unavailable")
         conditions.append(Beneficiary.id.in_(sources.enrolled(criteria.event_id)))
-    return Audience(organisation_id, channels, tuple(conditions))
+    reachable = usable_contact(channels)
+    shared = await reached_through_holders(
+        session,
+        organisation_id=organisation_id,
+        conditions=conditions,
+        reachable=reachable,
+        channels=channels,
+    )
+    matching: ColumnElement[bool] = and_(*conditions)
+    proxies = 0
+    if shared:
+        # The holder of a shared number gets the one message of that number.
+        holders = sorted({holder for _person, holder in shared})
+        themselves = await session.scalar(
+            select(func.count()).where(Beneficiary.id.in_(holders), reachable, matching)
+        )
+        proxies = len(holders) - (themselves or 0)
+        matching = or_(matching, Beneficiary.id.in_(holders))
+    return Audience(organisation_id, channels, (reachable, matching), shared, proxies)
 
 
 def _has_tag(tags: Sequence[str]) -> ColumnElement[bool]:
@@ -207,6 +227,15 @@ class AudienceSummary:
     by_channel: dict[str, int]
     by_language: dict[str, int]
     sample: tuple[SampleRecipient, ...]
+    # People reached on a relative's number, with no message of their own.
+    through_shared: int = 0
+    # Recipients who are not in the public themselves, only the holders of a shared number.
+    proxies: int = 0
+
+    @property
+    def people(self) -> int:
+        """The people of this public the broadcast reaches (`count` is its messages)."""
+        return self.count - self.proxies + self.through_shared
 
 
 async def summarise_audience(
@@ -234,7 +263,10 @@ async def summarise_audience(
         .limit(sample_size)
     )
     sample = tuple(SampleRecipient(*row) for row in rows)
-    return AudienceSummary(sum(groups.values()), by_channel, by_language, sample)
+    through_shared = len({person for person, _holder in audience.shared})
+    return AudienceSummary(
+        sum(groups.values()), by_channel, by_language, sample, through_shared, audience.proxies
+    )
 
 
 async def language_channel_counts(

@@ -61,7 +61,9 @@ class SampleOut(BaseModel):
 
 
 class AudienceOut(BaseModel):
-    count: int
+    count: int = Field(description="Messages envoyés : un par destinataire (un par numéro)")
+    people: int = Field(description="Personnes atteintes, proches joints sur un numéro partagé")
+    through_shared: int = Field(description="Personnes jointes sur le numéro d'un proche")
     by_channel: dict[str, int]
     by_language: dict[str, int]
     sample: list[SampleOut]
@@ -70,6 +72,8 @@ class AudienceOut(BaseModel):
     def of(cls, summary: AudienceSummary) -> AudienceOut:
         return cls(
             count=summary.count,
+            people=summary.people,
+            through_shared=summary.through_shared,
             by_channel=summary.by_channel,
             by_language=summary.by_language,
             sample=[SampleOut(**vars(s)) for s in summary.sample],

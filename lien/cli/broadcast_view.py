@@ -30,7 +30,12 @@ BUCKET_LABELS = {
 
 
 def show_audience(console: Console, summary: AudienceSummary) -> None:
-    console.print(f"[bold]{summary.count}[/bold] personne(s) dans ce public.")
+    console.print(f"[bold]{summary.people}[/bold] personne(s) dans ce public.")
+    if summary.through_shared:
+        console.print(
+            f"{summary.count} message(s) : {summary.through_shared} personne(s) jointe(s) sur le "
+            "numéro d'un proche, qui reçoit un seul message pour tous."
+        )
     console.print("Par canal : " + _counts(summary.by_channel))
     console.print("Par langue : " + _counts(summary.by_language))
     table = Table("n°", "prénom", "nom", "langue", "site", "canal", title="Échantillon")

@@ -14,6 +14,7 @@ from broadcast.audience import (
     summarise_audience,
 )
 from broadcast.texts import Invalid
+from db.models import Beneficiary
 from gateway.consent import OPT_OUT, record_consent
 from tests.broadcast.conftest import OPEN, other_organisation_site, second_site
 from tests.factories import create_person, create_site
@@ -139,3 +140,40 @@ def test_a_filter_survives_its_json_form() -> None:
     criteria = AudienceFilter(sites=("a",), tags=(" Isolé ",), contacted_within_days=3)
     assert criteria.tags == ("isolé",)
     assert AudienceFilter.from_json(criteria.to_json()) == criteria
+
+
+async def test_a_relative_on_a_shared_phone_is_reached_through_its_holder(
+    session: AsyncSession,
+) -> None:
+    """An isolated grandmother on her grandson's phone: one message to the number, two people."""
+    nimes = await create_site(session)
+    grandson = await create_person(session, site=nimes, first_name="Omar", phone="+33612345611")
+    grandmother = await create_person(
+        session, site=nimes, first_name="Fatima", phone=None, tags=["isolée"]
+    )
+    grandmother.fields = {"shared_phone": "+33612345611"}
+    alone = await create_person(session, site=nimes, first_name="Awa", tags=["isolé"])
+    await session.flush()
+
+    async def reach(**criteria: Any) -> tuple[Any, list[int]]:
+        audience = await resolve_audience(
+            session,
+            organisation_id=nimes.organisation_id,
+            criteria=AudienceFilter(**criteria),
+            now=OPEN,
+            sources=AudienceSources(),
+        )
+        recipients = list(await session.scalars(audience.ids().order_by(Beneficiary.id)))
+        return await summarise_audience(session, audience), recipients
+
+    isolated, recipients = await reach(tags=("isolé",))
+    assert recipients == [grandson.id, alone.id]  # one message per number
+    assert (isolated.count, isolated.people, isolated.through_shared) == (2, 2, 1)
+    everyone, recipients = await reach()
+    assert recipients == [grandson.id, alone.id]
+    assert (everyone.count, everyone.people, everyone.through_shared) == (2, 3, 1)
+    by_telegram, recipients = await reach(channels=("telegram",))
+    assert (by_telegram.count, by_telegram.people, recipients) == (0, 0, [])
+    await record_consent(session, beneficiary_id=grandson.id, kind=OPT_OUT, source="keyword")
+    stopped, recipients = await reach(tags=("isolé",))
+    assert recipients == [alone.id] and stopped.people == 1

@@ -77,7 +77,11 @@ async def test_audience_count_sample_and_preview(
         headers=staff_headers,
     )
     assert found.status_code == 200, found.text
-    assert found.json()["count"] == 2
+    assert (found.json()["count"], found.json()["people"], found.json()["through_shared"]) == (
+        2,
+        2,
+        0,
+    )
     assert found.json()["by_language"] == {"ar": 1, "fr": 1}
     assert [p["first_name"] for p in found.json()["sample"]] == ["Awa", "Samira"]
     composed = {key: DRAFT[key] for key in ("organisation", "texts", "audience", "stop_notice")}
