@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
 
 from broadcast import service
-from broadcast.audience import resolve_audience, summarise_audience
+from broadcast.audience import Audience, resolve_audience, summarise_audience
 from broadcast.composition import check_texts
 from broadcast.followup import broadcast_progress, export_csv, list_replies
 from broadcast.organisations import resolve_organisation
@@ -44,16 +44,20 @@ async def caller_organisation_id(session: SessionDep, staff: StaffMember, slug: 
     return organisation.id
 
 
-@router.post("/audience", response_model=AudienceOut, summary="Compter et voir un public")
-async def audience(body: AudienceQuery, session: SessionDep, staff: CurrentStaff) -> AudienceOut:
-    organisation_id = await caller_organisation_id(session, staff, body.organisation)
-    resolved = await resolve_audience(
+async def _resolve(session: SessionDep, staff: StaffMember, body: AudienceQuery) -> Audience:
+    """The public a request describes, in the organisation it acts for."""
+    return await resolve_audience(
         session,
-        organisation_id=organisation_id,
+        organisation_id=await caller_organisation_id(session, staff, body.organisation),
         criteria=body.audience.to_filter(),
         now=utcnow(),
         sources=audience_sources(),
     )
+
+
+@router.post("/audience", response_model=AudienceOut, summary="Compter et voir un public")
+async def audience(body: AudienceQuery, session: SessionDep, staff: CurrentStaff) -> AudienceOut:
+    resolved = await _resolve(session, staff, body)
     return AudienceOut.of(await summarise_audience(session, resolved))
 
 
@@ -61,16 +65,9 @@ async def audience(body: AudienceQuery, session: SessionDep, staff: CurrentStaff
 async def preview_draft(
     body: DraftPreviewIn, session: SessionDep, staff: CurrentStaff, runtime: RuntimeDep
 ) -> PreviewOut:
-    organisation_id = await caller_organisation_id(session, staff, body.organisation)
     settings = runtime.settings
     texts = check_texts(body.texts)
-    resolved = await resolve_audience(
-        session,
-        organisation_id=organisation_id,
-        criteria=body.audience.to_filter(),
-        now=utcnow(),
-        sources=audience_sources(),
-    )
+    resolved = await _resolve(session, staff, body)
     preview = await preview_texts(
         session,
         audience=resolved,
