@@ -23,8 +23,8 @@ from bot.directory import Directory
 from bot.engine import advance, flow_text, start
 from bot.flowdef import Flow
 from bot.matching import says_word
+from bot.repository import begin_conversation, lock_person, state_of
 from bot.service import FIRST_NAME, Turn, step_with_directory
-from bot.store import begin_conversation, lock_person, state_of
 from bot.tickets import (
     PAUSING,
     attach_message,

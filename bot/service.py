@@ -25,7 +25,7 @@ from bot.conversation import (
 from bot.directory import Directory
 from bot.directory_store import layered, load_edits
 from bot.flowdef import Flow
-from bot.store import save_state
+from bot.repository import save_state
 from bot.tickets import add_directory_entries, open_or_join, open_ticket_of
 from bot.translation_store import flow_for
 from bot.triage import Priority as Urgency

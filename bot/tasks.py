@@ -12,8 +12,8 @@ from bot.conversation import ConversationState, Step
 from bot.directory import Directory
 from bot.engine import on_timeout
 from bot.flowdef import Flow
+from bot.repository import state_of
 from bot.service import Turn, step_with_directory
-from bot.store import state_of
 from bot.tickets import PAUSING
 from db.models import Beneficiary, Conversation, TriageTicket
 

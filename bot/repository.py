@@ -1,4 +1,4 @@
-"""Each person's conversation, kept as one row with the engine's state as JSON."""
+"""The bot domain's queries: each conversation is one row, the engine's state as JSON."""
 
 from __future__ import annotations
 
