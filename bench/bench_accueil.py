@@ -25,7 +25,16 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from bench.bench_inbound import paced
-from bench.common import ROOT, free_port, fresh_database, percentile, scratch_sqlite, spawn, stop
+from bench.common import (
+    ROOT,
+    free_port,
+    fresh_database,
+    percentile,
+    scratch_sqlite,
+    spawn,
+    spawn_bare_endpoint,
+    stop,
+)
 from bench.reply_latency import reply_latencies
 from db.models import TriageTicket
 from db.session import create_engine
@@ -201,20 +210,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
         ready_url=f"{fake_url}/_fake/health",
     )
     lien = lien_processes(url, lien_base, lien_port, fake_url)
-    bare = spawn(
-        [
-            "-m",
-            "uvicorn",
-            "bench.baseline_app:app",
-            "--port",
-            str(bare_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={"BENCH_DATABASE_URL": url},
-        ready_url=f"http://127.0.0.1:{bare_port}/healthz",
-    )
+    bare = spawn_bare_endpoint(url, bare_port)
     total = people + 2 * paced_people
     phases: list[Paced] = []
     try:

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from bench.common import free_port, fresh_database, percentile, scratch_sqlite, spawn, stop
+from bench.common import (
+    free_port,
+    fresh_database,
+    percentile,
+    scratch_sqlite,
+    spawn,
+    spawn_bare_endpoint,
+    stop,
+)
 
 SID = "AC" + "0" * 32
 TOKEN = "bench-token"
@@ -114,20 +122,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
         },
         ready_url=f"{lien_base}/healthz",
     )
-    bare = spawn(
-        [
-            "-m",
-            "uvicorn",
-            "bench.baseline_app:app",
-            "--port",
-            str(bare_port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={"BENCH_DATABASE_URL": url},
-        ready_url=f"http://127.0.0.1:{bare_port}/healthz",
-    )
+    bare = spawn_bare_endpoint(url, bare_port)
     try:
         base_fig = await measure(
             f"http://127.0.0.1:{bare_port}", "/ingest", count=count, paced_count=paced_count

@@ -57,6 +57,24 @@ def spawn(args: Sequence[str], *, env: dict[str, str], ready_url: str) -> subpro
     raise RuntimeError(f"server did not start: {' '.join(args)}")
 
 
+def spawn_bare_endpoint(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    """Start the baseline: an endpoint that only INSERTs what it is sent, on the same database."""
+    return spawn(
+        [
+            "-m",
+            "uvicorn",
+            "bench.baseline_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={"BENCH_DATABASE_URL": database_url},
+        ready_url=f"http://127.0.0.1:{port}/healthz",
+    )
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
