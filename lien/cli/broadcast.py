@@ -50,18 +50,22 @@ By = Annotated[str | None, typer.Option("--by", help="Votre nom de membre de l'�
 Id = Annotated[int, typer.Argument(help="Numéro de la diffusion.")]
 
 
-def _criteria(**given: Any) -> dict[str, Any]:
-    names = {
-        "site": "sites",
-        "tag": "tags",
-        "exclude_tag": "exclude_tags",
-        "language": "languages",
-        "channel": "channels",
-        "event": "event_id",
-        "contacted_within": "contacted_within_days",
-        "not_contacted_for": "not_contacted_for_days",
-    }
-    return {names[key]: value for key, value in given.items()}
+# Each audience option of a command, and the field of the audience filter it fills.
+_CRITERIA = {
+    "site": "sites",
+    "tag": "tags",
+    "exclude_tag": "exclude_tags",
+    "language": "languages",
+    "channel": "channels",
+    "event": "event_id",
+    "contacted_within": "contacted_within_days",
+    "not_contacted_for": "not_contacted_for_days",
+}
+
+
+def _criteria(options: dict[str, Any]) -> dict[str, Any]:
+    """Return the audience filter's fields from a command's options (its `locals()`)."""
+    return {field: options[option] for option, field in _CRITERIA.items()}
 
 
 @broadcast_app.command()
@@ -79,16 +83,7 @@ def audience(
     """Compter le public et en montrer un échantillon, sans rien envoyer."""
     from lien.cli import broadcast_work as work
 
-    criteria = _criteria(
-        site=site,
-        tag=tag,
-        exclude_tag=exclude_tag,
-        language=language,
-        channel=channel,
-        event=event,
-        contacted_within=contacted_within,
-        not_contacted_for=not_contacted_for,
-    )
+    criteria = _criteria(locals())
     work.audience(criteria, org=org)
 
 
@@ -111,16 +106,7 @@ def preview(
     """Montrer chaque texte tel qu'il partira : GSM-7 ou UCS-2, segments, coût par canal."""
     from lien.cli import broadcast_work as work
 
-    criteria = _criteria(
-        site=site,
-        tag=tag,
-        exclude_tag=exclude_tag,
-        language=language,
-        channel=channel,
-        event=event,
-        contacted_within=contacted_within,
-        not_contacted_for=not_contacted_for,
-    )
+    criteria = _criteria(locals())
     work.preview(criteria, org=org, texts=work.Texts(text, texts, gsm, not no_stop_notice))
 
 
@@ -166,16 +152,7 @@ def send(
     """Envoyer une diffusion (maintenant ou à une heure donnée), après aperçu et confirmation."""
     from lien.cli import broadcast_work as work
 
-    criteria = _criteria(
-        site=site,
-        tag=tag,
-        exclude_tag=exclude_tag,
-        language=language,
-        channel=channel,
-        event=event,
-        contacted_within=contacted_within,
-        not_contacted_for=not_contacted_for,
-    )
+    criteria = _criteria(locals())
     work.send(
         criteria,
         org=org,
