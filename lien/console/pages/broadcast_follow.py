@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -127,6 +128,20 @@ async def progress_rows(
 Action = Callable[[AsyncSession, Broadcast, StaffMember], Awaitable[Problem]]
 
 
+class Decision(Protocol):
+    """A service call that approves or cancels a broadcast."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        broadcast_id: int,
+        by: int | None,
+        now: datetime,
+        organisation_id: int | None = None,
+    ) -> Broadcast: ...
+
+
 async def _act(
     request: Request,
     session: AsyncSession,
@@ -186,6 +201,22 @@ async def send(
     return await _act(request, session, runtime, staff, broadcast_id, submit)
 
 
+def _decide(decision: Decision, said: Problem) -> Action:
+    """An approval or a cancellation, by the signed-in member, said in words once done."""
+
+    async def decide(session: AsyncSession, broadcast: Broadcast, staff: StaffMember) -> Problem:
+        await decision(
+            session,
+            broadcast_id=broadcast.id,
+            by=staff.id,
+            now=utcnow(),
+            organisation_id=staff.organisation_id,
+        )
+        return said
+
+    return decide
+
+
 @router.post("/broadcasts/{broadcast_id}/approve", name="console.broadcast_approve")
 async def approve(
     request: Request,
@@ -194,17 +225,15 @@ async def approve(
     runtime: RuntimeDep,
     staff: StaffPage,
 ) -> Response:
-    async def approve(session: AsyncSession, broadcast: Broadcast, staff: StaffMember) -> Problem:
-        await service.approve_broadcast(
-            session,
-            broadcast_id=broadcast.id,
-            by=staff.id,
-            now=utcnow(),
-            organisation_id=staff.organisation_id,
-        )
-        return Problem(N_("Diffusion validée."))
-
-    return await _act(request, session, runtime, staff, broadcast_id, approve)
+    validated = Problem(N_("Diffusion validée."))
+    return await _act(
+        request,
+        session,
+        runtime,
+        staff,
+        broadcast_id,
+        _decide(service.approve_broadcast, validated),
+    )
 
 
 @router.post("/broadcasts/{broadcast_id}/cancel", name="console.broadcast_cancel")
@@ -215,17 +244,9 @@ async def cancel(
     runtime: RuntimeDep,
     staff: StaffPage,
 ) -> Response:
-    async def cancel(session: AsyncSession, broadcast: Broadcast, staff: StaffMember) -> Problem:
-        await service.cancel_broadcast(
-            session,
-            broadcast_id=broadcast.id,
-            by=staff.id,
-            now=utcnow(),
-            organisation_id=staff.organisation_id,
-        )
-        return Problem(N_("Diffusion annulée : ce qui n'était pas parti ne partira pas."))
-
-    return await _act(request, session, runtime, staff, broadcast_id, cancel)
+    cancelled = Problem(N_("Diffusion annulée : ce qui n'était pas parti ne partira pas."))
+    cancellation = _decide(service.cancel_broadcast, cancelled)
+    return await _act(request, session, runtime, staff, broadcast_id, cancellation)
 
 
 @router.get("/broadcasts/{broadcast_id}/recipients.csv", name="console.broadcast_export")
