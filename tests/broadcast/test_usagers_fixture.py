@@ -148,6 +148,31 @@ async def test_an_alert_to_vulnerable_people_of_a_site_reaches_all_of_them(
     assert landline_only is not None
     assert landline_only.fields["phones"] == [{"number": "+33468000510", "kind": "fixed"}]
 
+    # Narbonne's relatives share a phone with the line before them: reached on that number.
+    narbonne = AudienceFilter(sites=("narbonne",), tags=("isolé", "à risque"), channels=("sms",))
+    families = await summarise_audience(
+        session,
+        await resolve_audience(
+            session,
+            organisation_id=site.organisation_id,
+            criteria=narbonne,
+            now=NOW,
+            sources=AudienceSources(),
+        ),
+    )
+    relatives = lines_of("relative")
+    vulnerable = [
+        line
+        for line in people()
+        if line.site == "Narbonne"
+        and line.tags & {"isole", "a-risque"}
+        and line.kind != "duplicate"
+    ]
+    assert len(relatives) == families.through_shared == 10
+    assert families.people == sum(1 for line in vulnerable if line.kind in SMS_KINDS) + 10
+    # Their holders are not in this public themselves: each gets the one message of the number.
+    assert families.proxies == 10 and families.count == families.people
+
 
 @pytest.mark.parametrize("name", FILES)
 async def test_importing_the_file_again_changes_nothing(session: AsyncSession, name: str) -> None:
