@@ -81,11 +81,7 @@ async def create_job(
     now: datetime,
 ) -> ImportJob:
     """Record an import about to run, held by `runner` from now."""
-    # Every association's old jobs: a file nobody took up again leaves after a day all the same.
-    await session.execute(
-        delete(ImportJob).where(ImportJob.created_at < now - KEEP),
-        execution_options={ALL_ORGANISATIONS: True},
-    )
+    await forget_old_jobs(session, now)
     job = ImportJob(
         organisation_id=organisation_id,
         default_site_id=default_site_id,
@@ -110,6 +106,14 @@ async def create_job(
     session.add(job)
     await session.flush()
     return job
+
+
+async def forget_old_jobs(session: AsyncSession, now: datetime) -> None:
+    """Delete every association's jobs of more than a day, a file never taken up again too."""
+    await session.execute(
+        delete(ImportJob).where(ImportJob.created_at < now - KEEP),
+        execution_options={ALL_ORGANISATIONS: True},
+    )
 
 
 def interrupted(job: ImportJob, now: datetime) -> bool:

@@ -13,6 +13,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from broadcast import import_jobs
+from broadcast.importing import save_rows
 from db.base import utcnow
 from db.models import Beneficiary, BeneficiaryTag, ImportJob
 from db.session import SessionMaker
@@ -155,3 +156,62 @@ async def test_an_interrupted_import_is_reported_and_taken_up_where_it_stopped(
     assert "Import terminé" in done
     assert (count(done, "created"), count(done, "updated")) == (PEOPLE, 0)
     assert await people_count(sessionmaker) == PEOPLE
+
+
+async def test_an_import_stopped_by_an_error_says_so_at_once_and_can_be_taken_up(
+    lien_app: App, sessionmaker: SessionMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await create_site(session)
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    client = lien_app.client
+    real = save_rows
+    batches: list[int] = []
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        batches.append(1)
+        if len(batches) == 2:
+            raise OSError("disque plein")
+        await real(*args, **kwargs)
+
+    monkeypatch.setattr(import_jobs, "save_rows", broken)
+    path = await confirm_large_file(client)
+    await lien_app.runtime.imports.idle()
+    page = (await client.get(path)).text
+    assert "Import interrompu" in page and f"500 lignes sur {PEOPLE} traitées" in page
+    assert await people_count(sessionmaker) == 500  # the broken batch left nothing half-saved
+
+    resume = re.search(r'action="(/imports/\d+/resume)"', page)
+    assert resume is not None
+    taken = await client.post(resume.group(1), data={"csrf_token": csrf_of(page)})
+    assert taken.status_code == 303
+    await lien_app.runtime.imports.idle()
+    done = (await client.get(path)).text
+    assert "Import terminé" in done and "première ligne qui n&#39;était pas enregistrée" in done
+    assert count(done, "created") == PEOPLE
+    assert await people_count(sessionmaker) == PEOPLE
+
+
+async def test_the_app_deletes_imports_of_more_than_a_day_every_hour(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        site = await create_site(session)
+        two_days_ago = utcnow() - timedelta(days=2)
+        session.add(
+            ImportJob(
+                organisation_id=site.organisation_id,
+                default_site_id=site.id,
+                filename="usagers.csv",
+                data=large_file(3),
+                status="failed",
+                total=3,
+                heartbeat_at=two_days_ago,
+                created_at=two_days_ago,
+            )
+        )
+    job = next(job for job in lien_app.runtime.jobs if job.name == "old-imports")
+    assert job.seconds == 3600
+    await lien_app.runtime.run_job(job)
+    async with sessionmaker() as session:
+        assert list(await session.scalars(select(ImportJob))) == []
