@@ -11,19 +11,19 @@ their consent: the contact is held (no message goes to it) until staff record a 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from broadcast.import_records import fill_record, missing_contacts, new_person
+from broadcast.import_sites import FileSites
 from broadcast.importfile import ImportResult, ImportRow, RejectedLine
 from broadcast.importfile.merging import fold_name, names_match, phone_key
 from broadcast.texts import broadcast_text
 from broadcast.unreached import Unreached
-from db.models import Beneficiary, BeneficiaryTag, ContactPoint, Site
+from db.models import Beneficiary, BeneficiaryTag, ContactPoint
 from gateway.consent import IMPORT, record_opt_ins
 from gateway.records import PHONE_CHANNELS, add_contacts
 from gateway.tags import name_tag, tag_labels
@@ -59,7 +59,9 @@ class ImportReport:
 
 
 @dataclass
-class _Tally:
+class ImportTally:
+    """What saving a file's rows has done so far, batch after batch."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -70,11 +72,58 @@ class _Tally:
     tags_created: list[str] = field(default_factory=list)
 
 
-def slugify(name: str) -> str:
-    """Return the slug a site name is known by: "Nîmes centre" is "nimes-centre"."""
-    bare = unicodedata.normalize("NFKD", name.casefold())
-    bare = "".join(c for c in bare if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", bare).strip("-")[:64] or "site"
+@dataclass
+class ImportRun:
+    """What saving rows in one transaction needs: the organisation's sites, tags and people."""
+
+    session: AsyncSession
+    organisation_id: int
+    source: str
+    tally: ImportTally
+    sites: FileSites
+    unreached: Unreached
+    labels: dict[str, str]
+
+
+async def begin_import(
+    session: AsyncSession,
+    *,
+    result: ImportResult,
+    organisation_id: int,
+    default_site_id: int,
+    source: str,
+    tally: ImportTally,
+) -> ImportRun:
+    """Name the file's new tags and read what saving its rows needs, adding to `tally`."""
+    sites = FileSites(session, organisation_id, default_site_id, tally.sites_created)
+    labels = await _name_tags(session, result, organisation_id, tally)
+    unreached = await Unreached.load(session, organisation_id)
+    return ImportRun(session, organisation_id, source, tally, sites, unreached, labels)
+
+
+async def save_rows(run: ImportRun, rows: Sequence[ImportRow]) -> None:
+    """Save one batch of a file's rows in the run's transaction."""
+    await _import_batch(
+        run.session, rows, run.organisation_id, run.sites, run.unreached, run.source, run.tally
+    )
+
+
+def import_report(run: ImportRun, result: ImportResult, *, dry_run: bool) -> ImportReport:
+    """Return the report of what the run saved (or would have saved)."""
+    tally = run.tally
+    return ImportReport(
+        dry_run=dry_run,
+        read=result,
+        created=tally.created,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        conflicts=tuple(tally.conflicts),
+        sites_created=tuple(tally.sites_created),
+        contacts_added=tally.contacts_added,
+        recontacts=tuple(sorted(tally.recontacts, key=lambda r: r.line)),
+        tag_labels=run.labels,
+        tags_created=tuple(tally.tags_created),
+    )
 
 
 async def import_people(
@@ -88,15 +137,19 @@ async def import_people(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Save the people of a read file; in a dry run, report the same and keep nothing."""
-    tally = _Tally()
     savepoint = await session.begin_nested()
     try:
-        sites = _Sites(session, organisation_id, default_site_id, tally)
-        labels = await _name_tags(session, result, organisation_id, tally)
-        unreached = await Unreached.load(session, organisation_id)
+        run = await begin_import(
+            session,
+            result=result,
+            organisation_id=organisation_id,
+            default_site_id=default_site_id,
+            source=source,
+            tally=ImportTally(),
+        )
         for start in range(0, len(result.rows), BATCH):
             batch = result.rows[start : start + BATCH]
-            await _import_batch(session, batch, organisation_id, sites, unreached, source, tally)
+            await save_rows(run, batch)
             if progress is not None:
                 progress(len(batch))
     except BaseException:
@@ -106,23 +159,11 @@ async def import_people(
         await savepoint.rollback()
     else:
         await savepoint.commit()
-    return ImportReport(
-        dry_run=dry_run,
-        read=result,
-        created=tally.created,
-        updated=tally.updated,
-        unchanged=tally.unchanged,
-        conflicts=tuple(tally.conflicts),
-        sites_created=tuple(tally.sites_created),
-        contacts_added=tally.contacts_added,
-        recontacts=tuple(sorted(tally.recontacts, key=lambda r: r.line)),
-        tag_labels=labels,
-        tags_created=tuple(tally.tags_created),
-    )
+    return import_report(run, result, dry_run=dry_run)
 
 
 async def _name_tags(
-    session: AsyncSession, result: ImportResult, organisation_id: int, tally: _Tally
+    session: AsyncSession, result: ImportResult, organisation_id: int, tally: ImportTally
 ) -> dict[str, str]:
     """Give the file's new tags a label, as first written; return every tag's label."""
     known = await tag_labels(session, organisation_id=organisation_id)
@@ -136,49 +177,14 @@ async def _name_tags(
     return {seen.tag: known.get(seen.tag, seen.tag) for seen in result.tags}
 
 
-class _Sites:
-    """The organisation's sites by slug, creating those a file names for the first time."""
-
-    def __init__(
-        self, session: AsyncSession, organisation_id: int, default_id: int, tally: _Tally
-    ) -> None:
-        self.session = session
-        self.organisation_id = organisation_id
-        self.default_id = default_id
-        self.tally = tally
-        self.known: dict[str, int] | None = None
-
-    async def site_id(self, name: str | None) -> int:
-        if not name:
-            return self.default_id
-        if self.known is None:
-            rows = await self.session.execute(
-                select(Site.slug, Site.name, Site.id).where(
-                    Site.organisation_id == self.organisation_id
-                )
-            )
-            self.known = {}
-            for slug, site_name, site_id in rows:
-                self.known.setdefault(slug, site_id)
-                self.known.setdefault(slugify(site_name), site_id)
-        slug = slugify(name)
-        if slug not in self.known:
-            site = Site(organisation_id=self.organisation_id, slug=slug, name=name, info={})
-            self.session.add(site)
-            await self.session.flush()
-            self.known[slug] = site.id
-            self.tally.sites_created.append(name)
-        return self.known[slug]
-
-
 async def _import_batch(
     session: AsyncSession,
     rows: Sequence[ImportRow],
     organisation_id: int,
-    sites: _Sites,
+    sites: FileSites,
     unreached: Unreached,
     source: str,
-    tally: _Tally,
+    tally: ImportTally,
 ) -> None:
     owners = await _owners(session, rows)
     people = await _people(session, {bid for bid, _org in owners.values()})
@@ -203,24 +209,24 @@ async def _import_batch(
             person = people[person_id]
             wanted_site = row.site if person.site_id is None else None
             site_id = await sites.site_id(wanted_site) if wanted_site else None
-            changed = _fill(person, row, site_id=site_id)
+            changed = fill_record(person, row, site_id=site_id)
             added_tags = sorted(row.tags - tags.setdefault(person_id, set()))
             session.add_all(BeneficiaryTag(beneficiary_id=person_id, tag=t) for t in added_tags)
             tags[person_id].update(added_tags)
-            contacts = _missing_contacts(person_id, row, owners)
+            contacts = missing_contacts(person_id, row, owners)
             new_contacts += ((row, c) for c in contacts)
             if changed or added_tags or contacts:
                 tally.updated += 1
             else:
                 tally.unchanged += 1
             continue
-        new_people.append((row, _new_person(row, organisation_id, await sites.site_id(row.site))))
+        new_people.append((row, new_person(row, organisation_id, await sites.site_id(row.site))))
     # One flush for the batch's new people: the file holds each contact once, merged already.
     session.add_all(person for _row, person in new_people)
     await session.flush()
     for row, person in new_people:
         session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in sorted(row.tags))
-        new_contacts += ((row, c) for c in _missing_contacts(person.id, row, owners))
+        new_contacts += ((row, c) for c in missing_contacts(person.id, row, owners))
         tally.created += 1
     await _add_contacts(session, new_contacts, source, tally)
 
@@ -229,7 +235,7 @@ async def _add_contacts(
     session: AsyncSession,
     new_contacts: Sequence[tuple[ImportRow, ContactPoint]],
     source: str,
-    tally: _Tally,
+    tally: ImportTally,
 ) -> None:
     """Add the batch's contacts through the gateway, with the file as proof of consent."""
     flagged = await add_contacts(session, [c for _row, c in new_contacts])
@@ -261,9 +267,9 @@ async def _import_unreached(
     session: AsyncSession,
     row: ImportRow,
     organisation_id: int,
-    sites: _Sites,
+    sites: FileSites,
     unreached: Unreached,
-    tally: _Tally,
+    tally: ImportTally,
 ) -> None:
     """Save a person without a contact of their own: a shared phone, or a landline only."""
     number = phone_key(row)
@@ -272,7 +278,7 @@ async def _import_unreached(
     known_id = unreached.find(number, row)
     if known_id is not None:
         person = await session.get_one(Beneficiary, known_id)
-        changed = _fill(person, row, site_id=None)
+        changed = fill_record(person, row, site_id=None)
         present = set(
             await session.scalars(
                 select(BeneficiaryTag.tag).where(BeneficiaryTag.beneficiary_id == known_id)
@@ -285,7 +291,7 @@ async def _import_unreached(
         else:
             tally.unchanged += 1
         return
-    person = _new_person(row, organisation_id, await sites.site_id(row.site))
+    person = new_person(row, organisation_id, await sites.site_id(row.site))
     session.add(person)
     await session.flush()
     session.add_all(BeneficiaryTag(beneficiary_id=person.id, tag=t) for t in sorted(row.tags))
@@ -335,55 +341,6 @@ async def _tags(session: AsyncSession, ids: set[int]) -> dict[int, set[str]]:
         for bid, tag in rows:
             tags[bid].add(tag)
     return tags
-
-
-def _fill(person: Beneficiary, row: ImportRow, *, site_id: int | None) -> bool:
-    """Fill what the record leaves empty; say whether anything changed."""
-    changed = False
-    for name, value in (("first_name", row.first_name), ("last_name", row.last_name)):
-        if value and not getattr(person, name):
-            setattr(person, name, value[:100])
-            changed = True
-    if site_id is not None and person.site_id is None:
-        person.site_id = site_id
-        changed = True
-    if row.email and "email" not in person.fields:
-        person.fields = {**person.fields, "email": row.email}
-        changed = True
-    known = {p.get("number") for p in person.fields.get("phones", []) if isinstance(p, dict)}
-    missing = [{"number": n, "kind": k} for n, k in row.other_phones if n not in known]
-    if missing:
-        person.fields = {**person.fields, "phones": [*person.fields.get("phones", []), *missing]}
-        changed = True
-    return changed
-
-
-def _new_person(row: ImportRow, organisation_id: int, site_id: int) -> Beneficiary:
-    fields: dict[str, object] = {"email": row.email} if row.email else {}
-    if row.other_phones:
-        fields["phones"] = [{"number": n, "kind": k} for n, k in row.other_phones]
-    if row.shared_phone and row.phone:
-        # Reached through the contact of the person of the file who owns this number.
-        fields["shared_phone"] = row.phone
-    return Beneficiary(
-        organisation_id=organisation_id,
-        site_id=site_id,
-        first_name=(row.first_name or "")[:100] or None,
-        last_name=(row.last_name or "")[:100] or None,
-        language=row.language or "fr",
-        fields=fields,
-    )
-
-
-def _missing_contacts(
-    person_id: int, row: ImportRow, owners: dict[tuple[str, str], tuple[int, int]]
-) -> list[ContactPoint]:
-    wanted = []
-    if row.phone and not any((ch, row.phone) in owners for ch in PHONE_CHANNELS):
-        wanted.append(("sms", row.phone))
-    if row.telegram_chat_id is not None and ("telegram", str(row.telegram_chat_id)) not in owners:
-        wanted.append(("telegram", str(row.telegram_chat_id)))
-    return [ContactPoint(beneficiary_id=person_id, channel=ch, address=a) for ch, a in wanted]
 
 
 def _conflict(row: ImportRow, key: str) -> RejectedLine:

@@ -30,6 +30,7 @@ from gateway.ratelimit import RateLimits
 from gateway.records import ensure_organisation, normalize_address
 from gateway.writers import Writers
 from lien.engine import open_engine
+from lien.import_runner import ImportRunner
 from lien.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,10 @@ class Runtime:
     privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
     accueil: Accueil | None = None
     consumer: InboundConsumer = field(init=False)
+    imports: ImportRunner = field(init=False)
 
     def __post_init__(self) -> None:
+        self.imports = ImportRunner(self.sessionmaker)
         self.consumer = InboundConsumer(
             sessionmaker=self.sessionmaker,
             router=self.router,
@@ -272,6 +275,7 @@ def _sink(runtime: Runtime) -> Callable[[InboundMessage], Awaitable[None]]:
 async def stop_runtime(runtime: Runtime) -> None:
     runtime.dispatcher.stop()
     runtime.consumer.stop()
+    await runtime.imports.stop()
     for channel in runtime.channels.values():
         try:
             await channel.stop()

@@ -16,6 +16,7 @@ from bot.privacy import AccueilSource
 from bot.tasks import run_conversation_timeouts
 from bot.urgency import LEXICON_FILE, load_lexicon
 from broadcast.audience import AudienceSources
+from broadcast.import_jobs import forget_old_jobs
 from broadcast.inbound import attach_reply
 from broadcast.privacy import BroadcastsSource
 from broadcast.tasks import run_due_broadcasts
@@ -40,6 +41,8 @@ NOTIFICATIONS_ORDER = 10
 # acknowledgement), so it comes after any handler that only takes some messages.
 ACCUEIL_ORDER = 100
 TIMEOUTS_EVERY_SECONDS = 60.0
+# Import jobs older than a day, with the file of one never taken up again, are deleted hourly.
+IMPORTS_FORGOTTEN_EVERY_SECONDS = 3600.0
 
 
 def load_accueil(settings: Settings) -> Accueil:
@@ -88,6 +91,7 @@ def wire_domains(runtime: Runtime) -> None:
     runtime.jobs += [
         PeriodicJob("notifications", TICK_SECONDS, notifications_tick),
         PeriodicJob("broadcasts", runtime.settings.broadcast_tick_seconds, fan_out_broadcasts),
+        PeriodicJob("old-imports", IMPORTS_FORGOTTEN_EVERY_SECONDS, forget_old_jobs),
         PeriodicJob(
             "conversation_timeouts",
             TIMEOUTS_EVERY_SECONDS,

@@ -8,7 +8,13 @@ from db.models.bot import (
     TranslationOverride,
     TriageTicket,
 )
-from db.models.broadcast import Broadcast, BroadcastRecipient, BroadcastReply, BroadcastText
+from db.models.broadcast import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastReply,
+    BroadcastText,
+    ImportJob,
+)
 from db.models.core import (
     ApiToken,
     Beneficiary,
@@ -57,6 +63,7 @@ __all__ = [
     "ErasedContact",
     "Event",
     "EventMenu",
+    "ImportJob",
     "InboundArrival",
     "MailNotice",
     "Message",

@@ -1,11 +1,11 @@
-"""Broadcast alerts: the message, its texts per language, who gets it, and who answered."""
+"""Broadcast alerts: the message, its texts per language, who gets it, who answered; imports."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, Timestamped, utcnow
@@ -107,3 +107,39 @@ class BroadcastReply(Base):
         ForeignKey("beneficiaries.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportJob(Base):
+    """A large user file being saved batch by batch, each batch in a transaction of its own.
+
+    The file stays here until every row is saved (so any process can take an interrupted
+    import up again), then only what the report shows is kept.
+    """
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    default_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    # The uploaded file, emptied once every row is saved; read only when a run starts.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    column_map: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # running, done, failed (an interrupted run is a running one whose heartbeat stopped)
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int]
+    done: Mapped[int] = mapped_column(default=0)
+    # What the file itself reports (lines left out, merged, warnings), written at the start.
+    file_report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the saved batches did, updated with each of them.
+    tally: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The run that holds the import, and when it last showed it was alive.
+    runner: Mapped[str | None] = mapped_column(String(32))
+    heartbeat_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

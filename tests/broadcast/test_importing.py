@@ -3,8 +3,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from broadcast.import_sites import slugify
 from broadcast.importfile import read_user_file
-from broadcast.importing import ImportReport, import_people, slugify
+from broadcast.importing import ImportReport, import_people
 from db.models import (
     Beneficiary,
     BeneficiaryTag,

@@ -16,6 +16,7 @@ from db.models import (
     DirectoryOverride,
     Enrollment,
     Event,
+    ImportJob,
     MailNotice,
     Message,
     Occurrence,
@@ -44,6 +45,7 @@ class Association:
     event_id: int = 0
     occurrence_id: int = 0
     broadcast_id: int = 0
+    import_id: int = 0
     staff_ids: dict[str, int] = field(default_factory=dict)
     token_ids: dict[str, int] = field(default_factory=dict)
     entry_id: str = ""
@@ -127,6 +129,17 @@ async def seed(
         organisation_id=site.organisation_id, title=f"Alerte {word}", audience={}, status="draft"
     )
     session.add(broadcast)
+    upload = ImportJob(
+        organisation_id=site.organisation_id,
+        default_site_id=site.id,
+        filename=f"usagers-{word}.csv",
+        data=f"Nom;Tél.\r\n{word};{phone}\r\n".encode(),
+        status="running",
+        total=1,
+        heartbeat_at=now,
+        created_at=now,
+    )
+    session.add(upload)
     entry = f"maraude-{slug}"
     session.add(
         DirectoryOverride(
@@ -155,6 +168,7 @@ async def seed(
     session.add(AuditEvent(action="beneficiary.view", beneficiary_id=person.id, details={}))
     found.ticket_id, found.event_id = ticket.id, event.id
     found.occurrence_id, found.broadcast_id, found.entry_id = occurrence.id, broadcast.id, entry
+    found.import_id = upload.id
     for role in ROLES:
         email = f"{role}@{slug}.example.org"
         member = await create_staff_member(

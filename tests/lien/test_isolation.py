@@ -32,6 +32,7 @@ def _ids(other: Association) -> dict[str, Any]:
         "event_id": other.event_id,
         "occurrence_id": other.occurrence_id,
         "broadcast_id": other.broadcast_id,
+        "import_id": other.import_id,
         "member_id": other.staff_ids["volunteer"],
         "staff_member_id": other.staff_ids["volunteer"],
         "staff_id": other.staff_ids["volunteer"],

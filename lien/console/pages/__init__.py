@@ -13,6 +13,7 @@ from lien.console.pages import (
     directory,
     event_enrol,
     events,
+    import_job,
     imports,
     inbox,
     login,
@@ -45,6 +46,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     broadcasts.router,
     broadcast_follow.router,
     imports.router,
+    # After the upload routes: "new" is not an import number.
+    import_job.router,
     sessions.router,
     record_edit.router,
     record_actions.router,

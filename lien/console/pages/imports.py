@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import File, Form, Request, UploadFile
+from fastapi import BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from broadcast.importfile import ImportFileError, read_user_file
+from broadcast.import_jobs import create_job, new_runner, summary_of
+from broadcast.importfile import ImportFileError, ImportResult, read_user_file
 from broadcast.importfile.columns import FIELDS
 from broadcast.importing import ImportReport, import_people
 from broadcast.organisations import site_of
 from broadcast.texts import BroadcastError
+from db.base import utcnow
 from db.models import Organisation, Site, StaffMember
 from lien.console.errors import PageNotFound
 from lien.console.i18n import N_, Problem
 from lien.console.import_store import Upload, drop_upload, find_upload, keep_upload
 from lien.console.pages.broadcasts import organisation_for
 from lien.console.roles import StaffPage
-from lien.console.routing import console_router
+from lien.console.routing import console_router, see_other
 from lien.console.templating import render
-from lien.deps import SessionDep
+from lien.deps import RuntimeDep, SessionDep
+from lien.runtime import Runtime
 
 router = console_router()
+# Rows above which confirming runs the import in the background, with a page showing progress.
+BACKGROUND_ABOVE = 500
+# Starts a recorded import's run: its id, its runner and the file as read.
+Background = Callable[[int, str, ImportResult], None]
 MAX_FILE = 10 * 1024 * 1024
 TOO_LARGE = Problem(N_("Le fichier dépasse 10 Mo : coupez-le en plusieurs fichiers."))
 NO_FILE = Problem(N_("Choisissez un fichier CSV ou Excel (.xlsx)."))
@@ -93,7 +101,8 @@ async def _run(
     site_slug: str,
     column_map: dict[str, str],
     dry_run: bool,
-) -> HTMLResponse:
+    background: Background | None = None,
+) -> Response:
     organisation = await organisation_for(session, staff, organisation_slug)
     if organisation is None:
         raise PageNotFound
@@ -121,6 +130,8 @@ async def _run(
         return render(
             request, "import_check.html", context, section="user_file_import", status_code=422
         )
+    if background is not None and len(read.rows) > BACKGROUND_ABOVE:
+        return await _start_job(request, session, staff, upload, read, site, column_map, background)
     report: ImportReport = await import_people(
         session,
         result=read,
@@ -132,7 +143,7 @@ async def _run(
     headings = [heading for heading, _ in read.columns] + list(read.ignored_columns)
     context.update(
         {
-            "report": report,
+            "report": summary_of(report),
             "headings": headings,
             "mapping": dict(read.columns),
             "done": not dry_run,
@@ -141,6 +152,43 @@ async def _run(
     if not dry_run:
         drop_upload(request, upload.token)
     return render(request, "import_check.html", context, section="user_file_import")
+
+
+def _after_commit(tasks: BackgroundTasks, runtime: Runtime) -> Background:
+    def start(job_id: int, runner: str, read: ImportResult) -> None:
+        tasks.add_task(runtime.imports.start, job_id, runner, read)
+
+    return start
+
+
+async def _start_job(
+    request: Request,
+    session: AsyncSession,
+    staff: StaffMember,
+    upload: Upload,
+    read: ImportResult,
+    site: Site,
+    column_map: dict[str, str],
+    background: Background,
+) -> Response:
+    """Record a large import and run it after this request, batch by batch; show its page."""
+    runner = new_runner()
+    job = await create_job(
+        session,
+        organisation_id=site.organisation_id,
+        default_site_id=site.id,
+        staff_id=staff.id,
+        filename=upload.filename,
+        data=upload.data,
+        column_map=column_map,
+        result=read,
+        runner=runner,
+        now=utcnow(),
+    )
+    drop_upload(request, upload.token)
+    # Run once the request has committed the job, so the run finds it.
+    background(job.id, runner, read)
+    return see_other(f"/imports/{job.id}")
 
 
 @router.post("/imports/new", name="console.user_file_upload")
@@ -200,7 +248,14 @@ async def check(request: Request, token: str, session: SessionDep, staff: StaffP
 
 
 @router.post("/imports/{token}/confirm", name="console.user_file_confirm")
-async def confirm(request: Request, token: str, session: SessionDep, staff: StaffPage) -> Response:
+async def confirm(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    staff: StaffPage,
+    tasks: BackgroundTasks,
+) -> Response:
     upload, form = await _posted(request, token)
     headings = [form.get(f"heading_{i}", "") for i in range(200) if f"heading_{i}" in form]
     return await _run(
@@ -212,4 +267,5 @@ async def confirm(request: Request, token: str, session: SessionDep, staff: Staf
         site_slug=form.get("site", ""),
         column_map=_column_map(form, headings),
         dry_run=False,
+        background=_after_commit(tasks, runtime),
     )

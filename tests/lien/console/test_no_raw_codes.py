@@ -8,7 +8,8 @@ import re
 
 from sqlalchemy import select
 
-from db.models import Beneficiary, TriageTicket
+from db.base import utcnow
+from db.models import Beneficiary, ImportJob, TriageTicket
 from db.session import SessionMaker
 from lien.console.routing import console_routes
 from tests.factories import create_site
@@ -39,7 +40,18 @@ async def test_no_page_shows_a_raw_code_for_a_demo_person(
     lien_app: App, sessionmaker: SessionMaker
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        await create_site(session)
+        site = await create_site(session)
+        # A large import, done: its page shows the report.
+        upload = ImportJob(
+            organisation_id=site.organisation_id,
+            default_site_id=site.id,
+            filename="Usagers 2025.xlsx",
+            status="done",
+            total=0,
+            heartbeat_at=utcnow(),
+            created_at=utcnow(),
+        )
+        session.add(upload)
     member = await signed_in_as(lien_app, sessionmaker, "admin")
     client = lien_app.client
     token = csrf_of((await client.get("/simulator")).text)
@@ -53,7 +65,7 @@ async def test_no_page_shows_a_raw_code_for_a_demo_person(
         assert person is not None
         ticket = await session.scalar(select(TriageTicket))
         assert ticket is not None and ticket.directory_entries  # the walk sent them to services
-    ids = {"beneficiary_id": person.id, "ticket_id": ticket.id}
+    ids = {"beneficiary_id": person.id, "ticket_id": ticket.id, "import_id": upload.id}
     edit = await client.get(f"/beneficiaries/{person.id}/edit")
     form = {"csrf_token": csrf_of(edit.text), "first_name": "Amina", "last_name": "",
             "language": "fr", "site": "nimes-accueil", "preferred_channel": "",
