@@ -74,6 +74,19 @@ class Removal:
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """A file a person sent with a message, as the provider names it, not yet fetched."""
+
+    reference: str  # a Twilio media URL or a Telegram file_id
+    declared_type: str | None = None
+
+
+MAX_MEDIA = 10  # Twilio's limit per message; a Telegram message carries one
+MAX_MEDIA_REF = 500
+MAX_MEDIA_TYPE = 100
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A message a person sent, already read from the channel's own format."""
 
@@ -87,6 +100,8 @@ class InboundMessage:
     # Where it was sent (a Twilio number or messaging service): picks the organisation of a
     # new sender when several share the instance.
     recipients: tuple[str, ...] = ()
+    # Its files, in the order the person attached them: fetched later, never in the webhook.
+    media: tuple[MediaRef, ...] = ()
 
 
 MAX_ID = 64  # the widest provider id or address a column holds
@@ -109,7 +124,16 @@ def checked_inbound(message: InboundMessage) -> InboundMessage:
         text=message.text.replace("\x00", ""),
         display_name=None if shown is None else shown.replace("\x00", "")[:100],
         language_hint=language if language and _LANGUAGE.fullmatch(language) else None,
+        media=tuple(_checked_media(m) for m in message.media[:MAX_MEDIA]),
     )
+
+
+def _checked_media(media: MediaRef) -> MediaRef:
+    reference = media.reference
+    if not reference or len(reference) > MAX_MEDIA_REF or "\x00" in reference:
+        raise ValueError("référence de pièce jointe invalide")
+    declared = (media.declared_type or "").replace("\x00", "").strip()[:MAX_MEDIA_TYPE]
+    return MediaRef(reference, declared or None)
 
 
 class Channel(Protocol):

@@ -9,12 +9,13 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from gateway.channels.base import (
     InboundMessage,
+    MediaRef,
     OutboundEnvelope,
     Outcome,
     SendResult,
@@ -159,15 +160,21 @@ def _network_error(exc: NetworkError) -> SendResult:
 
 
 def inbound_from_update(update: Update) -> InboundMessage | None:
-    """Turn a text message or a button press into an inbound message; ignore the rest."""
+    """Turn a message (text, or a file with its caption) or a button press into an inbound one.
+
+    Anything else (a sticker, a location, an edit) is ignored.
+    """
     user = update.effective_user
     chat = update.effective_chat
     if chat is None:
         return None
+    media: tuple[MediaRef, ...] = ()
     if update.callback_query is not None:
         text = update.callback_query.data or ""
     elif update.message is not None and update.message.text is not None:
         text = update.message.text
+    elif update.message is not None and (media := message_media(update.message)):
+        text = update.message.caption or ""
     else:
         return None
     return InboundMessage(
@@ -179,4 +186,25 @@ def inbound_from_update(update: Update) -> InboundMessage | None:
         language_hint=(user.language_code or "").split("-")[0].lower()[:3] or None
         if user
         else None,
+        media=media,
     )
+
+
+def message_media(message: Message) -> tuple[MediaRef, ...]:
+    """Return the file a Telegram message carries: a photo (its largest size), a document…"""
+    if message.photo:
+        largest = max(
+            message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)
+        )
+        # Telegram re-encodes every photo it is sent as a JPEG.
+        return (MediaRef(largest.file_id, "image/jpeg"),)
+    if message.document is not None:
+        return (MediaRef(message.document.file_id, message.document.mime_type),)
+    if message.voice is not None:
+        return (MediaRef(message.voice.file_id, message.voice.mime_type or "audio/ogg"),)
+    if message.audio is not None:
+        return (MediaRef(message.audio.file_id, message.audio.mime_type or "audio/mpeg"),)
+    if message.video_note is not None:
+        # Round videos have no declared type: Telegram always sends them as MP4.
+        return (MediaRef(message.video_note.file_id, "video/mp4"),)
+    return ()

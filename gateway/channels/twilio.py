@@ -16,7 +16,9 @@ from twilio.rest.api.v2010.account.message import MessageInstance
 
 from gateway import statuses
 from gateway.channels.base import (
+    MAX_MEDIA,
     InboundMessage,
+    MediaRef,
     OutboundEnvelope,
     Outcome,
     ProviderReport,
@@ -198,4 +200,19 @@ def parse_inbound(params: Mapping[str, str]) -> InboundMessage:
         text=params["Body"],
         provider_id=sid,
         recipients=recipients,
+        media=_media(params),
     )
+
+
+def _media(params: Mapping[str, str]) -> tuple[MediaRef, ...]:
+    """Read an MMS's files: `NumMedia`, then `MediaUrlN` and `MediaContentTypeN` from 0."""
+    count = params.get("NumMedia") or "0"
+    if not (count.isascii() and count.isdigit()):
+        raise InvalidWebhook("NumMedia invalide")
+    media = []
+    for n in range(min(int(count), MAX_MEDIA)):
+        url = params.get(f"MediaUrl{n}")
+        if not url:
+            raise InvalidWebhook(f"champ manquant : MediaUrl{n}")
+        media.append(MediaRef(url, params.get(f"MediaContentType{n}") or None))
+    return tuple(media)
