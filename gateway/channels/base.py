@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -79,6 +80,25 @@ class MediaRef:
 
     reference: str  # a Twilio media URL or a Telegram file_id
     declared_type: str | None = None
+
+
+class MediaUnavailable(Exception):
+    """The provider did not hand a file over; `lasting` when asking again cannot help."""
+
+    def __init__(self, reason: str, *, lasting: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.lasting = lasting
+
+
+class MediaSource(Protocol):
+    """A channel whose provider hands over the files people sent, with its credentials."""
+
+    name: str
+
+    def media(self, reference: str) -> AsyncGenerator[bytes, None]:
+        """Stream a file in pieces; raise MediaUnavailable saying why it cannot."""
+        ...
 
 
 MAX_MEDIA = 10  # Twilio's limit per message; a Telegram message carries one

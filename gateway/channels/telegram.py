@@ -5,17 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextvars import ContextVar
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from gateway.channels.base import (
     InboundMessage,
     MediaRef,
+    MediaUnavailable,
     OutboundEnvelope,
     Outcome,
     SendResult,
@@ -24,6 +33,7 @@ from gateway.channels.base import (
 
 log = logging.getLogger(__name__)
 NAME = "telegram"
+FILE_TIMEOUT_SECONDS = 30.0
 InboundSink = Callable[[InboundMessage], Awaitable[None]]
 # process_update() swallows handler errors; the webhook must still learn of them so that it
 # answers with an error and Telegram delivers the update again.
@@ -42,6 +52,7 @@ class TelegramChannel:
         self._api_url = api_url.rstrip("/")
         self._on_inbound = on_inbound
         self._app: Application | None = None  # type: ignore[type-arg]
+        self._files: httpx.AsyncClient | None = None
 
     @property
     def application(self) -> Application:  # type: ignore[type-arg]
@@ -66,12 +77,41 @@ class TelegramChannel:
         await app.initialize()
         await app.start()
         self._app = app
+        self._files = httpx.AsyncClient(timeout=FILE_TIMEOUT_SECONDS)
 
     async def stop(self) -> None:
         if self._app is not None:
             await self._app.stop()
             await self._app.shutdown()
+        if self._files is not None:
+            await self._files.aclose()
         self._app = None
+        self._files = None
+
+    async def media(self, reference: str) -> AsyncGenerator[bytes, None]:
+        """Stream a file a person sent: its path from getFile, then the file itself."""
+        if self._files is None:
+            raise RuntimeError("Telegram channel not started")
+        try:
+            found = await self.application.bot.get_file(reference)
+        except BadRequest as exc:
+            raise MediaUnavailable(
+                f"fichier refusé par Telegram : {exc}"[:300], lasting=True
+            ) from exc
+        except TelegramError as exc:
+            raise MediaUnavailable(f"Telegram injoignable : {exc}"[:300]) from exc
+        if not found.file_path:
+            raise MediaUnavailable("Telegram n'a pas donné le chemin du fichier", lasting=True)
+        try:
+            async with self._files.stream("GET", found.file_path) as response:
+                if response.status_code == 404:
+                    raise MediaUnavailable("fichier introuvable chez Telegram", lasting=True)
+                if response.status_code >= 400:
+                    raise MediaUnavailable(f"Telegram a répondu {response.status_code}")
+                async for piece in response.aiter_bytes():
+                    yield piece
+        except httpx.HTTPError as exc:
+            raise MediaUnavailable(f"téléchargement interrompu : {type(exc).__name__}") from exc
 
     async def process(self, data: object) -> None:
         """Hand a webhook body to the Application; raise ValueError if it is no Update."""
