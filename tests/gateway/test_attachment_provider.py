@@ -22,7 +22,7 @@ from db.base import utcnow
 from db.models import Attachment, Message
 from db.session import SessionMaker
 from fakeprovider import DEFAULT_TWILIO_TOKEN, FakeProviderServer, Fault
-from gateway.attachment_fetch import BACKOFF, FetchPass, fetch_due
+from gateway.attachment_fetch import BACKOFF, LEASE, FetchPass, claim_due, fetch_due
 from gateway.media_store import open_store
 from lien.attachment_jobs import media_sources, wire_attachments
 from tests.gateway.media import sample
@@ -202,6 +202,20 @@ async def test_a_fetch_failing_twice_then_succeeding_keeps_the_file(
     row = await only(sessionmaker)
     assert (row.status, row.attempts, row.failure_reason) == ("stored", 3, None)
     assert await kept(app, row) == PHOTO
+
+
+async def test_a_process_dying_before_or_during_a_fetch_loses_nothing(
+    app: App, sessionmaker: SessionMaker, fake_provider: FakeProviderServer, tmp_path: Path
+) -> None:
+    await send_mms(app, (fake_provider.twilio_media(PDF, "application/pdf"), "application/pdf"))
+    now = utcnow()
+    async with sessionmaker() as session, session.begin():
+        # A process claims the file, then dies before writing what came of it.
+        (claimed,) = await claim_due(session, channels=["sms"], now=now, limit=8)
+    assert (await fetch(app, now + LEASE / 2)).claimed == 0
+    assert (await fetch(app, now + LEASE)).stored == 1
+    row = await only(sessionmaker)
+    assert (row.id, row.attempts, await kept(app, row)) == (claimed.id, 2, PDF)
 
 
 async def test_twilio_credentials_go_to_twilio_only(
