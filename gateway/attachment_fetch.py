@@ -36,6 +36,7 @@ LEASE = timedelta(minutes=10)
 # The wait after the first and the second failed attempt.
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=5))
 MAX_REASON = 300
+INTERRUPTED = "téléchargement interrompu à chaque essai"
 
 
 @dataclass(frozen=True)
@@ -130,13 +131,20 @@ async def claim_due(
         .with_for_update(of=Attachment, skip_locked=True)
     )
     rows = (await session.execute(stmt)).all()
-    if not rows:
-        return []
-    due = [Due(*row[:5], attempts=row.attempts + 1) for row in rows]
-    await session.execute(
-        update(Attachment),
-        [{"id": d.id, "attempts": d.attempts, "next_attempt_at": now + LEASE} for d in due],
-    )
+    spent = [row.id for row in rows if row.attempts >= MAX_ATTEMPTS]
+    if spent:
+        # Every attempt was claimed and never settled: the process died on this file each time.
+        await session.execute(
+            update(Attachment)
+            .where(Attachment.id.in_(spent))
+            .values(status=FAILED, failure_reason=INTERRUPTED, next_attempt_at=None)
+        )
+    due = [Due(*row[:5], attempts=row.attempts + 1) for row in rows if row.id not in spent]
+    if due:
+        await session.execute(
+            update(Attachment),
+            [{"id": d.id, "attempts": d.attempts, "next_attempt_at": now + LEASE} for d in due],
+        )
     return due
 
 

@@ -93,6 +93,17 @@ async def test_a_claimed_row_is_held_until_its_lease_ends(
         # The process that held it died: the next claim takes it, as a new attempt.
         (again,) = await claim_due(session, channels=["sms"], now=now + LEASE, limit=5)
     assert (first.id, first.attempts, again.attempts) == (again.id, 1, 2)
+    async with sessionmaker() as session, session.begin():
+        (third,) = await claim_due(session, channels=["sms"], now=now + LEASE * 2, limit=5)
+    async with sessionmaker() as session, session.begin():
+        # Each attempt died with its process: the file is given up rather than tried forever.
+        assert await claim_due(session, channels=["sms"], now=now + LEASE * 3, limit=5) == []
+    (row,) = await rows(sessionmaker)
+    assert (third.attempts, row.status, row.failure_reason) == (
+        3,
+        "failed",
+        "téléchargement interrompu à chaque essai",
+    )
 
 
 async def test_a_failing_provider_is_asked_again_later_then_given_up_with_the_reason(

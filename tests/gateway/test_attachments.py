@@ -142,6 +142,8 @@ async def test_an_unreadable_media_count_is_refused(
     assert await post_sms(provider_app, params) == 400
     missing = mms("photo", (MEDIA, "image/jpeg")) | {"NumMedia": "2"}
     assert await post_sms(provider_app, missing) == 400
+    too_long = mms("photo", (MEDIA + "x" * 500, "image/jpeg"))
+    assert await post_sms(provider_app, too_long) == 400
     assert await stored(sessionmaker) == []
 
 
