@@ -18,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from db.models import (
     ApiToken,
+    Attachment,
     AuditEvent,
     Beneficiary,
     BeneficiaryTag,
@@ -91,6 +92,7 @@ _OWNED: tuple[Any, ...] = (
     RetentionCount,
     DirectoryOverride,
     TranslationOverride,
+    Attachment,
 )
 
 

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from fakeprovider.faults import Fault
 from fakeprovider.state import FakeProviderState, StatusCallbackSettings
+from fakeprovider.twilio_api import media_path
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -31,6 +32,7 @@ def control_routes(state: FakeProviderState) -> list[Route]:
         Route("/_fake/latency", _json_in(control.latency), methods=["POST"]),
         Route("/_fake/callbacks", _json_in(control.configure_callbacks), methods=["POST"]),
         Route("/_fake/reset", _json_in(control.reset), methods=["POST"]),
+        Route("/_fake/media", control.add_media, methods=["POST"]),
     ]
 
 
@@ -78,6 +80,13 @@ class _Control:
     async def callbacks(self, request: Request) -> Response:
         sent = [callback.to_dict() for callback in self.state.status_callbacks()]
         return JSONResponse({"callbacks": sent})
+
+    async def add_media(self, request: Request) -> Response:
+        """Keep the body as a file a person sent; answer its id and its Twilio media path."""
+        content_type = request.headers.get("content-type", "application/octet-stream")
+        media_id = self.state.add_media(await request.body(), content_type)
+        path = media_path(self.state.twilio_account_sid, media_id)
+        return JSONResponse({"id": media_id, "twilio_path": path}, status_code=201)
 
     def inject(self, data: dict[str, Any]) -> None:
         service = data["service"]

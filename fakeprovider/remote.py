@@ -67,6 +67,22 @@ class RemoteFakeProvider:
         data = {"service": service, "fault": fault.to_dict(), "to": target, "method": method}
         self._post("/faults", data | {"times": times})
 
+    def twilio_media(self, content: bytes, content_type: str) -> str:
+        """Keep a file of an inbound MMS; return its media URL, as MediaUrlN carries it."""
+        return self.url + str(self._add_media(content, content_type)["twilio_path"])
+
+    def telegram_file(self, content: bytes, content_type: str) -> str:
+        """Keep a file a person sent the bot; return its file_id."""
+        return str(self._add_media(content, content_type)["id"])
+
+    def _add_media(self, content: bytes, content_type: str) -> dict[str, Any]:
+        response = self._client.post(
+            "/media", content=content, headers={"content-type": content_type}
+        )
+        response.raise_for_status()
+        found: dict[str, Any] = response.json()
+        return found
+
     def set_random_faults(
         self,
         *,

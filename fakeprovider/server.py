@@ -13,6 +13,7 @@ import uvicorn
 
 from fakeprovider.app import create_fake_provider_app, quiet_deliberate_drops
 from fakeprovider.state import FakeProviderState
+from fakeprovider.twilio_api import media_path
 
 STARTUP_TIMEOUT = 10.0
 
@@ -76,6 +77,15 @@ class FakeProviderServer:
     def telegram_api_url(self) -> str:
         """Return the URL that replaces https://api.telegram.org (bots use it + "/bot")."""
         return self.url
+
+    def twilio_media(self, content: bytes, content_type: str) -> str:
+        """Keep a file of an inbound MMS; return its media URL, as MediaUrlN carries it."""
+        media_id = self.state.add_media(content, content_type)
+        return self.url + media_path(self.state.twilio_account_sid, media_id)
+
+    def telegram_file(self, content: bytes, content_type: str) -> str:
+        """Keep a file a person sent the bot; return its file_id."""
+        return self.state.add_media(content, content_type)
 
     def start_blocking(self) -> None:
         """Start serving and return once the server accepts connections."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -88,6 +89,15 @@ class _Records:
     created: Counter[str] = field(default_factory=Counter)
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     callbacks: list[SentCallback] = field(default_factory=list)
+    media: dict[str, Media] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A file a person sent: what Twilio serves at a media URL, or Telegram by file_id."""
+
+    content: bytes
+    content_type: str
 
 
 class FakeProviderState:
@@ -209,7 +219,19 @@ class FakeProviderState:
         with self._lock:
             return list(self._records.callbacks)
 
+    def add_media(self, content: bytes, content_type: str) -> str:
+        """Keep a file as if a person had sent it; return its id (Twilio media sid, file_id)."""
+        media_id = "ME" + uuid.uuid4().hex
+        with self._lock:
+            self._records.media[media_id] = Media(content, content_type)
+        return media_id
+
     # Used by the API routes.
+
+    def media(self, media_id: str) -> Media | None:
+        """Return a file sent by a person, if it exists."""
+        with self._lock:
+            return self._records.media.get(media_id)
 
     def take_fault(self, service: str, method: str, recipient: str | None) -> Fault | None:
         """Return the fault planned for this call, if any."""

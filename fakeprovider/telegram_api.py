@@ -20,6 +20,9 @@ from fakeprovider.faults import Fault
 from fakeprovider.state import FakeProviderState, Message
 
 MAX_TEXT_LENGTH = 4096
+# The Bot API hands bots files of up to 20 MB.
+MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
+FILE_FOLDER = "documents/"
 # Parameters that carry objects; texts are never decoded, even when they look like JSON.
 JSON_PARAMETERS = frozenset(
     {"reply_markup", "entities", "allowed_updates", "link_preview_options", "reply_parameters"}
@@ -34,9 +37,12 @@ Handler = Callable[[str, Params], JSONResponse]
 
 
 def telegram_routes(state: FakeProviderState) -> list[Route]:
-    """Return the route of the fake Bot API: /bot{token}/{method}."""
+    """Return the routes of the fake Bot API: /bot{token}/{method}, and files by their path."""
     api = _TelegramApi(state)
-    return [Route("/bot{token}/{method}", api.call, methods=["GET", "POST"])]
+    return [
+        Route("/bot{token}/{method}", api.call, methods=["GET", "POST"]),
+        Route("/file/bot{token}/{path:path}", api.file, methods=["GET"]),
+    ]
 
 
 def telegram_error(status: int, description: str, retry_after: int | None = None) -> JSONResponse:
@@ -101,6 +107,7 @@ class _TelegramApi:
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
+            "getFile": self._get_file,
         }
         # The Bot API reads method names without regard to case.
         self.methods = {name.lower(): (name, handler) for name, handler in handlers.items()}
@@ -122,6 +129,38 @@ class _TelegramApi:
             return await answer(exchange, fault, perform=perform, refuse=refuse)
         exchange.record(refusal.status_code)
         return refusal
+
+    async def file(self, request: Request) -> Response:
+        """Serve a file by the path getFile gave (faults: method "file")."""
+        exchange = Exchange(self.state, request, "telegram", "file", {}, None)
+        if request.path_params["token"] not in self.state.telegram_tokens:
+            exchange.record(401)
+            return telegram_error(401, "Unauthorized")
+        fault = self.state.take_fault("telegram", "file", None)
+        return await answer(exchange, fault, perform=partial(self._file, request), refuse=refuse)
+
+    def _file(self, request: Request, fault: Fault | None) -> Response:
+        media_id = request.path_params["path"].removeprefix(FILE_FOLDER)
+        found = self.state.media(media_id)
+        if found is None:
+            return telegram_error(404, "Not Found")
+        return Response(found.content, media_type=found.content_type)
+
+    def _get_file(self, token: str, params: Params) -> JSONResponse:
+        file_id = str(params.get("file_id", ""))
+        found = self.state.media(file_id)
+        if found is None:
+            return _bad_request("invalid file_id")
+        if len(found.content) > MAX_DOWNLOAD_SIZE:
+            return _bad_request("file is too big")
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id[-16:],
+                "file_size": len(found.content),
+                "file_path": FILE_FOLDER + file_id,
+            }
+        )
 
     def _get_me(self, token: str, params: Params) -> JSONResponse:
         user = bot_user(token)

@@ -38,7 +38,14 @@ def twilio_routes(state: FakeProviderState, callbacks: StatusCallbackSender) -> 
         Route(
             f"{base}/Messages/{{message_sid}}.json", api.message, methods=["GET", "POST", "DELETE"]
         ),
+        Route(f"{base}/Messages/{{message_sid}}/Media/{{media_sid}}", api.media, methods=["GET"]),
     ]
+
+
+def media_path(account_sid: str, media_sid: str) -> str:
+    """Return the path of a media URL, as an inbound MMS webhook gives it (MediaUrlN)."""
+    message_sid = "MM" + media_sid.removeprefix("ME")
+    return f"/{API_VERSION}/Accounts/{account_sid}/Messages/{message_sid}/Media/{media_sid}"
 
 
 def twilio_error(status: int, code: int, message: str) -> JSONResponse:
@@ -141,6 +148,21 @@ class _TwilioApi:
         return await answer(
             exchange, fault, perform=partial(perform, request, params), refuse=refuse
         )
+
+    async def media(self, request: Request) -> Response:
+        """Serve a file of an inbound MMS (faults: method "media")."""
+        exchange = Exchange(self.state, request, "twilio", "media", {}, None)
+        if denied := self._deny(request):
+            exchange.record(denied.status_code)
+            return denied
+        fault = self.state.take_fault("twilio", "media", None)
+        return await answer(exchange, fault, perform=partial(self._media, request), refuse=refuse)
+
+    def _media(self, request: Request, fault: Fault | None) -> Response:
+        found = self.state.media(request.path_params["media_sid"])
+        if found is None:
+            return _not_found(request)
+        return Response(found.content, media_type=found.content_type)
 
     def _deny(self, request: Request) -> JSONResponse | None:
         authorized = request.headers.get("authorization") == self.state.twilio_authorization

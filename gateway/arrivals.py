@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import Base
 from db.models import InboundArrival
 from db.session import insert_ignore
+from gateway.attachments import split_media, with_media
 from gateway.channels.base import InboundMessage, checked_inbound
 from gateway.inbound import InboundRouter, receive
 from gateway.records import normalize_address
@@ -48,7 +49,7 @@ async def store_arrival(session: AsyncSession, inbound: InboundMessage, *, now: 
         "body": inbound.text,
         "display_name": inbound.display_name,
         "language_hint": inbound.language_hint,
-        "extra": inbound.extra or None,
+        "extra": with_media(inbound.extra, inbound.media) or None,
         "received_at": now,
         "status": PENDING,
         "attempts": 0,
@@ -173,6 +174,7 @@ async def _in_order(session: AsyncSession, rows: Sequence[Any]) -> list[Any]:
 
 
 def _inbound(row: Any) -> InboundMessage:
+    extra, media = split_media(row.extra)
     return InboundMessage(
         channel=row.channel,
         address=row.address,
@@ -180,7 +182,8 @@ def _inbound(row: Any) -> InboundMessage:
         provider_id=row.provider_id,
         display_name=row.display_name,
         language_hint=row.language_hint,
-        extra=dict(row.extra or {}),
+        extra=extra,
+        media=media,
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Beneficiary, ContactPoint, Message
 from gateway import statuses
+from gateway.attachments import add_pending
 from gateway.catalogue import gateway_text
 from gateway.channels.base import Choice, InboundMessage, checked_inbound
 from gateway.consent import OPT_IN, OPT_OUT, record_consent
@@ -146,6 +147,13 @@ async def receive(
     message_id = await log_inbound(session, row)
     if message_id is None:
         return None
+    await add_pending(
+        session,
+        message_id=message_id,
+        organisation_id=person.organisation_id,
+        media=inbound.media,
+        now=utcnow(),
+    )
     # Handlers read the message; it is not re-selected, only its routing is written back.
     message = Message(id=message_id, **row)
     person.last_contact_at = utcnow()

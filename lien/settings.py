@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     directory_file: Path | None = None
     # The words that make a message urgent, per language (the shipped lexicon by default).
     urgency_file: Path | None = None
+    # The folder of the files Lien keeps itself; attachments go under it unless told.
+    data_dir: Path = Path("data")
+    attachment_dir: Path | None = None
+    attachment_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="Larger files sent by people are not kept"
+    )
 
     twilio_account_sid: str | None = Field(
         None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "LIEN_TWILIO_ACCOUNT_SID")
@@ -78,6 +84,10 @@ class Settings(BaseSettings):
     # Connections served at once by `lien serve`; beyond, uvicorn answers 503 at once.
     max_connections: int = Field(500, ge=1)
     keep_alive_seconds: float = Field(5.0, gt=0)
+
+    @property
+    def attachment_folder(self) -> Path:
+        return self.attachment_dir or self.data_dir / "attachments"
 
     @property
     def simulator_on(self) -> bool:

@@ -21,6 +21,7 @@ from broadcast.inbound import attach_reply
 from broadcast.privacy import BroadcastsSource
 from broadcast.tasks import run_due_broadcasts
 from db.models import Enrollment
+from lien.attachment_jobs import wire_attachments
 from lien.outbox_jobs import wire_outbox
 from lien.privacy_jobs import wire_privacy
 from lien.runtime import PeriodicJob, Runtime
@@ -82,6 +83,7 @@ def wire_domains(runtime: Runtime) -> None:
     # and purged before the core's.
     wire_privacy(runtime)
     wire_outbox(runtime)
+    wire_attachments(runtime)
     runtime.privacy.register(ActivitiesSource())
     runtime.privacy.register(AccueilSource())
     runtime.privacy.register(BroadcastsSource())

@@ -1,5 +1,6 @@
 """Every table of Lien, importable from one place so that Alembic sees them all."""
 
+from db.models.attachments import Attachment
 from db.models.audit import AuditEvent
 from db.models.bot import (
     Conversation,
@@ -46,6 +47,7 @@ from db.models.tags import TagLabel
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Beneficiary",
     "BeneficiaryTag",

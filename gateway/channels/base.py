@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -74,6 +75,52 @@ class Removal:
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """A file a person sent with a message, as the provider names it, not yet fetched."""
+
+    reference: str  # a Twilio media URL or a Telegram file_id
+    declared_type: str | None = None
+
+
+class MediaUnavailable(Exception):
+    """The provider did not hand a file over; `lasting` when asking again cannot help."""
+
+    def __init__(self, reason: str, *, lasting: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.lasting = lasting
+
+
+class MediaSource(Protocol):
+    """A channel whose provider hands over the files people sent, with its credentials."""
+
+    name: str
+
+    def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
+        """Stream a file in pieces; raise MediaUnavailable saying why it cannot.
+
+        A file the provider says is larger than `max_bytes` is refused before it is sent.
+        """
+        ...
+
+
+def too_large(max_bytes: int) -> str:
+    """Say in French that a file is over the limit, in megabytes as people count them."""
+    return f"fichier trop grand (plus de {max_bytes / (1024 * 1024):.3g} Mo)".replace(".", ",")
+
+
+def declared_too_large(headers: Mapping[str, str], max_bytes: int) -> bool:
+    """Tell whether an answer's Content-Length is over the limit."""
+    length = headers.get("content-length", "")
+    return length.isascii() and length.isdigit() and int(length) > max_bytes
+
+
+MAX_MEDIA = 10  # Twilio's limit per message; a Telegram message carries one
+MAX_MEDIA_REF = 500
+MAX_MEDIA_TYPE = 100
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A message a person sent, already read from the channel's own format."""
 
@@ -87,6 +134,8 @@ class InboundMessage:
     # Where it was sent (a Twilio number or messaging service): picks the organisation of a
     # new sender when several share the instance.
     recipients: tuple[str, ...] = ()
+    # Its files, in the order the person attached them: fetched later, never in the webhook.
+    media: tuple[MediaRef, ...] = ()
 
 
 MAX_ID = 64  # the widest provider id or address a column holds
@@ -109,7 +158,16 @@ def checked_inbound(message: InboundMessage) -> InboundMessage:
         text=message.text.replace("\x00", ""),
         display_name=None if shown is None else shown.replace("\x00", "")[:100],
         language_hint=language if language and _LANGUAGE.fullmatch(language) else None,
+        media=tuple(_checked_media(m) for m in message.media[:MAX_MEDIA]),
     )
+
+
+def _checked_media(media: MediaRef) -> MediaRef:
+    reference = media.reference
+    if not reference or len(reference) > MAX_MEDIA_REF or "\x00" in reference:
+        raise ValueError("référence de pièce jointe invalide")
+    declared = (media.declared_type or "").replace("\x00", "").strip()[:MAX_MEDIA_TYPE]
+    return MediaRef(reference, declared or None)
 
 
 class Channel(Protocol):

@@ -5,24 +5,37 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextvars import ContextVar
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from gateway.channels.base import (
     InboundMessage,
+    MediaRef,
+    MediaUnavailable,
     OutboundEnvelope,
     Outcome,
     SendResult,
     checked_inbound,
+    declared_too_large,
+    too_large,
 )
 
 log = logging.getLogger(__name__)
 NAME = "telegram"
+FILE_TIMEOUT_SECONDS = 30.0
 InboundSink = Callable[[InboundMessage], Awaitable[None]]
 # process_update() swallows handler errors; the webhook must still learn of them so that it
 # answers with an error and Telegram delivers the update again.
@@ -41,6 +54,7 @@ class TelegramChannel:
         self._api_url = api_url.rstrip("/")
         self._on_inbound = on_inbound
         self._app: Application | None = None  # type: ignore[type-arg]
+        self._files: httpx.AsyncClient | None = None
 
     @property
     def application(self) -> Application:  # type: ignore[type-arg]
@@ -65,12 +79,45 @@ class TelegramChannel:
         await app.initialize()
         await app.start()
         self._app = app
+        self._files = httpx.AsyncClient(timeout=FILE_TIMEOUT_SECONDS)
 
     async def stop(self) -> None:
         if self._app is not None:
             await self._app.stop()
             await self._app.shutdown()
+        if self._files is not None:
+            await self._files.aclose()
         self._app = None
+        self._files = None
+
+    async def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
+        """Stream a file a person sent: its path from getFile, then the file itself."""
+        if self._files is None:
+            raise RuntimeError("Telegram channel not started")
+        try:
+            found = await self.application.bot.get_file(reference)
+        except BadRequest as exc:
+            raise MediaUnavailable(
+                f"fichier refusé par Telegram : {exc}"[:300], lasting=True
+            ) from exc
+        except TelegramError as exc:
+            raise MediaUnavailable(f"Telegram injoignable : {exc}"[:300]) from exc
+        if not found.file_path:
+            raise MediaUnavailable("Telegram n'a pas donné le chemin du fichier", lasting=True)
+        if found.file_size is not None and found.file_size > max_bytes:
+            raise MediaUnavailable(too_large(max_bytes), lasting=True)
+        try:
+            async with self._files.stream("GET", found.file_path) as response:
+                if response.status_code == 404:
+                    raise MediaUnavailable("fichier introuvable chez Telegram", lasting=True)
+                if response.status_code >= 400:
+                    raise MediaUnavailable(f"Telegram a répondu {response.status_code}")
+                if declared_too_large(response.headers, max_bytes):
+                    raise MediaUnavailable(too_large(max_bytes), lasting=True)
+                async for piece in response.aiter_bytes():
+                    yield piece
+        except httpx.HTTPError as exc:
+            raise MediaUnavailable(f"téléchargement interrompu : {type(exc).__name__}") from exc
 
     async def process(self, data: object) -> None:
         """Hand a webhook body to the Application; raise ValueError if it is no Update."""
@@ -159,15 +206,21 @@ def _network_error(exc: NetworkError) -> SendResult:
 
 
 def inbound_from_update(update: Update) -> InboundMessage | None:
-    """Turn a text message or a button press into an inbound message; ignore the rest."""
+    """Turn a message (text, or a file with its caption) or a button press into an inbound one.
+
+    Anything else (a sticker, a location, an edit) is ignored.
+    """
     user = update.effective_user
     chat = update.effective_chat
     if chat is None:
         return None
+    media: tuple[MediaRef, ...] = ()
     if update.callback_query is not None:
         text = update.callback_query.data or ""
     elif update.message is not None and update.message.text is not None:
         text = update.message.text
+    elif update.message is not None and (media := message_media(update.message)):
+        text = update.message.caption or ""
     else:
         return None
     return InboundMessage(
@@ -179,4 +232,25 @@ def inbound_from_update(update: Update) -> InboundMessage | None:
         language_hint=(user.language_code or "").split("-")[0].lower()[:3] or None
         if user
         else None,
+        media=media,
     )
+
+
+def message_media(message: Message) -> tuple[MediaRef, ...]:
+    """Return the file a Telegram message carries: a photo (its largest size), a document…"""
+    if message.photo:
+        largest = max(
+            message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)
+        )
+        # Telegram re-encodes every photo it is sent as a JPEG.
+        return (MediaRef(largest.file_id, "image/jpeg"),)
+    if message.document is not None:
+        return (MediaRef(message.document.file_id, message.document.mime_type),)
+    if message.voice is not None:
+        return (MediaRef(message.voice.file_id, message.voice.mime_type or "audio/ogg"),)
+    if message.audio is not None:
+        return (MediaRef(message.audio.file_id, message.audio.mime_type or "audio/mpeg"),)
+    if message.video_note is not None:
+        # Round videos have no declared type: Telegram always sends them as MP4.
+        return (MediaRef(message.video_note.file_id, "video/mp4"),)
+    return ()

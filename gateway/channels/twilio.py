@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime, timedelta
 
 import aiohttp
+import httpx
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -16,12 +17,17 @@ from twilio.rest.api.v2010.account.message import MessageInstance
 
 from gateway import statuses
 from gateway.channels.base import (
+    MAX_MEDIA,
     InboundMessage,
+    MediaRef,
+    MediaUnavailable,
     OutboundEnvelope,
     Outcome,
     ProviderReport,
     Removal,
     SendResult,
+    declared_too_large,
+    too_large,
 )
 
 log = logging.getLogger(__name__)
@@ -75,6 +81,7 @@ class TwilioChannel:
         self._timeout = timeout
         self._http: AsyncTwilioHttpClient | None = None
         self._client: Client | None = None
+        self._files: httpx.AsyncClient | None = None
 
     @property
     def client(self) -> Client:
@@ -88,12 +95,40 @@ class TwilioChannel:
         # The REST domain's base URL is what every resource URL is built from; replacing it
         # lets a local double or a regional endpoint stand in for api.twilio.com.
         self._client.api.base_url = self._api_url
+        # Media are fetched with the account's credentials; Twilio may redirect to a storage
+        # URL, which httpx then calls without them.
+        self._files = httpx.AsyncClient(
+            auth=(self._sid, self._token), timeout=self._timeout, follow_redirects=True
+        )
 
     async def stop(self) -> None:
         if self._http is not None:
             await self._http.close()
+        if self._files is not None:
+            await self._files.aclose()
         self._http = None
         self._client = None
+        self._files = None
+
+    async def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
+        """Stream a file an MMS carried, from its media URL, with the account's credentials."""
+        if self._files is None:
+            raise RuntimeError("Twilio channel not started")
+        if not reference.startswith(self._api_url + "/"):
+            # The credentials go to Twilio only, whatever a stored URL says.
+            raise MediaUnavailable("adresse de média hors de Twilio", lasting=True)
+        try:
+            async with self._files.stream("GET", reference) as response:
+                if response.status_code == 404:
+                    raise MediaUnavailable("média introuvable chez Twilio", lasting=True)
+                if response.status_code >= 400:
+                    raise MediaUnavailable(f"Twilio a répondu {response.status_code}")
+                if declared_too_large(response.headers, max_bytes):
+                    raise MediaUnavailable(too_large(max_bytes), lasting=True)
+                async for piece in response.aiter_bytes():
+                    yield piece
+        except httpx.HTTPError as exc:
+            raise MediaUnavailable(f"téléchargement interrompu : {type(exc).__name__}") from exc
 
     async def send(self, envelope: OutboundEnvelope) -> SendResult:
         params: dict[str, object] = {"to": envelope.address, "body": envelope.text}
@@ -198,4 +233,19 @@ def parse_inbound(params: Mapping[str, str]) -> InboundMessage:
         text=params["Body"],
         provider_id=sid,
         recipients=recipients,
+        media=_media(params),
     )
+
+
+def _media(params: Mapping[str, str]) -> tuple[MediaRef, ...]:
+    """Read an MMS's files: `NumMedia`, then `MediaUrlN` and `MediaContentTypeN` from 0."""
+    count = params.get("NumMedia") or "0"
+    if not (count.isascii() and count.isdigit()):
+        raise InvalidWebhook("NumMedia invalide")
+    media = []
+    for n in range(min(int(count), MAX_MEDIA)):
+        url = params.get(f"MediaUrl{n}")
+        if not url:
+            raise InvalidWebhook(f"champ manquant : MediaUrl{n}")
+        media.append(MediaRef(url, params.get(f"MediaContentType{n}") or None))
+    return tuple(media)

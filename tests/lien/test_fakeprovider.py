@@ -424,6 +424,31 @@ async def test_remote_control_steers_the_server(twilio: Any, provider: FakeProvi
     assert provider.state.calls() == []
 
 
+async def test_media_are_served_with_credentials_and_faults(provider: FakeProviderServer) -> None:
+    with RemoteFakeProvider(provider.url) as remote:
+        url = await asyncio.to_thread(remote.twilio_media, b"%PDF-1.4 lettre", "application/pdf")
+        file_id = await asyncio.to_thread(remote.telegram_file, b"OggS voix", "audio/ogg")
+    provider.state.inject("twilio", Fault.http_status(503), method="media")
+    auth = (DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN)
+    api = provider.telegram_api_url
+    bot = Bot(DEFAULT_TELEGRAM_TOKEN, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot")
+    async with httpx.AsyncClient() as client, bot:
+        unsigned = await client.get(url)
+        failed = await client.get(url, auth=auth)
+        served = await client.get(url, auth=auth)
+        found = await bot.get_file(file_id)
+        assert found.file_path is not None
+        voice = await client.get(found.file_path)
+        with pytest.raises(BadRequest, match="Invalid file_id"):
+            await bot.get_file("unknown")
+    assert (unsigned.status_code, failed.status_code, served.status_code) == (401, 503, 200)
+    assert (served.content, served.headers["content-type"]) == (
+        b"%PDF-1.4 lettre",
+        "application/pdf",
+    )
+    assert (found.file_size, voice.content) == (9, b"OggS voix")
+
+
 def test_module_runs_as_its_own_process() -> None:
     command = [sys.executable, "-m", "fakeprovider", "--port", "0", "--telegram-token", "1:a"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

@@ -1,0 +1,51 @@
+"""Files people send with a message: a photo of a letter, a voice note, a PDF."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+
+PENDING = "pending"
+STORED = "stored"
+FAILED = "failed"
+
+
+class Attachment(Base):
+    """One file of an inbound message: known by the provider's reference until it is fetched.
+
+    A pending row is fetched in the background (never while the provider waits for the
+    webhook's answer); `next_attempt_at` is when it is due, and while a fetch is under way it
+    holds the fetch's lease. A stored row names its file in the store; a failed one says why.
+    """
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        UniqueConstraint("message_id", "position"),
+        Index("ix_attachments_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    # The order the person attached them in, from 0.
+    position: Mapped[int]
+    # A Twilio media URL or a Telegram file_id.
+    provider_ref: Mapped[str] = mapped_column(String(500))
+    declared_type: Mapped[str | None] = mapped_column(String(100))
+    # What the content turned out to be, read from its first bytes.
+    detected_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    storage_key: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    fetched_at: Mapped[datetime | None]
