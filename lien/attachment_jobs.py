@@ -5,6 +5,7 @@ from __future__ import annotations
 from db.base import utcnow
 from gateway.attachment_fetch import FetchPass, fetch_due
 from gateway.channels.base import MediaSource
+from gateway.channels.simulator import SimulatorChannel
 from gateway.media_store import open_store
 from lien.runtime import PeriodicTask, Runtime
 
@@ -19,6 +20,9 @@ def media_sources(runtime: Runtime) -> dict[str, MediaSource]:
         sources["sms"] = runtime.twilio
     if runtime.telegram is not None:
         sources["telegram"] = runtime.telegram
+    simulator = runtime.channels.get("simulator")
+    if runtime.settings.simulator_on and isinstance(simulator, SimulatorChannel):
+        sources["simulator"] = simulator
     return sources
 
 

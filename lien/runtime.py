@@ -180,7 +180,9 @@ async def _replies(session: AsyncSession, ids: list[int]) -> list[Reply]:
 
 def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, str]]:
     """Create the channels the settings allow, and say why the others are off."""
-    channels: dict[str, Channel] = {"simulator": SimulatorChannel()}
+    channels: dict[str, Channel] = {
+        "simulator": SimulatorChannel(media_folder=settings.data_dir / "simulator-media")
+    }
     disabled: dict[str, str] = {}
     if (reason := settings.twilio_disabled_reason()) is None:
         channels["sms"] = TwilioChannel(

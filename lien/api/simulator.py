@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from fastapi import APIRouter
 from sqlalchemy import select
@@ -12,7 +13,8 @@ from db.errors import ConflictError, ForbiddenError, InvalidError, LienError, No
 from db.models import ContactPoint
 from db.scope import Scope, scope_of, set_scope
 from gateway.audit import record_audit
-from gateway.channels.base import InboundMessage
+from gateway.channels.base import InboundMessage, MediaRef
+from gateway.channels.simulator import SimulatorChannel
 from gateway.records import normalize_address
 from lien.api.schemas import SimulatorIn, SimulatorOut, SimulatorReply
 from lien.auth import CurrentStaff
@@ -58,18 +60,29 @@ async def simulate(
     sender: str,
     text: str,
     staff_id: int | None = None,
+    files: Sequence[tuple[bytes, str | None]] = (),
 ) -> ReceiveSummary:
     """Receive a simulated message as if a person had sent it, and return the answers.
 
-    Never for a record with a real contact; each use is audited with who made it.
+    Never for a record with a real contact; each use is audited with who made it. Its files
+    (content, declared type) are held by the simulator channel and fetched in the background,
+    as an MMS's are.
     """
     await _refuse_real_person(session, sender)
+    channel = runtime.channels.get(SIMULATOR)
+    media: tuple[MediaRef, ...] = ()
+    if files and isinstance(channel, SimulatorChannel):
+        media = tuple([await channel.hold(data, declared) for data, declared in files])
     scope = scope_of(session)
     if scope is not None:
         # The simulated person writes to the whole association, not to one volunteer's tickets.
         set_scope(session, Scope(scope.organisation_id))
     inbound = InboundMessage(
-        channel="simulator", address=sender, text=text, provider_id="sim-" + secrets.token_hex(8)
+        channel="simulator",
+        address=sender,
+        text=text,
+        provider_id="sim-" + secrets.token_hex(8),
+        media=media,
     )
     summary = await runtime.receive_in(session, inbound)
     if summary is None:  # a fresh random id cannot repeat

@@ -8,8 +8,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 
-from db.models import Message
+from db.models import Attachment, Message
 from gateway.inbound import INBOX
 from gateway.phones import InvalidPhoneNumber, normalize_phone
 from gateway.records import find_contact
@@ -36,6 +37,23 @@ LEFT_FOR_TEAM = Problem(
 )
 
 
+async def _file(form: FormReader, posted: object, max_bytes: int) -> list[tuple[bytes, str | None]]:
+    """Read the file the simulated person sends, if any; refuse one over the size limit."""
+    if not isinstance(posted, UploadFile) or not posted.filename:
+        return []
+    data = await posted.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        form.refuse("file", too_large_problem(max_bytes))
+        return []
+    return [(data, posted.content_type)] if data else []
+
+
+def too_large_problem(max_bytes: int) -> Problem:
+    return Problem(
+        N_("Fichier trop lourd : %(size)s Mo au plus."), {"size": max_bytes // (1024 * 1024)}
+    )
+
+
 def _refuse_when_off(request: Request) -> None:
     if not request.app.state.runtime.settings.simulator_on:
         raise PageNotFound
@@ -59,13 +77,31 @@ async def _thread(session: AsyncSession, sender: str) -> tuple[list[Message], in
     return list(reversed(rows.scalars().all())), contact.beneficiary_id
 
 
+async def _files(session: AsyncSession, messages: list[Message]) -> dict[int, list[Attachment]]:
+    """The files of the shown messages, in one query."""
+    files: dict[int, list[Attachment]] = {}
+    inbound = [m.id for m in messages if m.direction == "in"]
+    if inbound:
+        found = await session.scalars(
+            select(Attachment)
+            .where(Attachment.message_id.in_(inbound))
+            .order_by(Attachment.message_id, Attachment.position)
+        )
+        for attachment in found:
+            files.setdefault(attachment.message_id, []).append(attachment)
+    return files
+
+
 async def _context(session: AsyncSession, sender: str) -> dict[str, Any]:
     messages, person_id = await _thread(session, sender)
+    files = await _files(session, messages)
+    states = (f"{a.id}:{a.status}" for kept in files.values() for a in kept)
     return {
         "messages": messages,
+        "files": files,
         "person_id": person_id,
         "sender": sender,
-        "version": version(f"{sender}:{m.id}:{m.status}" for m in messages),
+        "version": version([*(f"{sender}:{m.id}:{m.status}" for m in messages), *states]),
     }
 
 
@@ -90,9 +126,12 @@ async def simulator_send(
     request: Request, session: SessionDep, runtime: RuntimeDep, _staff: StaffPage
 ) -> Response:
     _refuse_when_off(request)
-    form = FormReader(await request.form())
+    posted = await request.form()
+    form = FormReader(posted)
     raw_sender = form.text("sender", required=True, max_length=40)
-    text = form.text("text", required=True, max_length=MAX_TEXT)
+    file = await _file(form, posted.get("file"), runtime.settings.attachment_max_bytes)
+    # A photo alone is a message, as on a phone.
+    text = form.text("text", required=not file, max_length=MAX_TEXT)
     sender = ""
     if raw_sender:
         try:
@@ -104,7 +143,9 @@ async def simulator_send(
         context.update(values=form.values, errors=form.errors)
         return render(request, "simulator.html", context, section="simulator", status_code=422)
     try:
-        summary = await simulate(runtime, session, sender=sender, text=text, staff_id=_staff.id)
+        summary = await simulate(
+            runtime, session, sender=sender, text=text, staff_id=_staff.id, files=file
+        )
     except SimulatorRefused:
         form.refuse("sender", REAL_PERSON)
         context = await _context(session, sender)
