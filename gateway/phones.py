@@ -34,21 +34,34 @@ class InvalidPhoneNumber(ValueError, InvalidError):
 # "06 12 34 56 78", "06.12.34.56.78": read against France's own number plan without a full parse.
 _FRENCH_NATIONAL = re.compile(r"0(\d{9})")
 _SPACING = re.compile(r"[\s.\-]")
+# A number written with nothing but ASCII digits, spaces, dots and dashes, the usual case.
+_PLAIN_CHARACTERS = "0123456789 .-"
+_NO_SPACING = str.maketrans("", "", " .-")
 
 
 def read_phone(raw: str, *, region: str = DEFAULT_REGION) -> tuple[str, str]:
     """Return the E.164 form of a phone number and its kind of line (see phone_kind)."""
     if region == "FR":
-        national = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
-        kind = _french_kind(national.group(1)) if national else None
-        if national and kind is not None:
-            return "+33" + national.group(1), kind
+        national = _french_national(raw)
+        kind = _french_kind(national) if national is not None else None
+        if national is not None and kind is not None:
+            return "+33" + national, kind
     number = normalize_phone(raw, region=region)
     return number, phone_kind(number)
 
 
+def _french_national(raw: str) -> str | None:
+    # The nine digits after the leading 0 of a number dialled within France, or None.
+    if not raw.strip(_PLAIN_CHARACTERS):
+        digits = raw.translate(_NO_SPACING)
+        return digits[1:] if len(digits) == 10 and digits[0] == "0" else None
+    national = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
+    return national.group(1) if national else None
+
+
 @cache
-def _french_plan() -> tuple[tuple[re.Pattern[str], str], ...]:
+def _french_plan() -> re.Pattern[str]:
+    # One pattern per kind of line, tried in this order; the group that matched names the kind.
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
     assert metadata is not None
     descriptions = (
@@ -59,16 +72,19 @@ def _french_plan() -> tuple[tuple[re.Pattern[str], str], ...]:
         (metadata.shared_cost, "shared_cost"),
         (metadata.voip, "voip"),
     )
-    return tuple(
-        (re.compile(d.national_number_pattern), kind)
-        for d, kind in descriptions
-        if d is not None and d.national_number_pattern
+    return re.compile(
+        "|".join(
+            f"(?P<{kind}>{d.national_number_pattern})"
+            for d, kind in descriptions
+            if d is not None and d.national_number_pattern
+        )
     )
 
 
 def _french_kind(national: str) -> str | None:
     # The same patterns phonenumbers matches a French number against, in the same order.
-    return next((kind for pattern, kind in _french_plan() if pattern.fullmatch(national)), None)
+    matched = _french_plan().fullmatch(national)
+    return matched.lastgroup if matched else None
 
 
 def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:

@@ -10,6 +10,8 @@ from gateway.phones import SMS_KINDS, InvalidPhoneNumber, read_phone
 
 # "06 12 34 56 78 / 04 68 12 34 56", "06… ou 07…", one per line in the cell.
 _SEPARATORS = re.compile(r"\s*(?:[/;,|\n]|\bet\b|\bou\b)\s*", re.IGNORECASE)
+# A cell of nothing but digits, spaces, dots, dashes and "+" holds no separator: one number.
+_ONE_NUMBER_CHARACTERS = "0123456789 .-+"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ def read_phones(cells: Iterable[str], *, region: str) -> PhoneCells:
     numbers: dict[str, PhoneNumber] = {}
     invalid: list[str] = []
     for cell in cells:
-        for part in _SEPARATORS.split(cell):
+        parts = (cell,) if not cell.strip(_ONE_NUMBER_CHARACTERS) else _SEPARATORS.split(cell)
+        for part in parts:
             written = part.strip()
             if not written:
                 continue

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from broadcast.importfile.columns import ColumnLayout, find_layout
-from broadcast.importfile.lines import read_line
+from broadcast.importfile.lines import LineReader
 from broadcast.importfile.merging import merge_duplicates
 from broadcast.importfile.results import (
     ImportFileError,
@@ -59,10 +59,11 @@ def read_user_file(
         for filled in chosen.filled
         if filled.last_line > layout.header_line
     ]
+    reader = LineReader(layout, region=default_region)
     for row in chosen.rows:
         if row.line <= layout.header_line or is_blank(row.cells):
             continue
-        outcome, line_warnings = read_line(row, layout=layout, region=default_region)
+        outcome, line_warnings = reader.read(row)
         if isinstance(outcome, RejectedLine):
             rejected.append(outcome)
         else:
