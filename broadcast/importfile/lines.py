@@ -53,25 +53,25 @@ class LineReader:
         cells = row.cells
         if len(cells) < self._width:
             cells = cells + ("",) * (self._width - len(cells))
-        phones = read_phones(_all(cells, self._phone), region=self._region)
+        sms, other, invalid = read_phones(_all(cells, self._phone), region=self._region)
         warnings: list[LineWarning] = []
         telegram_text = _first(cells, self._telegram)
         telegram_chat_id = parse_telegram_chat_id(telegram_text) if telegram_text else None
-        if not phones.numbers and phones.invalid and telegram_chat_id is None:
-            return _rejected(row, "invalid_phone", value=" / ".join(phones.invalid)), ()
-        for text in phones.invalid:
+        has_number = bool(sms or other)
+        if not has_number and invalid and telegram_chat_id is None:
+            return _rejected(row, "invalid_phone", value=" / ".join(invalid)), ()
+        for text in invalid:
             warnings.append(_warning(row, "invalid_phone_ignored", value=text))
-        sms = phones.sms
         phone = sms[0].number if sms else None
-        kept = (*sms[1:], *phones.other)
+        kept = (*sms[1:], *other)
         for number in kept:
             code = "second_mobile" if number.takes_sms else f"not_sms_{number.kind}"
             warnings.append(_warning(row, code, value=number.written))
         if telegram_text and telegram_chat_id is None:
-            if not phones.numbers:
+            if not has_number:
                 return _rejected(row, "invalid_telegram", value=telegram_text), ()
             warnings.append(_warning(row, "invalid_telegram_ignored", value=telegram_text))
-        if not phones.numbers and telegram_chat_id is None:
+        if not has_number and telegram_chat_id is None:
             return _rejected(row, "no_contact"), ()
         tags, written_tags = self._read_tags(cells)
         person = ImportRow(
@@ -84,7 +84,7 @@ class LineReader:
             tags=tags,
             telegram_chat_id=telegram_chat_id,
             email=self._emails.read(row, cells, self._email, "invalid_email", warnings),
-            other_phones=tuple((n.number, n.kind) for n in kept),
+            other_phones=tuple((n.number, n.kind) for n in kept) if kept else (),
             written_tags=written_tags,
         )
         return person, tuple(warnings)

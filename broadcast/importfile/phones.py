@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gateway.phones import SMS_KINDS, InvalidPhoneNumber, read_phone
 
@@ -14,8 +14,8 @@ _SEPARATORS = re.compile(r"\s*(?:[/;,|\n]|\bet\b|\bou\b)\s*", re.IGNORECASE)
 _ONE_NUMBER_CHARACTERS = "0123456789 .-+"
 
 
-@dataclass(frozen=True)
-class PhoneNumber:
+# Named tuples rather than dataclasses: the import builds them for every line of a file.
+class PhoneNumber(NamedTuple):
     """One number found in a cell, in E.164, with its kind of line."""
 
     number: str
@@ -28,28 +28,20 @@ class PhoneNumber:
         return self.kind in SMS_KINDS
 
 
-@dataclass(frozen=True)
-class PhoneCells:
+class PhoneCells(NamedTuple):
     """Every number of a line's phone cells, and the parts that were not numbers."""
 
-    numbers: tuple[PhoneNumber, ...]
+    sms: tuple[PhoneNumber, ...]  # the numbers that take an SMS, first written first
+    other: tuple[PhoneNumber, ...]  # kept on the record without being SMS contacts
     invalid: tuple[str, ...]
-
-    @property
-    def sms(self) -> tuple[PhoneNumber, ...]:
-        """Return the numbers that take an SMS, first written first."""
-        return tuple(n for n in self.numbers if n.takes_sms)
-
-    @property
-    def other(self) -> tuple[PhoneNumber, ...]:
-        """Return the numbers kept on the record without being SMS contacts."""
-        return tuple(n for n in self.numbers if not n.takes_sms)
 
 
 def read_phones(cells: Iterable[str], *, region: str) -> PhoneCells:
     """Split and read the phone cells of a line; the same number twice counts once."""
-    numbers: dict[str, PhoneNumber] = {}
+    sms: list[PhoneNumber] = []
+    other: list[PhoneNumber] = []
     invalid: list[str] = []
+    seen: set[str] = set()
     for cell in cells:
         parts = (cell,) if not cell.strip(_ONE_NUMBER_CHARACTERS) else _SEPARATORS.split(cell)
         for part in parts:
@@ -61,5 +53,7 @@ def read_phones(cells: Iterable[str], *, region: str) -> PhoneCells:
             except InvalidPhoneNumber:
                 invalid.append(written)
                 continue
-            numbers.setdefault(number, PhoneNumber(number, kind, written))
-    return PhoneCells(numbers=tuple(numbers.values()), invalid=tuple(invalid))
+            if number not in seen:
+                seen.add(number)
+                (sms if kind in SMS_KINDS else other).append(PhoneNumber(number, kind, written))
+    return PhoneCells(tuple(sms), tuple(other), tuple(invalid))

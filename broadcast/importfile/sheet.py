@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
+from typing import NamedTuple
 
 import openpyxl
 
@@ -28,10 +29,10 @@ _SNIFF_LINES = 50
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
-@dataclass(frozen=True)
-class SheetRow:
+class SheetRow(NamedTuple):
     """The cells of one row, numbered as a spreadsheet or a text editor shows it."""
 
+    # A named tuple rather than a dataclass: one is built for every row of a file.
     line: int
     cells: tuple[str, ...]
 
@@ -219,7 +220,7 @@ def _csv_rows(text: str, *, delimiter: str, first_line: int) -> Iterator[SheetRo
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     lines_read = 0
     for cells in reader:
-        yield SheetRow(line=first_line + lines_read, cells=tuple(cells))
+        yield SheetRow(first_line + lines_read, tuple(cells))
         lines_read = reader.line_num
 
 
