@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from gateway.phones import SMS_KINDS, InvalidPhoneNumber, read_phone
@@ -36,8 +36,10 @@ class PhoneCells(NamedTuple):
     invalid: tuple[str, ...]
 
 
-def read_phones(cells: Iterable[str], *, region: str) -> PhoneCells:
+def read_phones(cells: Sequence[str], *, region: str) -> PhoneCells:
     """Split and read the phone cells of a line; the same number twice counts once."""
+    if len(cells) == 1 and not cells[0].strip(_ONE_NUMBER_CHARACTERS):
+        return _one_number(cells[0].strip(), region=region)
     sms: list[PhoneNumber] = []
     other: list[PhoneNumber] = []
     invalid: list[str] = []
@@ -57,3 +59,13 @@ def read_phones(cells: Iterable[str], *, region: str) -> PhoneCells:
                 seen.add(number)
                 (sms if kind in SMS_KINDS else other).append(PhoneNumber(number, kind, written))
     return PhoneCells(tuple(sms), tuple(other), tuple(invalid))
+
+
+def _one_number(written: str, *, region: str) -> PhoneCells:
+    # The usual line: one phone cell holding one number.
+    try:
+        number, kind = read_phone(written, region=region)
+    except InvalidPhoneNumber:
+        return PhoneCells((), (), (written,))
+    found = (PhoneNumber(number, kind, written),)
+    return PhoneCells(found, (), ()) if kind in SMS_KINDS else PhoneCells((), found, ())

@@ -132,11 +132,14 @@ def choose_sheet(
 
 
 def _tags_seen(rows: Sequence[ImportRow]) -> tuple[TagSeen, ...]:
+    # Counted per distinct set of tags: a file repeats the same few on most lines.
     people: Counter[str] = Counter()
+    for tags, count in Counter(row.tags for row in rows).items():
+        for code in tags:
+            people[code] += count
     written: dict[str, dict[str, None]] = {}
-    for row in rows:
-        people.update(row.tags)
-        for code, text in row.written_tags:
+    for pairs in dict.fromkeys(row.written_tags for row in rows):
+        for code, text in pairs:
             written.setdefault(code, {})[text] = None
     return tuple(
         TagSeen(tag=code, written=tuple(written.get(code, {})), people=count)

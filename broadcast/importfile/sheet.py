@@ -204,7 +204,7 @@ def _decode(data: bytes, *, filename: str) -> tuple[str, str]:
 
 def _sniff_delimiter(text: str) -> str:
     # The right delimiter splits most lines into the same number of cells, more than one.
-    sample = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    sample = [line for line in _first_lines(text, _SNIFF_LINES) if line.strip()]
     best, best_score = DELIMITERS[0], 0
     for delimiter in DELIMITERS:
         widths = Counter(len(cells) for cells in csv.reader(sample, delimiter=delimiter))
@@ -213,6 +213,16 @@ def _sniff_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    # Lines split from a growing head of the text, not from the whole file.
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > count or size >= len(text):
+            return lines[:count]
+        size *= 4
 
 
 def _csv_rows(text: str, *, delimiter: str, first_line: int) -> Iterator[SheetRow]:
