@@ -42,21 +42,28 @@ _NO_SPACING = str.maketrans("", "", " .-")
 def read_phone(raw: str, *, region: str = DEFAULT_REGION) -> tuple[str, str]:
     """Return the E.164 form of a phone number and its kind of line (see phone_kind)."""
     if region == "FR":
-        national = _french_national(raw)
-        kind = _french_kind(national) if national is not None else None
-        if national is not None and kind is not None:
-            return "+33" + national, kind
+        known = _read_french(raw)
+        if known is not None:
+            return known
     number = normalize_phone(raw, region=region)
     return number, phone_kind(number)
 
 
-def _french_national(raw: str) -> str | None:
-    # The nine digits after the leading 0 of a number dialled within France, or None.
-    if not raw.strip(_PLAIN_CHARACTERS):
+def _read_french(raw: str) -> tuple[str, str] | None:
+    # A 0 and nine digits, matched against the same patterns phonenumbers uses, in its order.
+    if raw.strip(_PLAIN_CHARACTERS):
+        written = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
+        if written is None:
+            return None
+        national = written.group(1)
+    else:
         digits = raw.translate(_NO_SPACING)
-        return digits[1:] if len(digits) == 10 and digits[0] == "0" else None
-    national = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
-    return national.group(1) if national else None
+        if len(digits) != 10 or digits[0] != "0":
+            return None
+        national = digits[1:]
+    matched = _french_plan().fullmatch(national)
+    kind = matched.lastgroup if matched else None
+    return ("+33" + national, kind) if kind is not None else None
 
 
 @cache
@@ -79,12 +86,6 @@ def _french_plan() -> re.Pattern[str]:
             if d is not None and d.national_number_pattern
         )
     )
-
-
-def _french_kind(national: str) -> str | None:
-    # The same patterns phonenumbers matches a French number against, in the same order.
-    matched = _french_plan().fullmatch(national)
-    return matched.lastgroup if matched else None
 
 
 def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
