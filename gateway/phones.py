@@ -34,21 +34,41 @@ class InvalidPhoneNumber(ValueError, InvalidError):
 # "06 12 34 56 78", "06.12.34.56.78": read against France's own number plan without a full parse.
 _FRENCH_NATIONAL = re.compile(r"0(\d{9})")
 _SPACING = re.compile(r"[\s.\-]")
+# A number written with nothing but ASCII digits, spaces, dots and dashes, the usual case.
+_PLAIN_CHARACTERS = "0123456789 .-"
+_NO_SPACING = str.maketrans("", "", " .-")
 
 
 def read_phone(raw: str, *, region: str = DEFAULT_REGION) -> tuple[str, str]:
     """Return the E.164 form of a phone number and its kind of line (see phone_kind)."""
     if region == "FR":
-        national = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
-        kind = _french_kind(national.group(1)) if national else None
-        if national and kind is not None:
-            return "+33" + national.group(1), kind
+        known = _read_french(raw)
+        if known is not None:
+            return known
     number = normalize_phone(raw, region=region)
     return number, phone_kind(number)
 
 
+def _read_french(raw: str) -> tuple[str, str] | None:
+    # A 0 and nine digits, matched against the same patterns phonenumbers uses, in its order.
+    if raw.strip(_PLAIN_CHARACTERS):
+        written = _FRENCH_NATIONAL.fullmatch(_SPACING.sub("", raw))
+        if written is None:
+            return None
+        national = written.group(1)
+    else:
+        digits = raw.translate(_NO_SPACING)
+        if len(digits) != 10 or digits[0] != "0":
+            return None
+        national = digits[1:]
+    matched = _french_plan().fullmatch(national)
+    kind = matched.lastgroup if matched else None
+    return ("+33" + national, kind) if kind is not None else None
+
+
 @cache
-def _french_plan() -> tuple[tuple[re.Pattern[str], str], ...]:
+def _french_plan() -> re.Pattern[str]:
+    # One pattern per kind of line, tried in this order; the group that matched names the kind.
     metadata = phonenumbers.PhoneMetadata.metadata_for_region("FR")
     assert metadata is not None
     descriptions = (
@@ -59,16 +79,13 @@ def _french_plan() -> tuple[tuple[re.Pattern[str], str], ...]:
         (metadata.shared_cost, "shared_cost"),
         (metadata.voip, "voip"),
     )
-    return tuple(
-        (re.compile(d.national_number_pattern), kind)
-        for d, kind in descriptions
-        if d is not None and d.national_number_pattern
+    return re.compile(
+        "|".join(
+            f"(?P<{kind}>{d.national_number_pattern})"
+            for d, kind in descriptions
+            if d is not None and d.national_number_pattern
+        )
     )
-
-
-def _french_kind(national: str) -> str | None:
-    # The same patterns phonenumbers matches a French number against, in the same order.
-    return next((kind for pattern, kind in _french_plan() if pattern.fullmatch(national)), None)
 
 
 def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:

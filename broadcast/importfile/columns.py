@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from broadcast.importfile.results import ImportFileError
 from broadcast.importfile.sheet import SheetRow, is_blank
@@ -116,7 +117,7 @@ def find_layout(
 ) -> ColumnLayout:
     """Find the heading row and map its columns; raise ImportFileError without a contact column."""
     normalized_map = _normalize_column_map(column_map or {})
-    candidates = [row for row in rows if not is_blank(row.cells)][:HEADER_SEARCH_ROWS]
+    candidates = list(islice((row for row in rows if not is_blank(row.cells)), HEADER_SEARCH_ROWS))
     for row in candidates:
         layout = _layout_of(row, column_map=normalized_map)
         if CONTACT_FIELDS & layout.fields.keys():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from broadcast.importfile.columns import ColumnLayout, normalize_heading
 from broadcast.importfile.phones import read_phones
@@ -18,88 +18,158 @@ from broadcast.importfile.values import (
 )
 
 LineOutcome = tuple[ImportRow | RejectedLine, tuple[LineWarning, ...]]
+# What a tag cell gives: its folded codes, and each code with how it was written.
+_Tags = tuple[frozenset[str], tuple[tuple[str, str], ...]]
 
 
-def read_line(row: SheetRow, *, layout: ColumnLayout, region: str) -> LineOutcome:
-    """Return the person on a line with the values left out, or the line's rejection."""
-    cells = _CellReader(row, layout)
-    if _is_total(row):
-        return _rejected(row, "total_line"), ()
-    phones = read_phones(cells.all("phone"), region=region)
-    warnings: list[LineWarning] = []
-    telegram_text = cells.first("telegram_chat_id")
-    telegram_chat_id = parse_telegram_chat_id(telegram_text) if telegram_text else None
-    if not phones.numbers and phones.invalid and telegram_chat_id is None:
-        return _rejected(row, "invalid_phone", value=" / ".join(phones.invalid)), ()
-    warnings += [_warning(row, "invalid_phone_ignored", value=text) for text in phones.invalid]
-    sms = phones.sms
-    phone = sms[0].number if sms else None
-    kept = [*sms[1:], *phones.other]
-    for number in kept:
-        code = "second_mobile" if number.takes_sms else f"not_sms_{number.kind}"
-        warnings.append(_warning(row, code, value=number.written))
-    if telegram_text and telegram_chat_id is None:
-        if not phones.numbers:
-            return _rejected(row, "invalid_telegram", value=telegram_text), ()
-        warnings.append(_warning(row, "invalid_telegram_ignored", value=telegram_text))
-    if not phones.numbers and telegram_chat_id is None:
-        return _rejected(row, "no_contact"), ()
-    written_tags = {
-        code: text for cell in cells.all("tags") for code, text in parse_tags(cell).items()
-    }
-    person = ImportRow(
-        lines=(row.line,),
-        phone=phone,
-        first_name=clean_text(cells.first("first_name")),
-        last_name=clean_text(cells.first("last_name")),
-        language=cells.parsed("language", parse_language, "unknown_language", warnings),
-        site=clean_text(cells.first("site")),
-        tags=frozenset(written_tags),
-        telegram_chat_id=telegram_chat_id,
-        email=cells.parsed("email", parse_email, "invalid_email", warnings),
-        other_phones=tuple((n.number, n.kind) for n in kept),
-        written_tags=tuple(written_tags.items()),
-    )
-    return person, tuple(warnings)
+class LineReader:
+    """Reads the lines of one sheet, its columns found once for the whole file.
+
+    A file repeats the same names, sites, languages and tags on many lines: each distinct cell
+    is read once, and the lines that repeat it reuse the result.
+    """
+
+    def __init__(self, layout: ColumnLayout, *, region: str) -> None:
+        fields = layout.fields
+        self._region = region
+        self._phone = fields.get("phone", ())
+        self._telegram = fields.get("telegram_chat_id", ())
+        self._first_name = fields.get("first_name", ())
+        self._last_name = fields.get("last_name", ())
+        self._language = fields.get("language", ())
+        self._site = fields.get("site", ())
+        self._tag_columns = fields.get("tags", ())
+        self._email = fields.get("email", ())
+        self._width = 1 + max((i for indexes in fields.values() for i in indexes), default=-1)
+        self._texts: dict[str, str | None] = {}
+        self._languages = _Parsed(parse_language)
+        self._emails = _Parsed(parse_email)
+        self._tags: dict[str, _Tags] = {}
+
+    def read(self, row: SheetRow) -> LineOutcome:
+        """Return the person on a line with the values left out, or the line's rejection."""
+        if _is_total(row):
+            return _rejected(row, "total_line"), ()
+        cells = row.cells
+        if len(cells) < self._width:
+            cells = cells + ("",) * (self._width - len(cells))
+        sms, other, invalid = read_phones(_all(cells, self._phone), region=self._region)
+        warnings: list[LineWarning] = []
+        telegram_text = _first(cells, self._telegram)
+        telegram_chat_id = parse_telegram_chat_id(telegram_text) if telegram_text else None
+        has_number = bool(sms or other)
+        if not has_number and invalid and telegram_chat_id is None:
+            return _rejected(row, "invalid_phone", value=" / ".join(invalid)), ()
+        for text in invalid:
+            warnings.append(_warning(row, "invalid_phone_ignored", value=text))
+        phone = sms[0].number if sms else None
+        kept = (*sms[1:], *other)
+        for number in kept:
+            code = "second_mobile" if number.takes_sms else f"not_sms_{number.kind}"
+            warnings.append(_warning(row, code, value=number.written))
+        if telegram_text and telegram_chat_id is None:
+            if not has_number:
+                return _rejected(row, "invalid_telegram", value=telegram_text), ()
+            warnings.append(_warning(row, "invalid_telegram_ignored", value=telegram_text))
+        if not has_number and telegram_chat_id is None:
+            return _rejected(row, "no_contact"), ()
+        tags, written_tags = self._read_tags(cells)
+        person = ImportRow(
+            lines=(row.line,),
+            phone=phone,
+            first_name=self._text(cells, self._first_name),
+            last_name=self._text(cells, self._last_name),
+            language=self._languages.read(row, cells, self._language, "unknown_language", warnings),
+            site=self._text(cells, self._site),
+            tags=tags,
+            telegram_chat_id=telegram_chat_id,
+            email=self._emails.read(row, cells, self._email, "invalid_email", warnings),
+            other_phones=tuple((n.number, n.kind) for n in kept) if kept else (),
+            written_tags=written_tags,
+        )
+        return person, tuple(warnings)
+
+    def _text(self, cells: Sequence[str], indexes: Sequence[int]) -> str | None:
+        # The first column holding text wins; an empty or blank cell tidies to None.
+        for index in indexes:
+            cell = cells[index]
+            text = self._texts.get(cell, "")
+            if text == "":
+                text = self._texts[cell] = clean_text(cell)
+            if text is not None:
+                return text
+        return None
+
+    def _read_tags(self, cells: Sequence[str]) -> _Tags:
+        if len(self._tag_columns) == 1:
+            return self._tags_of(cells[self._tag_columns[0]])
+        # A tag in several columns keeps how its last column wrote it.
+        written = {
+            code: text
+            for index in self._tag_columns
+            for code, text in self._tags_of(cells[index])[1]
+        }
+        return frozenset(written), tuple(written.items())
+
+    def _tags_of(self, cell: str) -> _Tags:
+        found = self._tags.get(cell)
+        if found is None:
+            written = parse_tags(cell)
+            found = self._tags[cell] = (frozenset(written), tuple(written.items()))
+        return found
 
 
-class _CellReader:
-    """The cells of one line, looked up by field."""
+class _Parsed:
+    """A field read through a pure parser, once per distinct cell."""
 
-    def __init__(self, row: SheetRow, layout: ColumnLayout) -> None:
-        self._row = row
-        self._layout = layout
+    def __init__(self, parse: Callable[[str], str | None]) -> None:
+        self._parse = parse
+        self._values: dict[str, tuple[str, str | None]] = {}
 
-    def all(self, field: str) -> list[str]:
-        """Return the non-blank cells of every column holding a field, stripped."""
-        cells = self._row.cells
-        indexes = self._layout.fields.get(field, ())
-        texts = (cells[index].strip() if index < len(cells) else "" for index in indexes)
-        return [text for text in texts if text]
-
-    def first(self, field: str) -> str:
-        """Return the first non-blank cell holding a field, or an empty text."""
-        return next(iter(self.all(field)), "")
-
-    def parsed(
+    def read(
         self,
-        field: str,
-        parse: Callable[[str], str | None],
+        row: SheetRow,
+        cells: Sequence[str],
+        indexes: Sequence[int],
         warning_code: str,
         warnings: list[LineWarning],
     ) -> str | None:
-        """Return a field's parsed value, noting a warning when a written value is unusable."""
-        text = self.first(field)
-        if not text:
-            return None
-        value = parse(text)
-        if value is None:
-            warnings.append(_warning(self._row, warning_code, value=text))
-        return value
+        """Return the first written value parsed, noting a warning when it is unusable."""
+        for index in indexes:
+            cell = cells[index]
+            found = self._values.get(cell)
+            if found is None:
+                text = cell.strip()
+                found = self._values[cell] = (text, self._parse(text) if text else None)
+            text, value = found
+            if text:
+                if value is None:
+                    warnings.append(_warning(row, warning_code, value=text))
+                return value
+        return None
+
+
+def _all(cells: Sequence[str], indexes: Sequence[int]) -> list[str]:
+    """Return the non-blank cells of the given columns, stripped."""
+    return [text for index in indexes if (text := cells[index].strip())]
+
+
+def _first(cells: Sequence[str], indexes: Sequence[int]) -> str:
+    """Return the first non-blank cell of the given columns, stripped, or an empty text."""
+    for index in indexes:
+        text = cells[index].strip()
+        if text:
+            return text
+    return ""
 
 
 def _is_total(row: SheetRow) -> bool:
-    first = next((cell for cell in row.cells if cell.strip()), "").lstrip()
+    for cell in row.cells:
+        first = cell.lstrip()
+        if first:
+            break
+    else:
+        return False
     if first[:1] not in ("T", "t", "S", "s"):
         return False
     return normalize_heading(first).startswith(("total", "sous total", "soustotal"))

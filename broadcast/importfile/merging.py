@@ -42,7 +42,8 @@ class _People:
     """The people found so far, indexed by phone number and by Telegram id."""
 
     rows: list[ImportRow] = field(default_factory=list)
-    conflicts: list[set[str]] = field(default_factory=list)
+    # The fields given different values, for each person merged from several lines.
+    conflicts: dict[int, set[str]] = field(default_factory=dict)
     by_phone: dict[str, int] = field(default_factory=dict)
     by_telegram: dict[int, int] = field(default_factory=dict)
     warnings: list[LineWarning] = field(default_factory=list)
@@ -63,16 +64,14 @@ class _People:
                 )
             )
             self.rows.append(replace(row, shared_phone=True, telegram_chat_id=None))
-            self.conflicts.append(set())
             return
         if target is None:
             target = len(self.rows)
             self.rows.append(row)
-            self.conflicts.append(set())
         else:
             combined, differing = _combine(self.rows[target], row)
             self.rows[target] = combined
-            self.conflicts[target] |= differing
+            self.conflicts.setdefault(target, set()).update(differing)
         kept = self.rows[target]
         key = phone_key(kept)
         if key is not None:
@@ -121,9 +120,11 @@ def merge_duplicates(rows: Sequence[ImportRow]) -> Deduplicated:
         MergedLines(
             line=row.lines[0],
             merged_lines=row.lines[1:],
-            conflicts=tuple(name for name in _SINGLE_FIELDS if name in conflicts),
+            conflicts=tuple(
+                name for name in _SINGLE_FIELDS if name in people.conflicts.get(index, ())
+            ),
         )
-        for row, conflicts in zip(people.rows, people.conflicts, strict=True)
+        for index, row in enumerate(people.rows)
         if len(row.lines) > 1
     )
     shared = tuple(SharedPhone(line, tuple(lines)) for line, lines in people.shared.items())

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from broadcast.importfile.columns import ColumnLayout, find_layout
-from broadcast.importfile.lines import read_line
+from broadcast.importfile.lines import LineReader
 from broadcast.importfile.merging import merge_duplicates
 from broadcast.importfile.results import (
     ImportFileError,
@@ -59,10 +59,11 @@ def read_user_file(
         for filled in chosen.filled
         if filled.last_line > layout.header_line
     ]
+    reader = LineReader(layout, region=default_region)
     for row in chosen.rows:
         if row.line <= layout.header_line or is_blank(row.cells):
             continue
-        outcome, line_warnings = read_line(row, layout=layout, region=default_region)
+        outcome, line_warnings = reader.read(row)
         if isinstance(outcome, RejectedLine):
             rejected.append(outcome)
         else:
@@ -131,11 +132,14 @@ def choose_sheet(
 
 
 def _tags_seen(rows: Sequence[ImportRow]) -> tuple[TagSeen, ...]:
+    # Counted per distinct set of tags: a file repeats the same few on most lines.
     people: Counter[str] = Counter()
+    for tags, count in Counter(row.tags for row in rows).items():
+        for code in tags:
+            people[code] += count
     written: dict[str, dict[str, None]] = {}
-    for row in rows:
-        people.update(row.tags)
-        for code, text in row.written_tags:
+    for pairs in dict.fromkeys(row.written_tags for row in rows):
+        for code, text in pairs:
             written.setdefault(code, {})[text] = None
     return tuple(
         TagSeen(tag=code, written=tuple(written.get(code, {})), people=count)

@@ -14,7 +14,7 @@ class ImportFileError(ValueError, InvalidError):
     """A file that cannot be read as a table of people, with a French message for staff."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportRow:
     """One person to import; several lines when duplicates were merged."""
 

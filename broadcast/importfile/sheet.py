@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
+from typing import NamedTuple
 
 import openpyxl
 
@@ -28,10 +29,10 @@ _SNIFF_LINES = 50
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
-@dataclass(frozen=True)
-class SheetRow:
+class SheetRow(NamedTuple):
     """The cells of one row, numbered as a spreadsheet or a text editor shows it."""
 
+    # A named tuple rather than a dataclass: one is built for every row of a file.
     line: int
     cells: tuple[str, ...]
 
@@ -203,7 +204,7 @@ def _decode(data: bytes, *, filename: str) -> tuple[str, str]:
 
 def _sniff_delimiter(text: str) -> str:
     # The right delimiter splits most lines into the same number of cells, more than one.
-    sample = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    sample = [line for line in _first_lines(text, _SNIFF_LINES) if line.strip()]
     best, best_score = DELIMITERS[0], 0
     for delimiter in DELIMITERS:
         widths = Counter(len(cells) for cells in csv.reader(sample, delimiter=delimiter))
@@ -214,15 +215,25 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    # Lines split from a growing head of the text, not from the whole file.
+    size = 4096
+    while True:
+        lines = text[:size].splitlines()
+        if len(lines) > count or size >= len(text):
+            return lines[:count]
+        size *= 4
+
+
 def _csv_rows(text: str, *, delimiter: str, first_line: int) -> Iterator[SheetRow]:
     # A quoted cell may span several lines: a row is numbered by the line it starts on.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     lines_read = 0
     for cells in reader:
-        yield SheetRow(line=first_line + lines_read, cells=tuple(cells))
+        yield SheetRow(first_line + lines_read, tuple(cells))
         lines_read = reader.line_num
 
 
 def is_blank(cells: Iterable[str]) -> bool:
     """Tell whether a row has nothing but empty or blank cells."""
-    return not any(cell.strip() for cell in cells)
+    return not "".join(cells).strip()

@@ -315,6 +315,26 @@ def test_a_header_only_file_has_nothing_to_import() -> None:
     assert (result.rows, result.rejected, result.merged) == ((), (), ())
 
 
+def test_a_value_repeated_on_several_lines_is_warned_about_on_each() -> None:
+    data = (
+        "Nom;Tel;Langue;Email;Situation;Public\n"
+        "Ba;06 12 34 56 78;klingon;pas-un-mail;Isolée;isolé\n"
+        "Diallo;06 12 34 56 79;klingon;pas-un-mail;Isolée;\n"
+    ).encode()
+    result = read_user_file(data, filename="f.csv")
+    assert [(w.line, w.code) for w in result.warnings] == [
+        (2, "unknown_language"),
+        (2, "invalid_email"),
+        (3, "unknown_language"),
+        (3, "invalid_email"),
+    ]
+    # A tag in two columns keeps how the last one wrote it.
+    assert [row.written_tags for row in result.rows] == [
+        (("isole", "isolé"),),
+        (("isole", "Isolée"),),
+    ]
+
+
 def test_results_are_plain_values() -> None:
     result = read_user_file(b"telephone\n0612345678\n", filename="f.csv")
     assert isinstance(result, ImportResult)

@@ -39,6 +39,16 @@ def test_delimiter_is_sniffed(delimiter: str) -> None:
     assert [row.cells for row in sheet.rows] == [tuple(line) for line in lines]
 
 
+def test_delimiter_is_sniffed_from_the_first_lines_however_long() -> None:
+    # A long note with a comma on the first lines, filling more than 4 KiB: the semicolon of
+    # the lines below still decides.
+    notes = [f"{'x' * 300},y" for _ in range(14)]
+    phones = [f"Ba;06 12 34 56 {i:02d}" for i in range(36)]
+    sheet = read_sheet("\n".join(["Nom;Téléphone", *notes, *phones]).encode(), filename="f.csv")
+    assert sheet.delimiter == ";"
+    assert sheet.rows[-1].cells == ("Ba", "06 12 34 56 35")
+
+
 def test_excel_sep_hint_line_is_obeyed_and_counted() -> None:
     sheet = read_sheet(b"sep=,\r\nNom;Prenom,Tel\r\nA;B,06\r\n", filename="f.csv")
     assert sheet.delimiter == ","
