@@ -5,7 +5,6 @@ from __future__ import annotations
 from db.base import utcnow
 from gateway.attachment_fetch import FetchPass, fetch_due
 from gateway.channels.base import MediaSource
-from gateway.media_store import open_store
 from lien.runtime import PeriodicTask, Runtime
 
 # Soon enough that a photo is there when staff open the ticket a moment later.
@@ -28,7 +27,7 @@ def fetch_task(runtime: Runtime) -> PeriodicTask | None:
     if not sources:
         return None
     settings = runtime.settings
-    store = open_store(settings.attachment_folder, settings.message_keys())
+    store = runtime.attachments
 
     async def fetch() -> FetchPass:
         return await fetch_due(
