@@ -1,10 +1,12 @@
-"""Fetching the files people send, in the background of every process that runs the jobs."""
+"""The files people send: fetched in the background of every process that runs the jobs, and
+kept as personal data of their own (export, erasure, retention)."""
 
 from __future__ import annotations
 
 from db.base import utcnow
 from gateway.attachment_fetch import FetchPass, fetch_due
 from gateway.channels.base import MediaSource
+from gateway.privacy.attachments import AttachmentSource
 from lien.runtime import PeriodicTask, Runtime
 
 # Soon enough that a photo is there when staff open the ticket a moment later.
@@ -43,6 +45,11 @@ def fetch_task(runtime: Runtime) -> PeriodicTask | None:
 
 
 def wire_attachments(runtime: Runtime) -> None:
-    """Register the attachment fetcher as a periodic task."""
+    """Register the files as a personal-data source, and the fetcher as a periodic task.
+
+    Registered after the core's sources, the files are erased and purged before the
+    messages they belong to.
+    """
+    runtime.privacy.register(AttachmentSource(runtime.attachments))
     if (task := fetch_task(runtime)) is not None:
         runtime.tasks.append(task)
