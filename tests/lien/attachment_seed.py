@@ -89,18 +89,21 @@ async def message_with_files(
     now: datetime,
     org_slug: str | None = None,
     phone: str = "+33612345678",
+    person_id: int | None = None,
 ) -> Seeded:
     """Write a received message whose files are kept in `store` (bytes), pending or failed.
 
-    A string stands for a file not kept: "pending", or the reason it failed.
+    A string stands for a file not kept: "pending", or the reason it failed. Without
+    `person_id`, the message is from a new person.
     """
     async with sessionmaker() as session, session.begin():
         site = await create_site(
             session, org_slug=org_slug, slug=f"site-{org_slug}" if org_slug else "nimes-accueil"
         )
-        person = await create_person(session, site=site, phone=None, simulator=phone)
+        if person_id is None:
+            person_id = (await create_person(session, site=site, phone=None, simulator=phone)).id
         message = Message(
-            beneficiary_id=person.id,
+            beneficiary_id=person_id,
             channel="simulator",
             direction="in",
             body="Voici ma lettre",
@@ -134,7 +137,7 @@ async def message_with_files(
                 row.status, row.storage_key, row.fetched_at = STORED, key, now
                 row.detected_type = detect(file[:64])
                 row.size, row.sha256 = len(file), hashlib.sha256(file).hexdigest()
-        return Seeded(person.id, message.id, [row.id for row, _ in rows])
+        return Seeded(person_id, message.id, [row.id for row, _ in rows])
 
 
 async def ticket_for(sessionmaker: SessionMaker, seeded: Seeded, *, now: datetime) -> int:

@@ -189,3 +189,20 @@ async def test_retention_deletes_files_older_than_their_own_period(
             session, registry, organisation=organisation, now=NOW, dry_run=False
         )
     assert shorter.counts[FILES] == 1 and files_in(tmp_path) == []
+
+
+async def test_a_file_never_outlives_its_message(
+    sessionmaker: SessionMaker, tmp_path: Path
+) -> None:
+    store = sealed(tmp_path)
+    old = await message_with_files(sessionmaker, store, [png_1x1()], now=NOW)
+    await _aged(sessionmaker, old, 13)
+    async with sessionmaker() as session, session.begin():
+        organisation = await session.scalar(select(Organisation))
+        assert organisation is not None
+        organisation.settings = {"retention": {FILES: 24, "message_records": 6}}
+        done = await purge_organisation(
+            session, registry_with(store), organisation=organisation, now=NOW, dry_run=False
+        )
+    assert done.counts[FILES] == 1 and done.counts["message_records"] == 1
+    assert await attachments(sessionmaker) == [] and files_in(tmp_path) == []

@@ -25,6 +25,7 @@ from tests.lien.attachment_seed import (
 )
 from tests.lien.conftest import App, bearer, make_settings, started
 from tests.lien.console.conftest import add_member, sign_in
+from tests.lien.test_statement_counts import counted
 
 KEY = Fernet.generate_key().decode()
 
@@ -165,6 +166,37 @@ async def test_the_ticket_and_the_record_show_each_file_as_what_it_is(
         assert "Fichier en cours de récupération" in page
         assert "Fichier non récupéré : Twilio a répondu 503" in page
     assert await views(sessionmaker) == []  # showing the page is not opening the files
+
+
+async def test_the_files_of_the_shown_messages_are_read_in_one_query(
+    files_app: App, sessionmaker: SessionMaker
+) -> None:
+    kept = await seeded(files_app, sessionmaker, png_1x1())
+    ticket_id = await ticket_for(sessionmaker, kept, now=utcnow())
+    member = await add_member(sessionmaker)
+    await sign_in(files_app.client, member.email or "")
+    paths = (f"/triage/{ticket_id}/exchange", f"/beneficiaries/{kept.person_id}/timeline")
+
+    async def selects() -> list[int]:
+        found = []
+        for path in paths:
+            with counted(files_app) as statements:
+                assert (await files_app.client.get(path)).status_code == 200
+            found.append(statements.count("SELECT"))
+        return found
+
+    one = await selects()
+    for _ in range(4):
+        await message_with_files(
+            sessionmaker,
+            files_app.runtime.attachments,
+            [png_1x1(), ogg_opus()],
+            now=utcnow(),
+            person_id=kept.person_id,
+        )
+    page = (await files_app.client.get(paths[0])).text
+    assert page.count('<li class="attachment"') == 9
+    assert await selects() == one
 
 
 async def _org_of(seeded: Seeded, sessionmaker: SessionMaker) -> int:
