@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.base import utcnow
-from db.models import AuditEvent
+from db.models import Attachment, AuditEvent
+from db.models.attachments import FAILED
 from db.session import SessionMaker
 from gateway.audit import VIEW_ATTACHMENT
 from tests.gateway.media import sample
@@ -197,6 +199,33 @@ async def test_the_files_of_the_shown_messages_are_read_in_one_query(
     page = (await files_app.client.get(paths[0])).text
     assert page.count('<li class="attachment"') == 9
     assert await selects() == one
+
+
+async def test_a_file_fetched_meanwhile_refreshes_the_exchange_and_the_export_lists_it(
+    files_app: App, sessionmaker: SessionMaker
+) -> None:
+    kept = await seeded(files_app, sessionmaker, "pending")
+    ticket_id = await ticket_for(sessionmaker, kept, now=utcnow())
+    member = await add_member(sessionmaker)
+    await sign_in(files_app.client, member.email or "")
+    first = await files_app.client.get(f"/triage/{ticket_id}/exchange")
+    shown = re.search(r"\?v=([0-9a-f]+)", first.text)
+    assert shown is not None and "Fichier en cours de récupération" in first.text
+    again = f"/triage/{ticket_id}/exchange?v={shown.group(1)}"
+    assert (await files_app.client.get(again)).status_code == 204  # nothing new yet
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Attachment)
+            .where(Attachment.id == kept.attachment_ids[0])
+            .values(status=FAILED, failure_reason="Twilio a répondu 404")
+        )
+    refreshed = html.unescape((await files_app.client.get(again)).text)
+    assert "Fichier non récupéré : Twilio a répondu 404" in refreshed
+
+    document = await files_app.client.get(f"/beneficiaries/{kept.person_id}/export?format=html")
+    text = html.unescape(document.text)
+    assert "Fichiers envoyés (photos, enregistrements, documents)" in text
+    assert "non récupéré : Twilio a répondu 404" in text
 
 
 async def _org_of(seeded: Seeded, sessionmaker: SessionMaker) -> int:
