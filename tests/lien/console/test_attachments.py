@@ -163,7 +163,7 @@ async def test_the_ticket_and_the_record_show_each_file_as_what_it_is(
         page = html.unescape((await files_app.client.get(path)).text)
         assert f'<img class="thumbnail" src="/attachments/{photo}"' in page
         assert 'alt="Photo envoyée par la personne (1 ko)"' in page
-        assert f'<audio controls preload="metadata" src="/attachments/{voice}"' in page
+        assert f'<audio controls preload="none" src="/attachments/{voice}"' in page
         assert f"download>piece-jointe-{letter}.pdf</a>" in page and "293 ko" in page
         assert "Fichier en cours de récupération" in page
         assert "Fichier non récupéré : Twilio a répondu 503" in page

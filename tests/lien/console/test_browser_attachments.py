@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from playwright.async_api import Page, expect
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.base import utcnow
+from db.models import AuditEvent
 from db.session import SessionMaker
 from fakeprovider import FakeProviderServer
+from gateway.audit import VIEW_ATTACHMENT
 from tests.lien.attachment_seed import message_with_files, ogg_opus, png_1x1, ticket_for
 from tests.lien.conftest import provider_settings
 from tests.lien.console.browsing import shoot, sign_in_page
@@ -24,6 +27,14 @@ from tests.lien.console.livesite import LiveServer
 pytestmark = pytest.mark.browser
 PLAY = """audio => audio.play().then(
     () => "played", problem => `${problem.name}: ${problem.message}`)"""
+
+
+async def views_of(sessionmaker: SessionMaker) -> set[int]:
+    async with sessionmaker() as session:
+        found = await session.scalars(
+            select(AuditEvent).where(AuditEvent.action == VIEW_ATTACHMENT)
+        )
+        return {int(event.details["attachment_id"]) for event in found}
 
 
 @pytest.fixture
@@ -68,9 +79,13 @@ async def test_staff_see_the_photo_and_play_the_voice_note_of_a_ticket(
     # Width-limited: a large photo never pushes the exchange wider than its column.
     assert await photo.evaluate("img => getComputedStyle(img).maxWidth") != "none"
 
-    voice = page.locator(f'audio[src="/attachments/{kept.attachment_ids[1]}"]')
+    photo_id, voice_id = kept.attachment_ids
+    voice = page.locator(f'audio[src="/attachments/{voice_id}"]')
     await expect(voice).to_have_attribute("controls", "")
+    # The note is fetched, and its view audited, only once someone plays it.
+    assert await views_of(sessionmaker) == {photo_id}
     assert await voice.evaluate(PLAY) == "played"
+    assert await views_of(sessionmaker) == {photo_id, voice_id}
     duration = await voice.evaluate("audio => audio.duration")
     assert 1.5 < duration < 2.5, duration
     await shoot(page, "ticket-attachments-desktop")
