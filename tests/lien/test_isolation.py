@@ -32,6 +32,7 @@ def _ids(other: Association) -> dict[str, Any]:
         "event_id": other.event_id,
         "occurrence_id": other.occurrence_id,
         "broadcast_id": other.broadcast_id,
+        "attachment_id": other.attachment_id,
         "member_id": other.staff_ids["volunteer"],
         "staff_member_id": other.staff_ids["volunteer"],
         "staff_id": other.staff_ids["volunteer"],
