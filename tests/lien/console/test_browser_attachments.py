@@ -18,6 +18,7 @@ from db.models import AuditEvent
 from db.session import SessionMaker
 from fakeprovider import FakeProviderServer
 from gateway.audit import VIEW_ATTACHMENT
+from tests.gateway.media import sample
 from tests.lien.attachment_seed import message_with_files, ogg_opus, png_1x1, ticket_for
 from tests.lien.conftest import provider_settings
 from tests.lien.console.browsing import shoot, sign_in_page
@@ -63,7 +64,10 @@ async def test_staff_see_the_photo_and_play_the_voice_note_of_a_ticket(
 ) -> None:
     page = desktop
     kept = await message_with_files(
-        sessionmaker, files_server.runtime.attachments, [png_1x1(), ogg_opus(2.0)], now=utcnow()
+        sessionmaker,
+        files_server.runtime.attachments,
+        [png_1x1(), ogg_opus(2.0), sample("application/pdf", 40_000), "Twilio a répondu 503"],
+        now=utcnow(),
     )
     ticket_id = await ticket_for(sessionmaker, kept, now=utcnow())
     await add_member(sessionmaker, role="staff", name="Claire")
@@ -79,7 +83,7 @@ async def test_staff_see_the_photo_and_play_the_voice_note_of_a_ticket(
     # Width-limited: a large photo never pushes the exchange wider than its column.
     assert await photo.evaluate("img => getComputedStyle(img).maxWidth") != "none"
 
-    photo_id, voice_id = kept.attachment_ids
+    photo_id, voice_id, letter_id, _failed = kept.attachment_ids
     voice = page.locator(f'audio[src="/attachments/{voice_id}"]')
     await expect(voice).to_have_attribute("controls", "")
     # The note is fetched, and its view audited, only once someone plays it.
@@ -88,4 +92,14 @@ async def test_staff_see_the_photo_and_play_the_voice_note_of_a_ticket(
     assert await views_of(sessionmaker) == {photo_id, voice_id}
     duration = await voice.evaluate("audio => audio.duration")
     assert 1.5 < duration < 2.5, duration
+    await expect(page.get_by_text("Fichier non récupéré : Twilio a répondu 503")).to_be_visible()
     await shoot(page, "ticket-attachments-desktop")
+
+    # The record's timeline shows the same files; the document downloads under Lien's name.
+    await page.get_by_role("link", name="Voir la fiche complète").click()
+    timeline = page.locator("#timeline")
+    await expect(timeline.get_by_role("img", name="Photo envoyée par la personne")).to_be_visible()
+    async with page.expect_download() as download:
+        await timeline.get_by_role("link", name=f"piece-jointe-{letter_id}.pdf").click()
+    assert (await download.value).suggested_filename == f"piece-jointe-{letter_id}.pdf"
+    await shoot(page, "record-attachments-desktop")
