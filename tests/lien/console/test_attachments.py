@@ -17,6 +17,7 @@ from db.models import Attachment, AuditEvent
 from db.models.attachments import FAILED
 from db.session import SessionMaker
 from gateway.audit import VIEW_ATTACHMENT
+from lien.console.templating import environment
 from tests.gateway.media import sample
 from tests.lien.attachment_seed import (
     Seeded,
@@ -235,3 +236,9 @@ async def _org_of(seeded: Seeded, sessionmaker: SessionMaker) -> int:
         person = await session.get(Beneficiary, seeded.person_id)
         assert person is not None
         return person.organisation_id
+
+
+def test_sizes_read_as_people_write_them_in_each_language() -> None:
+    french, english = environment("fr").filters["file_size"], environment("en").filters["file_size"]
+    assert [french(n) for n in (200, 30_000, 1_572_864, None)] == ["1 ko", "29 ko", "1,5 Mo", ""]
+    assert [english(n) for n in (30_000, 1_572_864)] == ["29 KB", "1.5 MB"]
