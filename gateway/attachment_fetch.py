@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Attachment, Message
 from db.models.attachments import FAILED, PENDING, STORED
 from db.session import SessionMaker, transaction
-from gateway.channels.base import MediaSource, MediaUnavailable
+from gateway.channels.base import MediaSource, MediaUnavailable, too_large
 from gateway.media_store import Store
 from gateway.media_types import HEAD_BYTES, detect, refusal
 from gateway.writers import Writers
@@ -152,7 +152,7 @@ async def fetch_one(item: Due, source: MediaSource, store: Store, *, max_bytes: 
     """Stream one file from its provider into the store; never raise, say what happened."""
     check = _Checked(item.declared_type, max_bytes)
     try:
-        async with aclosing(source.media(item.provider_ref)) as pieces:
+        async with aclosing(source.media(item.provider_ref, max_bytes=max_bytes)) as pieces:
             await store.put(item.storage_key, check.pieces(pieces))
     except Refused as exc:
         return Result(False, lasting=True, reason=exc.reason, detected_type=exc.detected)
@@ -181,7 +181,7 @@ class _Checked:
         async for piece in source:
             self.size += len(piece)
             if self.size > self.max_bytes:
-                raise Refused(f"fichier trop grand (plus de {_megabytes(self.max_bytes)})")
+                raise Refused(too_large(self.max_bytes))
             self.digest.update(piece)
             if self.detected is None:
                 # Held back until the type can be told, so nothing unchecked is written.
@@ -203,10 +203,6 @@ class _Checked:
         if reason is not None:
             raise Refused(reason, detected)
         self.detected = detected
-
-
-def _megabytes(count: int) -> str:
-    return f"{count / (1024 * 1024):.3g} Mo".replace(".", ",")
 
 
 async def settle(

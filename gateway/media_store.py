@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import IO, Protocol
@@ -53,7 +54,8 @@ class FolderStore:
 
     async def put(self, key: str, pieces: AsyncIterable[bytes]) -> None:
         path = self.path(key)
-        partial = path.with_name(path.name + ".part")
+        # Its own partial file: a process that outlived its lease may be writing the same key.
+        partial = path.with_name(f"{path.name}.{secrets.token_hex(8)}.part")
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
         file = await asyncio.to_thread(partial.open, "wb")
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -96,9 +96,23 @@ class MediaSource(Protocol):
 
     name: str
 
-    def media(self, reference: str) -> AsyncGenerator[bytes, None]:
-        """Stream a file in pieces; raise MediaUnavailable saying why it cannot."""
+    def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
+        """Stream a file in pieces; raise MediaUnavailable saying why it cannot.
+
+        A file the provider says is larger than `max_bytes` is refused before it is sent.
+        """
         ...
+
+
+def too_large(max_bytes: int) -> str:
+    """Say in French that a file is over the limit, in megabytes as people count them."""
+    return f"fichier trop grand (plus de {max_bytes / (1024 * 1024):.3g} Mo)".replace(".", ",")
+
+
+def declared_too_large(headers: Mapping[str, str], max_bytes: int) -> bool:
+    """Tell whether an answer's Content-Length is over the limit."""
+    length = headers.get("content-length", "")
+    return length.isascii() and length.isdigit() and int(length) > max_bytes
 
 
 MAX_MEDIA = 10  # Twilio's limit per message; a Telegram message carries one

@@ -29,6 +29,8 @@ from gateway.channels.base import (
     Outcome,
     SendResult,
     checked_inbound,
+    declared_too_large,
+    too_large,
 )
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,7 @@ class TelegramChannel:
         self._app = None
         self._files = None
 
-    async def media(self, reference: str) -> AsyncGenerator[bytes, None]:
+    async def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
         """Stream a file a person sent: its path from getFile, then the file itself."""
         if self._files is None:
             raise RuntimeError("Telegram channel not started")
@@ -102,12 +104,16 @@ class TelegramChannel:
             raise MediaUnavailable(f"Telegram injoignable : {exc}"[:300]) from exc
         if not found.file_path:
             raise MediaUnavailable("Telegram n'a pas donné le chemin du fichier", lasting=True)
+        if found.file_size is not None and found.file_size > max_bytes:
+            raise MediaUnavailable(too_large(max_bytes), lasting=True)
         try:
             async with self._files.stream("GET", found.file_path) as response:
                 if response.status_code == 404:
                     raise MediaUnavailable("fichier introuvable chez Telegram", lasting=True)
                 if response.status_code >= 400:
                     raise MediaUnavailable(f"Telegram a répondu {response.status_code}")
+                if declared_too_large(response.headers, max_bytes):
+                    raise MediaUnavailable(too_large(max_bytes), lasting=True)
                 async for piece in response.aiter_bytes():
                     yield piece
         except httpx.HTTPError as exc:

@@ -26,6 +26,8 @@ from gateway.channels.base import (
     ProviderReport,
     Removal,
     SendResult,
+    declared_too_large,
+    too_large,
 )
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,7 @@ class TwilioChannel:
         self._client = None
         self._files = None
 
-    async def media(self, reference: str) -> AsyncGenerator[bytes, None]:
+    async def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
         """Stream a file an MMS carried, from its media URL, with the account's credentials."""
         if self._files is None:
             raise RuntimeError("Twilio channel not started")
@@ -121,6 +123,8 @@ class TwilioChannel:
                     raise MediaUnavailable("média introuvable chez Twilio", lasting=True)
                 if response.status_code >= 400:
                     raise MediaUnavailable(f"Twilio a répondu {response.status_code}")
+                if declared_too_large(response.headers, max_bytes):
+                    raise MediaUnavailable(too_large(max_bytes), lasting=True)
                 async for piece in response.aiter_bytes():
                     yield piece
         except httpx.HTTPError as exc:

@@ -32,7 +32,7 @@ class MemorySource:
         self.failures: dict[str, int] = {}
         self.calls: list[str] = []
 
-    async def media(self, reference: str) -> AsyncGenerator[bytes, None]:
+    async def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
         self.calls.append(reference)
         if self.failures.get(reference, 0) > 0:
             self.failures[reference] -= 1
@@ -49,6 +49,10 @@ async def received(sessionmaker: SessionMaker, *media: MediaRef) -> None:
             channel="sms", address="+33612345678", text="", provider_id="MM1", media=media
         )
         assert await receive(session, InboundRouter(), inbound) is not None
+
+
+def files_under(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]
 
 
 async def rows(sessionmaker: SessionMaker) -> list[Attachment]:
@@ -77,6 +81,25 @@ async def test_a_file_is_stored_with_its_type_size_and_checksum(
     assert row.fetched_at == now and row.attempts == 1 and row.failure_reason is None
     assert row.storage_key is not None
     assert (tmp_path / row.storage_key).read_bytes() == PDF
+
+
+async def test_a_file_streamed_past_the_limit_is_cut_off_and_leaves_nothing(
+    sessionmaker: SessionMaker, tmp_path: Path
+) -> None:
+    source = MemorySource()  # announces no size: only the pieces tell
+    source.files["u1"] = PDF
+    await received(sessionmaker, MediaRef("u1", "application/pdf"))
+    done = await fetch_due(
+        sessionmaker,
+        sources={"sms": source},
+        store=FolderStore(tmp_path),
+        now=utcnow(),
+        max_bytes=len(PDF) - 1,
+    )
+    assert done.failed == 1
+    (row,) = await rows(sessionmaker)
+    assert (row.status, row.failure_reason) == ("failed", "fichier trop grand (plus de 0,286 Mo)")
+    assert files_under(tmp_path) == []
 
 
 async def test_a_claimed_row_is_held_until_its_lease_ends(

@@ -153,16 +153,28 @@ async def test_a_voice_note_is_kept(
     assert (row.detected_type, await kept(app, row)) == ("audio/ogg", VOICE)
 
 
+@pytest.mark.parametrize("channel", ["sms", "telegram"])
 async def test_an_oversized_file_is_not_kept_and_says_why(
-    app: App, sessionmaker: SessionMaker, fake_provider: FakeProviderServer, tmp_path: Path
+    app: App,
+    sessionmaker: SessionMaker,
+    fake_provider: FakeProviderServer,
+    tmp_path: Path,
+    channel: str,
 ) -> None:
     big = sample("image/jpeg", MAX_BYTES + 1)
-    await send_mms(app, (fake_provider.twilio_media(big, "image/jpeg"), "image/jpeg"))
+    if channel == "sms":
+        await send_mms(app, (fake_provider.twilio_media(big, "image/jpeg"), "image/jpeg"))
+    else:
+        file_id = fake_provider.telegram_file(big, "image/jpeg")
+        document = {"file_id": file_id, "file_unique_id": "b1", "mime_type": "image/jpeg"}
+        await send_telegram(app, {"document": document})
     assert (await fetch(app)).failed == 1
     row = await only(sessionmaker)
     assert (row.status, row.failure_reason) == ("failed", "fichier trop grand (plus de 1 Mo)")
     assert (row.storage_key, row.sha256) == (None, None)
     assert files_under(tmp_path) == []
+    # Telegram says the size first: the file itself is never asked for.
+    assert fake_provider.state.telegram_calls("file") == []
 
 
 async def test_a_file_that_is_not_what_it_claims_is_refused(
