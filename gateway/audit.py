@@ -16,6 +16,7 @@ from db.models import AuditEvent
 VIEW = "view"
 VIEW_TIMELINE = "view_timeline"
 VIEW_CONSENT = "view_consent"
+VIEW_ATTACHMENT = "view_attachment"
 SEARCH = "search"
 CREATE = "create"
 EDIT = "edit"

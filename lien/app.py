@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from db.errors import LienError
 from lien import webhooks
 from lien.api import (
+    attachments,
     audit,
     beneficiaries,
     broadcasts,
@@ -102,6 +103,7 @@ def create_app(
         inbox,
         outbox,
         audit,
+        attachments,
         health,
         organisations,
         *domains,

@@ -1,4 +1,5 @@
-"""Fetching the files people send, in the background of every process that runs the jobs."""
+"""The files people send: fetched in the background of every process that runs the jobs, and
+kept as personal data of their own (export, erasure, retention)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from db.base import utcnow
 from gateway.attachment_fetch import FetchPass, fetch_due
 from gateway.channels.base import MediaSource
 from gateway.channels.simulator import SimulatorChannel
-from gateway.media_store import open_store
+from gateway.privacy.attachments import AttachmentSource
 from lien.runtime import PeriodicTask, Runtime
 
 # Soon enough that a photo is there when staff open the ticket a moment later.
@@ -32,7 +33,7 @@ def fetch_task(runtime: Runtime) -> PeriodicTask | None:
     if not sources:
         return None
     settings = runtime.settings
-    store = open_store(settings.attachment_folder, settings.message_keys())
+    store = runtime.attachments
 
     async def fetch() -> FetchPass:
         return await fetch_due(
@@ -48,6 +49,11 @@ def fetch_task(runtime: Runtime) -> PeriodicTask | None:
 
 
 def wire_attachments(runtime: Runtime) -> None:
-    """Register the attachment fetcher as a periodic task."""
+    """Register the files as a personal-data source, and the fetcher as a periodic task.
+
+    Registered after the core's sources, the files are erased and purged before the
+    messages they belong to.
+    """
+    runtime.privacy.register(AttachmentSource(runtime.attachments))
     if (task := fetch_task(runtime)) is not None:
         runtime.tasks.append(task)

@@ -24,6 +24,7 @@ from gateway.channels.twilio import TwilioChannel
 from gateway.consumer import ConsumerConfig, InboundConsumer
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.inbound import InboundRouter, receive
+from gateway.media_store import Store, open_store
 from gateway.privacy.digest import session_info
 from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
@@ -89,9 +90,12 @@ class Runtime:
     accueil: Accueil | None = None
     consumer: InboundConsumer = field(init=False)
     imports: ImportRunner = field(init=False)
+    # Where the files people send are kept: the fetcher writes there, the console reads.
+    attachments: Store = field(init=False)
 
     def __post_init__(self) -> None:
         self.imports = ImportRunner(self.sessionmaker)
+        self.attachments = open_store(self.settings.attachment_folder, self.settings.message_keys())
         self.consumer = InboundConsumer(
             sessionmaker=self.sessionmaker,
             router=self.router,

@@ -16,6 +16,7 @@ READS = (
     gateway_audit.VIEW,
     gateway_audit.VIEW_TIMELINE,
     gateway_audit.VIEW_CONSENT,
+    gateway_audit.VIEW_ATTACHMENT,
     gateway_audit.SEARCH,
 )
 

@@ -71,6 +71,7 @@ AUDIT_LABELS = {
     "consent": N_("Consentement modifié"),
     "add_contact": N_("Moyen de contact ajouté"),
     "export": N_("Données exportées"),
+    "view_attachment": N_("Fichier envoyé par la personne consulté"),
     "erase": N_("Données effacées"),
     "mail.arrived": N_("Courrier arrivé"),
     "enrollment.create": N_("Inscription à une activité"),

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Beneficiary, ConsentEvent, Message, MessageEvent, Site, StaffMember
+from db.models import (
+    Attachment,
+    Beneficiary,
+    ConsentEvent,
+    Message,
+    MessageEvent,
+    Site,
+    StaffMember,
+)
+from gateway.attachment_files import attachments_of
 from gateway.consent import consent_history
 from gateway.exchange import status_history
 from gateway.records import get_beneficiary
@@ -24,6 +33,7 @@ class TimelineItem:
     message: Message
     history: list[MessageEvent]
     author: str | None  # the staff member's name for a staff message
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -69,9 +79,13 @@ async def load_timeline(
     for event in await status_history(session, list(history)):
         history[event.message_id].append(event)
     authors = await _staff_names(session, messages)
+    files = await attachments_of(session, list(history))
     return [
         TimelineItem(
-            m, history[m.id], authors.get(m.origin_ref or "") if m.origin_kind == "staff" else None
+            m,
+            history[m.id],
+            authors.get(m.origin_ref or "") if m.origin_kind == "staff" else None,
+            files.get(m.id, []),
         )
         for m in messages
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, get_day_names
+from babel.numbers import format_decimal
 from fastapi import FastAPI
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -17,11 +18,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from db.clock import utcnow
+from gateway.attachment_files import file_name, kind_of
 from gateway.tags import default_label
 from lien.console import labels
 from lien.console.csrf import csrf_token
 from lien.console.i18n import (
     LANGUAGES,
+    N_,
     Problem,
     language_name,
     request_language,
@@ -33,7 +36,7 @@ from lien.console.nav import MAIN_MENU, links, page_path, route_name
 from lien.console.roles import Viewer, allows
 
 TEMPLATES = Path(__file__).parent / "templates"
-STATIC_VERSION = "4"  # bump when the CSS or JS changes, so browsers fetch the new files
+STATIC_VERSION = "5"  # bump when the CSS or JS changes, so browsers fetch the new files
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -133,6 +136,7 @@ def environment(language: str) -> Environment:
         reminder_status=_label(labels.REMINDER_LABELS, language),
         import_field=_label(labels.IMPORT_FIELD_LABELS, language),
         handoff_reason=_label(labels.REASON_LABELS, language),
+        file_size=_file_size(language),
         day=lambda value, pattern="d MMMM y": _upper_first(
             format_date(value, pattern, locale=language)
         ),
@@ -144,8 +148,31 @@ def environment(language: str) -> Environment:
         answer_tone=lambda a: labels.ANSWER_TONES.get(a, "info"),
         broadcast_tone=lambda s: labels.BROADCAST_TONES.get(s, "info"),
         day_name=lambda day: days[day][:1].upper() + days[day][1:],
+        attachment_kind=kind_of,
+        attachment_name=file_name,
     )
     return env
+
+
+KILOBYTES = N_("%(size)s ko")
+MEGABYTES = N_("%(size)s Mo")
+
+
+def _file_size(language: str) -> Any:
+    """Return a filter writing a size in bytes as people read it: "12 ko", "1,5 Mo"."""
+    catalogue = translations(language)
+
+    def size(count: int | None) -> str:
+        if count is None:
+            return ""
+        if count < 1024 * 1024:
+            text, amount = KILOBYTES, float(max(1, round(count / 1024)))
+        else:
+            text, amount = MEGABYTES, round(count / (1024 * 1024), 1)
+        shown = format_decimal(amount, format="#,##0.#", locale=language)
+        return catalogue.gettext(text) % {"size": shown}
+
+    return size
 
 
 def url_for(app: FastAPI, page: str, /, **params: object) -> str:

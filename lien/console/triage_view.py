@@ -17,7 +17,16 @@ from bot.tickets import (
     notes_of,
 )
 from bot.triage import NEEDS
-from db.models import Beneficiary, Message, Site, StaffMember, TicketNote, TriageTicket
+from db.models import (
+    Attachment,
+    Beneficiary,
+    Message,
+    Site,
+    StaffMember,
+    TicketNote,
+    TriageTicket,
+)
+from gateway.attachment_files import attachments_of
 from lien.console.live import version
 
 QUEUE_LIMIT = 200
@@ -150,25 +159,35 @@ def queue_version(lines: list[QueueLine]) -> str:
     )
 
 
-async def ticket_exchange(
-    session: AsyncSession, ticket: TriageTicket
-) -> tuple[list[Message], list[NoteLine]]:
-    """Return the conversation since the ticket began, and the team's notes."""
+@dataclass(frozen=True)
+class Exchange:
+    """A ticket's conversation, the files of its messages by message id, and the notes."""
+
+    messages: list[Message]
+    attachments: dict[int, list[Attachment]]
+    notes: list[NoteLine]
+
+
+async def ticket_exchange(session: AsyncSession, ticket: TriageTicket) -> Exchange:
+    """Return the conversation since the ticket began, its files, and the team's notes."""
     messages = await conversation_of(session, ticket)
     notes = await notes_of(session, ticket.id)
     authors = await staff_names(session, {n.staff_member_id for n in notes if n.staff_member_id})
     lines = [
         NoteLine(n, authors.get(n.staff_member_id) if n.staff_member_id else None) for n in notes
     ]
-    return messages, lines
+    files = await attachments_of(session, [m.id for m in messages])
+    return Exchange(messages, files, lines)
 
 
-def exchange_version(ticket: TriageTicket, messages: list[Message], notes: list[NoteLine]) -> str:
-    """Return what changes when the conversation, the notes or the ticket's state change."""
+def exchange_version(ticket: TriageTicket, exchange: Exchange) -> str:
+    """Return what changes when the conversation, its files, the notes or the ticket change."""
+    files = (a for shown in exchange.attachments.values() for a in shown)
     return version(
         [ticket.status, ticket.assignee_id, ticket.priority]
-        + [f"{m.id}:{m.status}" for m in messages]
-        + [n.note.id for n in notes]
+        + [f"{m.id}:{m.status}" for m in exchange.messages]
+        + [f"a{a.id}:{a.status}" for a in files]
+        + [n.note.id for n in exchange.notes]
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import (
+    Attachment,
     AuditEvent,
     Broadcast,
     DirectoryOverride,
@@ -46,6 +47,7 @@ class Association:
     occurrence_id: int = 0
     broadcast_id: int = 0
     import_id: int = 0
+    attachment_id: int = 0
     staff_ids: dict[str, int] = field(default_factory=dict)
     token_ids: dict[str, int] = field(default_factory=dict)
     entry_id: str = ""
@@ -84,6 +86,22 @@ async def seed(
     )
     session.add(message)
     await session.flush()
+    # A photo kept for this association: its row is enough, another association never
+    # reaches the store.
+    photo = Attachment(
+        organisation_id=site.organisation_id,
+        message_id=message.id,
+        position=0,
+        provider_ref=f"photo-{slug}",
+        detected_type="image/png",
+        size=68,
+        storage_key=f"{site.organisation_id}/photo",
+        status="stored",
+        created_at=now,
+    )
+    session.add(photo)
+    await session.flush()
+    found.attachment_id = photo.id
     ticket = TriageTicket(
         beneficiary_id=person.id,
         site_id=site.id,

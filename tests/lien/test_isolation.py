@@ -33,6 +33,7 @@ def _ids(other: Association) -> dict[str, Any]:
         "occurrence_id": other.occurrence_id,
         "broadcast_id": other.broadcast_id,
         "import_id": other.import_id,
+        "attachment_id": other.attachment_id,
         "member_id": other.staff_ids["volunteer"],
         "staff_member_id": other.staff_ids["volunteer"],
         "staff_id": other.staff_ids["volunteer"],

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from lien.console.pages import (
     account,
+    attachments,
     beneficiaries,
     broadcast_follow,
     broadcasts,
@@ -58,4 +59,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     sites.router,
     directory.router,
     translations.router,
+    attachments.router,
 )

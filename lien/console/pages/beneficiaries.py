@@ -87,7 +87,11 @@ async def record_or_404(
 
 def timeline_context(person_id: int, timeline: list[TimelineItem]) -> dict[str, Any]:
     """Return what the self-refreshing timeline fragment needs."""
-    shown = (f"{i.message.id}:{i.message.status}:{len(i.history)}" for i in timeline)
+    shown = (
+        f"{i.message.id}:{i.message.status}:{len(i.history)}:"
+        + ",".join(f"{a.id}{a.status}" for a in i.attachments)
+        for i in timeline
+    )
     return {
         "timeline": timeline,
         "person_id": person_id,

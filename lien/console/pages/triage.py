@@ -139,12 +139,13 @@ async def load_ticket(session: AsyncSession, ticket_id: int, *, lock: bool = Fal
 
 
 async def _exchange_context(session: AsyncSession, ticket: TriageTicket) -> dict[str, Any]:
-    messages, notes = await ticket_exchange(session, ticket)
+    exchange = await ticket_exchange(session, ticket)
     return {
         "ticket": ticket,
-        "messages": messages,
-        "notes": notes,
-        "version": exchange_version(ticket, messages, notes),
+        "messages": exchange.messages,
+        "attachments": exchange.attachments,
+        "notes": exchange.notes,
+        "version": exchange_version(ticket, exchange),
     }
 
 

@@ -26,6 +26,8 @@ DOTTED = re.compile(r"(?<![@\w.])[a-z]+[.:][a-z_]+\b")
 SKIPPED = {"console.event", "console.event_session", "console.session_change",
            "console.broadcast", "console.broadcast_progress", "console.broadcast_export",
            "console.directory_entry", "console.login",
+           # A file people sent: its bytes, no page (tests/lien/console/test_attachments.py).
+           "console.attachment",
            # Interpreters see the texts with their placeholders ({first_name}), kept verbatim.
            "console.translations"}  # fmt: skip
 

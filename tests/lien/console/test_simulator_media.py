@@ -58,7 +58,9 @@ async def test_a_photo_alone_is_held_then_fetched_and_shown_as_received(
     assert (kept.status, kept.detected_type, kept.size) == ("stored", "image/png", len(PNG))
     assert kept.storage_key is not None
     thread = await lien_app.client.get("/simulator/thread")
-    assert "Fichier reçu par l'équipe (20 Ko)" in thread.text
+    assert f'<img class="thumbnail" src="/attachments/{kept.id}"' in thread.text
+    shown = await lien_app.client.get(f"/attachments/{kept.id}")
+    assert shown.content == PNG and shown.headers["content-type"] == "image/png"
 
 
 async def test_a_file_that_is_not_what_it_says_fails_with_its_reason(
