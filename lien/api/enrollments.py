@@ -15,7 +15,6 @@ from lien.api.events_schemas import (
     EnrollmentOut,
     ListEntryOut,
     PersonActivityOut,
-    ReminderOut,
     RosterLineOut,
     RosterOut,
     RsvpIn,
@@ -83,16 +82,7 @@ async def enroll(
             create_missing=body.create_missing,
             notify=body.notify,
         )
-    return [
-        EnrollLineOut(
-            item=line.item,
-            beneficiary_id=line.beneficiary_id,
-            status=line.status,
-            detail=line.detail,
-            created=line.created,
-        )
-        for line in lines
-    ]
+    return [EnrollLineOut.model_validate(line) for line in lines]
 
 
 @router.delete(
@@ -136,28 +126,7 @@ async def read_occurrence(
         confirmed=found.count(attendance.CONFIRMED),
         declined=found.count(attendance.DECLINED_ANSWER),
         no_answer=found.count(attendance.NO_ANSWER),
-        people=[
-            RosterLineOut(
-                beneficiary_id=line.beneficiary_id,
-                name=line.name,
-                enrollment=line.enrollment,
-                answer=line.answer,
-                offer=line.offer,
-                attended=line.attended,
-                note=line.note,
-                reminders=[
-                    ReminderOut(
-                        offset=r.offset_key,
-                        due_at=r.due_at,
-                        status=r.status,
-                        detail=r.detail,
-                        message_id=r.message_id,
-                    )
-                    for r in line.reminders
-                ],
-            )
-            for line in found.lines
-        ],
+        people=[RosterLineOut.model_validate(line) for line in found.lines],
     )
 
 
@@ -223,7 +192,7 @@ async def activities(
         details={"part": "activities"},
     )
     return PersonActivityOut(
-        lists=[ListEntryOut(**entry.__dict__) for entry in found.lists],
-        sessions=[SessionEntryOut(**entry.__dict__) for entry in found.sessions],
+        lists=[ListEntryOut.model_validate(entry) for entry in found.lists],
+        sessions=[SessionEntryOut.model_validate(entry) for entry in found.sessions],
         mail_days=found.mail_days,
     )
