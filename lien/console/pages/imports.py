@@ -222,18 +222,21 @@ async def upload(
     )
 
 
-async def _posted(request: Request, token: str) -> tuple[Upload, dict[str, str]]:
+async def _run_posted(
+    request: Request,
+    token: str,
+    session: AsyncSession,
+    staff: StaffMember,
+    *,
+    dry_run: bool,
+    background: Background | None = None,
+) -> Response:
+    """Run a kept file again with the organisation, site and columns its check form posted."""
     upload = find_upload(request, token)
     if upload is None:
         raise PageNotFound
-    form = await request.form()
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
-    return upload, values
-
-
-@router.post("/imports/{token}/check", name="console.user_file_check")
-async def check(request: Request, token: str, session: SessionDep, staff: StaffPage) -> Response:
-    upload, form = await _posted(request, token)
+    posted = await request.form()
+    form = {key: value for key, value in posted.items() if isinstance(value, str)}
     headings = [form.get(f"heading_{i}", "") for i in range(200) if f"heading_{i}" in form]
     return await _run(
         request,
@@ -243,8 +246,14 @@ async def check(request: Request, token: str, session: SessionDep, staff: StaffP
         organisation_slug=form.get("organisation", ""),
         site_slug=form.get("site", ""),
         column_map=_column_map(form, headings),
-        dry_run=True,
+        dry_run=dry_run,
+        background=background,
     )
+
+
+@router.post("/imports/{token}/check", name="console.user_file_check")
+async def check(request: Request, token: str, session: SessionDep, staff: StaffPage) -> Response:
+    return await _run_posted(request, token, session, staff, dry_run=True)
 
 
 @router.post("/imports/{token}/confirm", name="console.user_file_confirm")
@@ -256,16 +265,5 @@ async def confirm(
     staff: StaffPage,
     tasks: BackgroundTasks,
 ) -> Response:
-    upload, form = await _posted(request, token)
-    headings = [form.get(f"heading_{i}", "") for i in range(200) if f"heading_{i}" in form]
-    return await _run(
-        request,
-        session,
-        staff,
-        upload,
-        organisation_slug=form.get("organisation", ""),
-        site_slug=form.get("site", ""),
-        column_map=_column_map(form, headings),
-        dry_run=False,
-        background=_after_commit(tasks, runtime),
-    )
+    background = _after_commit(tasks, runtime)
+    return await _run_posted(request, token, session, staff, dry_run=False, background=background)
