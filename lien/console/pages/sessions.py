@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Event
 from lien.console.errors import PageNotFound
-from lien.console.event_form import read_clock, read_date
+from lien.console.event_form import BAD_CLOCK, read_date
 from lien.console.events_view import title_of
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
@@ -128,7 +128,7 @@ async def _apply(
     notify = form.flag("notify")
     new_start = None
     if action == MOVE:
-        day, clock = read_date(form, "new_date", required=True), read_clock(form, "new_time")
+        day, clock = read_date(form, "new_date", required=True), form.clock("new_time", BAD_CLOCK)
         if day is not None and clock is not None:
             new_start = datetime.combine(day, clock)
             zone = ZoneInfo(event.timezone)
