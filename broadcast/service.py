@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,20 @@ REPEAT_WINDOW = timedelta(hours=24)
 # Organisation setting: above this many recipients, a second staff member must approve.
 APPROVAL_SETTING = "broadcast_approval_above"
 ORIGIN_KIND = repository.ORIGIN_KIND
+
+
+class Decision(Protocol):
+    """A service call that approves or cancels a broadcast."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        broadcast_id: int,
+        by: int | None,
+        now: datetime,
+        organisation_id: int | None = None,
+    ) -> Broadcast: ...
 
 
 @dataclass(frozen=True)
