@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.base import utcnow
 from db.migrate import upgrade
 from db.models import Beneficiary, ContactPoint
-from db.session import create_engine, create_sessionmaker, transaction
+from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, Priority, queue_messages
 from gateway.records import ensure_organisation
@@ -145,8 +145,13 @@ async def queue_all(url: str, count: int, *, text: str = "Rappel : atelier demai
     """Start from an empty database and queue one SMS for each of `count` new people."""
     engine = await fresh_database(url)
     ids = await seed_people(engine, count)
-    sessionmaker = create_sessionmaker(engine)
-    for start in range(0, count, 1000):
+    await queue_for(create_sessionmaker(engine), ids, text=text)
+    return engine
+
+
+async def queue_for(sessionmaker: SessionMaker, ids: Sequence[int], *, text: str) -> None:
+    """Queue one reminder SMS for each of these people, a thousand per transaction."""
+    for start in range(0, len(ids), 1000):
         async with transaction(sessionmaker) as session:
             await queue_messages(
                 session,
@@ -160,7 +165,6 @@ async def queue_all(url: str, count: int, *, text: str = "Rappel : atelier demai
                     for pid in ids[start : start + 1000]
                 ],
             )
-    return engine
 
 
 def steady_rate(moments: Sequence[float]) -> float:
