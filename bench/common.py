@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from twilio.request_validator import RequestValidator
 
 from db.base import utcnow
 from db.migrate import upgrade
@@ -24,6 +25,11 @@ from gateway.outbox import OutgoingMessage, Priority, queue_messages
 from gateway.records import ensure_organisation
 
 ROOT = Path(__file__).resolve().parent.parent
+# The Twilio account of the benches' `lien serve`, which checks every webhook's signature.
+TWILIO_SID = "AC" + "0" * 32
+TWILIO_TOKEN = "bench-token"
+# A webhook ready to post: its URL, its form fields and its headers.
+SignedRequest = tuple[str, dict[str, str], dict[str, str]]
 
 
 def scratch_sqlite(name: str) -> str:
@@ -55,6 +61,44 @@ def spawn(args: Sequence[str], *, env: dict[str, str], ready_url: str) -> subpro
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"server did not start: {' '.join(args)}")
+
+
+def lien_env(
+    database_url: str, public_url: str, *, twilio_api_url: str = "http://127.0.0.1:9"
+) -> dict[str, str]:
+    """Return the environment of a `lien serve` on this database, with the benches' Twilio."""
+    return {
+        "LIEN_DATABASE_URL": database_url,
+        "LIEN_PUBLIC_URL": public_url,
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "LIEN_TWILIO_FROM": "+33700000000",
+        "LIEN_TWILIO_API_URL": twilio_api_url,
+        "LIEN_LOG_LEVEL": "WARNING",
+    }
+
+
+def spawn_lien(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start `lien serve` on this port and wait until it answers."""
+    return spawn(
+        ["-m", "lien.cli", "serve", "--port", str(port)],
+        env=env,
+        ready_url=f"http://127.0.0.1:{port}/healthz",
+    )
+
+
+def signed_sms(url: str, message_sid: str, sender: str, body: str) -> SignedRequest:
+    """Return an inbound SMS as Twilio posts it to `url`, signed with the benches' token."""
+    params = {
+        "MessageSid": message_sid,
+        "AccountSid": TWILIO_SID,
+        "From": sender,
+        "To": "+33700000000",
+        "Body": body,
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+    return url, params, {"X-Twilio-Signature": signature}
 
 
 def spawn_bare_endpoint(database_url: str, port: int) -> subprocess.Popen[bytes]:
