@@ -34,8 +34,8 @@ from bench.common import (
     percentile,
     scratch_sqlite,
     signed_sms,
-    spawn,
     spawn_bare_endpoint,
+    spawn_fake_provider,
     spawn_lien,
     stop,
 )
@@ -180,11 +180,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     fake_port, lien_port, bare_port = free_port(), free_port(), free_port()
     fake_url = f"http://127.0.0.1:{fake_port}"
     lien_base = f"http://127.0.0.1:{lien_port}"
-    fake = spawn(
-        ["-m", "fakeprovider", "--port", str(fake_port), "--twilio-token", TWILIO_TOKEN],
-        env={},
-        ready_url=f"{fake_url}/_fake/health",
-    )
+    fake = spawn_fake_provider(fake_port, "--twilio-token", TWILIO_TOKEN)
     lien = lien_processes(url, lien_base, lien_port, fake_url)
     bare = spawn_bare_endpoint(url, bare_port)
     total = people + 2 * paced_people

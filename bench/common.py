@@ -101,6 +101,15 @@ def signed_sms(url: str, message_sid: str, sender: str, body: str) -> SignedRequ
     return url, params, {"X-Twilio-Signature": signature}
 
 
+def spawn_fake_provider(port: int, *options: str) -> subprocess.Popen[bytes]:
+    """Start the fake Twilio and Telegram on this port, in their own process, and wait for them."""
+    return spawn(
+        ["-m", "fakeprovider", "--port", str(port), *options],
+        env={},
+        ready_url=f"http://127.0.0.1:{port}/_fake/health",
+    )
+
+
 def spawn_bare_endpoint(database_url: str, port: int) -> subprocess.Popen[bytes]:
     """Start the baseline: an endpoint that only INSERTs what it is sent, on the same database."""
     return spawn(
