@@ -58,10 +58,13 @@ async def organisation_for(
         return None
 
 
-async def _choose_organisation(request: Request, session: AsyncSession) -> HTMLResponse:
+async def choose_organisation(
+    request: Request, session: AsyncSession, *, section: str = "broadcasts"
+) -> HTMLResponse:
+    """Ask which organisation to write for, then come back to this page."""
     every = list(await session.scalars(select(Organisation).order_by(Organisation.name)))
     context = {"organisations": every, "target": request.url.path}
-    return render(request, "broadcast_organisation.html", context, section="broadcasts")
+    return render(request, "broadcast_organisation.html", context, section=section)
 
 
 @router.get("/broadcasts", name="console.broadcasts")
@@ -70,7 +73,7 @@ async def broadcasts(
 ) -> HTMLResponse:
     found = await organisation_for(session, staff, organisation)
     if found is None:
-        return await _choose_organisation(request, session)
+        return await choose_organisation(request, session)
     rows = await session.scalars(
         select(Broadcast)
         .where(Broadcast.organisation_id == found.id)
@@ -107,7 +110,7 @@ async def new_broadcast(
 ) -> HTMLResponse:
     found = await organisation_for(session, staff, organisation)
     if found is None:
-        return await _choose_organisation(request, session)
+        return await choose_organisation(request, session)
     return await _form_page(request, session, found, dict(EMPTY_FORM), {})
 
 
@@ -128,7 +131,7 @@ async def create(
 ) -> Response:
     posted = await _posted(request, session, staff)
     if posted is None:
-        return await _choose_organisation(request, session)
+        return await choose_organisation(request, session)
     form, organisation, choices = posted
     now = utcnow()
     draft = read_draft(form, choices, timezone=runtime.settings.timezone, now=now)
