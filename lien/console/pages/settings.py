@@ -18,7 +18,7 @@ from gateway.outbox import CHANNEL_PREFERENCE
 from gateway.policy import WINDOW_SETTING, window_from_settings
 from gateway.quiet_hours import SendingWindow
 from lien.console.audit import record_audit
-from lien.console.errors import PageNotFound
+from lien.console.errors import get_or_404
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.inbox_view import paused_channels
@@ -56,10 +56,7 @@ async def _organisation(
     session: AsyncSession, org_id: int | None, staff: StaffMember
 ) -> Organisation:
     # The session sees the viewer's organisation only: another one's id is not found.
-    org = await session.get(Organisation, org_id or staff.organisation_id or 0)
-    if org is None:
-        raise PageNotFound
-    return org
+    return await get_or_404(session, Organisation, org_id or staff.organisation_id or 0)
 
 
 def _window_values(window: SendingWindow) -> dict[str, str]:
