@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from db.base import utcnow
 from db.models import Enrollment
 from gateway.audit import VIEW, record_audit
-from lien.api.events import domain_errors, occurrence_out
+from lien.api.events import domain_errors, written_occurrence_out
 from lien.api.events_schemas import (
     AttendanceIn,
     EnrollIn,
@@ -113,14 +113,7 @@ async def read_occurrence(
         found = await attendance.roster(session, occurrence_id=occurrence_id)
     row, event = found.occurrence, found.event
     return RosterOut(
-        occurrence=occurrence_out(
-            event,
-            id=row.id,
-            original=row.original_start,
-            start=row.start,
-            end=row.end,
-            state=row.status,
-        ),
+        occurrence=written_occurrence_out(event, row),
         event_id=event.id,
         title=event_text(event.texts, "title", "fr"),
         confirmed=found.count(attendance.CONFIRMED),
