@@ -22,17 +22,21 @@ from dataclasses import dataclass
 
 import aiohttp
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from bench.bench_inbound import paced
 from bench.common import (
     ROOT,
+    TWILIO_TOKEN,
+    SignedRequest,
     free_port,
     fresh_database,
+    lien_env,
     percentile,
     scratch_sqlite,
-    spawn,
+    signed_sms,
     spawn_bare_endpoint,
+    spawn_fake_provider,
+    spawn_lien,
     stop,
 )
 from bench.reply_latency import reply_latencies
@@ -40,36 +44,23 @@ from db.models import TriageTicket
 from db.session import create_engine
 from fakeprovider import RemoteFakeProvider
 
-SID = "AC" + "0" * 32
-TOKEN = "bench-token"
 # Bonjour → language → first name → shelter → no bed tonight → not a minor alone.
 SCRIPT = ("Bonjour", "1", "Amina", "1", "2", "2")
 ANSWERS_PER_PERSON = 9
 PACED_RATES = (25.0, 100.0)
 WORKERS_ON_POSTGRESQL = 2
-Request = tuple[str, dict[str, str], dict[str, str]]
 
 
-def conversation(base: str, path: str, person: int) -> list[Request]:
+def conversation(base: str, path: str, person: int) -> list[SignedRequest]:
     """Return one person's messages, in order, signed for Lien's public URL."""
-    validator = RequestValidator(TOKEN)
     phone = f"+336{30000000 + person:08d}"
-    requests = []
-    for step, text in enumerate(SCRIPT):
-        params = {
-            "MessageSid": f"SM{person:026d}{step:06d}",
-            "AccountSid": SID,
-            "From": phone,
-            "To": "+33700000000",
-            "Body": text,
-            "NumMedia": "0",
-        }
-        signature = validator.compute_signature(base + path, params)
-        requests.append((base + path, params, {"X-Twilio-Signature": signature}))
-    return requests
+    return [
+        signed_sms(base + path, f"SM{person:026d}{step:06d}", phone, text)
+        for step, text in enumerate(SCRIPT)
+    ]
 
 
-async def _send(session: aiohttp.ClientSession, request: Request) -> None:
+async def _send(session: aiohttp.ClientSession, request: SignedRequest) -> None:
     url, params, headers = request
     async with session.post(url, data=params, headers=headers) as response:
         await response.read()
@@ -77,7 +68,7 @@ async def _send(session: aiohttp.ClientSession, request: Request) -> None:
             raise RuntimeError(f"{url} answered {response.status}")
 
 
-async def throughput(people: Sequence[list[Request]], concurrency: int) -> float:
+async def throughput(people: Sequence[list[SignedRequest]], concurrency: int) -> float:
     """Requests per second, each person sending their next message once answered."""
     waiting = list(reversed(people))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
@@ -92,7 +83,7 @@ async def throughput(people: Sequence[list[Request]], concurrency: int) -> float
         return sum(len(p) for p in people) / (time.perf_counter() - started)
 
 
-def interleaved(people: Sequence[list[Request]]) -> list[Request]:
+def interleaved(people: Sequence[list[SignedRequest]]) -> list[SignedRequest]:
     """Return everyone's first message, then everyone's second…: each person in order."""
     return [person[step] for step in range(len(SCRIPT)) for person in people]
 
@@ -163,25 +154,10 @@ def lien_processes(
     url: str, lien_base: str, port: int, fake_url: str
 ) -> list[subprocess.Popen[bytes]]:
     """`lien serve`; on PostgreSQL it only stores, and two `lien worker` handle and send."""
-    env = {
-        "LIEN_DATABASE_URL": url,
-        "LIEN_PUBLIC_URL": lien_base,
-        "TWILIO_ACCOUNT_SID": SID,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "LIEN_TWILIO_FROM": "+33700000000",
-        "LIEN_TWILIO_API_URL": fake_url,
-        "LIEN_RATE_SMS": "500",
-        "LIEN_LOG_LEVEL": "WARNING",
-    }
+    env = {**lien_env(url, lien_base, twilio_api_url=fake_url), "LIEN_RATE_SMS": "500"}
     workers = WORKERS_ON_POSTGRESQL if url.startswith("postgresql") else 0
     serve_env = {**env, "LIEN_INBOUND_CONSUMERS": "0"} if workers else env
-    processes = [
-        spawn(
-            ["-m", "lien.cli", "serve", "--port", str(port)],
-            env=serve_env,
-            ready_url=f"{lien_base}/healthz",
-        )
-    ]
+    processes = [spawn_lien(port, serve_env)]
     for _ in range(workers):
         processes.append(
             subprocess.Popen(
@@ -204,11 +180,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     fake_port, lien_port, bare_port = free_port(), free_port(), free_port()
     fake_url = f"http://127.0.0.1:{fake_port}"
     lien_base = f"http://127.0.0.1:{lien_port}"
-    fake = spawn(
-        ["-m", "fakeprovider", "--port", str(fake_port), "--twilio-token", TOKEN],
-        env={},
-        ready_url=f"{fake_url}/_fake/health",
-    )
+    fake = spawn_fake_provider(fake_port, "--twilio-token", TWILIO_TOKEN)
     lien = lien_processes(url, lien_base, lien_port, fake_url)
     bare = spawn_bare_endpoint(url, bare_port)
     total = people + 2 * paced_people

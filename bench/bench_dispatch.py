@@ -21,7 +21,7 @@ from bench.common import (
     free_port,
     queue_all,
     scratch_sqlite,
-    spawn,
+    spawn_fake_provider,
     steady_rate,
     stop,
 )
@@ -132,11 +132,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     count = 1000 if quick else 5000
     port = free_port()
     api_url = f"http://127.0.0.1:{port}"
-    provider = spawn(
-        ["-m", "fakeprovider", "--port", str(port)],
-        env={},
-        ready_url=f"{api_url}/_fake/health",
-    )
+    provider = spawn_fake_provider(port)
     remote = RemoteFakeProvider(api_url)
     try:
         for latency in (0.0, 0.05):

@@ -11,13 +11,11 @@ import time
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import fresh_database, scratch_sqlite, seed_people
+from bench.common import fresh_database, queue_for, scratch_sqlite, seed_people
 from db.encryption import MessageKeys, use_message_keys
-from db.session import create_sessionmaker, transaction
+from db.session import create_sessionmaker
 from gateway.channels.base import OutboundEnvelope, Outcome, SendResult
 from gateway.dispatcher import Dispatcher, DispatcherConfig
-from gateway.exchange import Origin
-from gateway.outbox import OutgoingMessage, Priority, queue_messages
 from gateway.ratelimit import RateLimits
 
 TEXT = "Rappel : l'atelier de français a lieu demain mardi à 14h30 au centre social."
@@ -43,20 +41,7 @@ async def measure(url: str, count: int, keys: MessageKeys | None) -> tuple[float
     ids = await seed_people(engine, count)
     sessionmaker = create_sessionmaker(engine)
     started = time.perf_counter()
-    for start in range(0, count, 1000):
-        async with transaction(sessionmaker) as session:
-            await queue_messages(
-                session,
-                [
-                    OutgoingMessage(
-                        beneficiary_id=pid,
-                        text=TEXT,
-                        origin=Origin("bench"),
-                        priority=Priority.REMINDER,
-                    )
-                    for pid in ids[start : start + 1000]
-                ],
-            )
+    await queue_for(sessionmaker, ids, text=TEXT)
     queued = time.perf_counter() - started
     dispatcher = Dispatcher(
         sessionmaker=sessionmaker,

@@ -11,20 +11,19 @@ import time
 from dataclasses import dataclass
 
 import aiohttp
-from twilio.request_validator import RequestValidator
 
 from bench.common import (
+    SignedRequest,
     free_port,
     fresh_database,
+    lien_env,
     percentile,
     scratch_sqlite,
-    spawn,
+    signed_sms,
     spawn_bare_endpoint,
+    spawn_lien,
     stop,
 )
-
-SID = "AC" + "0" * 32
-TOKEN = "bench-token"
 
 
 @dataclass(frozen=True)
@@ -34,28 +33,19 @@ class Figures:
     p99_ms: float
 
 
-def requests_for(
-    base: str, path: str, count: int, offset: int
-) -> list[tuple[str, dict[str, str], dict[str, str]]]:
-    validator = RequestValidator(TOKEN)
-    prepared = []
-    for i in range(offset, offset + count):
-        params = {
-            "MessageSid": f"SM{i:032d}",
-            "AccountSid": SID,
-            "From": f"+336{20000000 + i % 100:08d}",
-            "To": "+33700000000",
-            "Body": "Bonjour, j'ai besoin d'un rendez-vous",
-            "NumMedia": "0",
-        }
-        headers = {"X-Twilio-Signature": validator.compute_signature(base + path, params)}
-        prepared.append((base + path, params, headers))
-    return prepared
+def requests_for(base: str, path: str, count: int, offset: int) -> list[SignedRequest]:
+    return [
+        signed_sms(
+            base + path,
+            f"SM{i:032d}",
+            f"+336{20000000 + i % 100:08d}",
+            "Bonjour, j'ai besoin d'un rendez-vous",
+        )
+        for i in range(offset, offset + count)
+    ]
 
 
-async def _post(
-    session: aiohttp.ClientSession, item: tuple[str, dict[str, str], dict[str, str]]
-) -> float:
+async def _post(session: aiohttp.ClientSession, item: SignedRequest) -> float:
     url, params, headers = item
     started = time.perf_counter()
     async with session.post(url, data=params, headers=headers) as response:
@@ -65,9 +55,7 @@ async def _post(
     return time.perf_counter() - started
 
 
-async def throughput(
-    items: list[tuple[str, dict[str, str], dict[str, str]]], concurrency: int
-) -> float:
+async def throughput(items: list[SignedRequest], concurrency: int) -> float:
     queue = list(reversed(items))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
@@ -80,9 +68,7 @@ async def throughput(
         return len(items) / (time.perf_counter() - started)
 
 
-async def paced(
-    items: list[tuple[str, dict[str, str], dict[str, str]]], rate: float
-) -> list[float]:
+async def paced(items: list[SignedRequest], rate: float) -> list[float]:
     async with aiohttp.ClientSession() as session:
         started = time.perf_counter()
         tasks = []
@@ -109,19 +95,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     count, paced_count = (400, 200) if quick else (3000, 1000)
     lien_port, bare_port = free_port(), free_port()
     lien_base = f"http://127.0.0.1:{lien_port}"
-    lien = spawn(
-        ["-m", "lien.cli", "serve", "--port", str(lien_port)],
-        env={
-            "LIEN_DATABASE_URL": url,
-            "LIEN_PUBLIC_URL": lien_base,
-            "TWILIO_ACCOUNT_SID": SID,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "LIEN_TWILIO_FROM": "+33700000000",
-            "LIEN_TWILIO_API_URL": "http://127.0.0.1:9",
-            "LIEN_LOG_LEVEL": "WARNING",
-        },
-        ready_url=f"{lien_base}/healthz",
-    )
+    lien = spawn_lien(lien_port, lien_env(url, lien_base))
     bare = spawn_bare_endpoint(url, bare_port)
     try:
         base_fig = await measure(

@@ -17,8 +17,17 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.bench_inbound import SID, TOKEN, requests_for
-from bench.common import free_port, fresh_database, percentile, scratch_sqlite, spawn, stop
+from bench.bench_inbound import requests_for
+from bench.common import (
+    SignedRequest,
+    free_port,
+    fresh_database,
+    lien_env,
+    percentile,
+    scratch_sqlite,
+    spawn_lien,
+    stop,
+)
 from db.session import create_sessionmaker, transaction
 from gateway.records import ensure_organisation
 from lien.console.accounts import create_staff_member
@@ -35,7 +44,7 @@ async def _webhooks(base: str, offset: int, spacing: float) -> tuple[list[float]
     errors = 0
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
 
-        async def one(item: tuple[str, dict[str, str], dict[str, str]]) -> None:
+        async def one(item: SignedRequest) -> None:
             nonlocal errors
             url, params, headers = item
             started = time.perf_counter()
@@ -129,19 +138,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     await _seed(url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    lien = spawn(
-        ["-m", "lien.cli", "serve", "--port", str(port)],
-        env={
-            "LIEN_DATABASE_URL": url,
-            "LIEN_PUBLIC_URL": base,
-            "TWILIO_ACCOUNT_SID": SID,
-            "TWILIO_AUTH_TOKEN": TOKEN,
-            "LIEN_TWILIO_FROM": "+33700000000",
-            "LIEN_TWILIO_API_URL": "http://127.0.0.1:9",
-            "LIEN_LOG_LEVEL": "WARNING",
-        },
-        ready_url=f"{base}/healthz",
-    )
+    lien = spawn_lien(port, lien_env(url, base))
     try:
         await _webhooks(base, 0, 0.05)  # warm-up: first senders, flows loaded
         alone, alone_errors = await _webhooks(base, 100, 0.05)

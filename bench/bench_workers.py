@@ -22,7 +22,14 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import busiest_second, free_port, queue_all, spawn, steady_rate, stop
+from bench.common import (
+    busiest_second,
+    free_port,
+    queue_all,
+    spawn_fake_provider,
+    steady_rate,
+    stop,
+)
 from bench.processes import (
     DEFAULT_PG,
     duplicates,
@@ -149,11 +156,7 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     count = 2000 if quick else 10_000
     port = free_port()
     api_url = f"http://127.0.0.1:{port}"
-    provider = spawn(
-        ["-m", "fakeprovider", "--port", str(port)],
-        env={},
-        ready_url=f"{api_url}/_fake/health",
-    )
+    provider = spawn_fake_provider(port)
     remote = RemoteFakeProvider(api_url, timeout=60)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load} before the runs", flush=True)

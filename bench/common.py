@@ -14,16 +14,22 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
+from twilio.request_validator import RequestValidator
 
 from db.base import utcnow
 from db.migrate import upgrade
 from db.models import Beneficiary, ContactPoint
-from db.session import create_engine, create_sessionmaker, transaction
+from db.session import SessionMaker, create_engine, create_sessionmaker, transaction
 from gateway.exchange import Origin
 from gateway.outbox import OutgoingMessage, Priority, queue_messages
 from gateway.records import ensure_organisation
 
 ROOT = Path(__file__).resolve().parent.parent
+# The Twilio account of the benches' `lien serve`, which checks every webhook's signature.
+TWILIO_SID = "AC" + "0" * 32
+TWILIO_TOKEN = "bench-token"
+# A webhook ready to post: its URL, its form fields and its headers.
+SignedRequest = tuple[str, dict[str, str], dict[str, str]]
 
 
 def scratch_sqlite(name: str) -> str:
@@ -55,6 +61,53 @@ def spawn(args: Sequence[str], *, env: dict[str, str], ready_url: str) -> subpro
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"server did not start: {' '.join(args)}")
+
+
+def lien_env(
+    database_url: str, public_url: str, *, twilio_api_url: str = "http://127.0.0.1:9"
+) -> dict[str, str]:
+    """Return the environment of a `lien serve` on this database, with the benches' Twilio."""
+    return {
+        "LIEN_DATABASE_URL": database_url,
+        "LIEN_PUBLIC_URL": public_url,
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "LIEN_TWILIO_FROM": "+33700000000",
+        "LIEN_TWILIO_API_URL": twilio_api_url,
+        "LIEN_LOG_LEVEL": "WARNING",
+    }
+
+
+def spawn_lien(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start `lien serve` on this port and wait until it answers."""
+    return spawn(
+        ["-m", "lien.cli", "serve", "--port", str(port)],
+        env=env,
+        ready_url=f"http://127.0.0.1:{port}/healthz",
+    )
+
+
+def signed_sms(url: str, message_sid: str, sender: str, body: str) -> SignedRequest:
+    """Return an inbound SMS as Twilio posts it to `url`, signed with the benches' token."""
+    params = {
+        "MessageSid": message_sid,
+        "AccountSid": TWILIO_SID,
+        "From": sender,
+        "To": "+33700000000",
+        "Body": body,
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
+    return url, params, {"X-Twilio-Signature": signature}
+
+
+def spawn_fake_provider(port: int, *options: str) -> subprocess.Popen[bytes]:
+    """Start the fake Twilio and Telegram on this port, in their own process, and wait for them."""
+    return spawn(
+        ["-m", "fakeprovider", "--port", str(port), *options],
+        env={},
+        ready_url=f"http://127.0.0.1:{port}/_fake/health",
+    )
 
 
 def spawn_bare_endpoint(database_url: str, port: int) -> subprocess.Popen[bytes]:
@@ -145,8 +198,13 @@ async def queue_all(url: str, count: int, *, text: str = "Rappel : atelier demai
     """Start from an empty database and queue one SMS for each of `count` new people."""
     engine = await fresh_database(url)
     ids = await seed_people(engine, count)
-    sessionmaker = create_sessionmaker(engine)
-    for start in range(0, count, 1000):
+    await queue_for(create_sessionmaker(engine), ids, text=text)
+    return engine
+
+
+async def queue_for(sessionmaker: SessionMaker, ids: Sequence[int], *, text: str) -> None:
+    """Queue one reminder SMS for each of these people, a thousand per transaction."""
+    for start in range(0, len(ids), 1000):
         async with transaction(sessionmaker) as session:
             await queue_messages(
                 session,
@@ -160,7 +218,6 @@ async def queue_all(url: str, count: int, *, text: str = "Rappel : atelier demai
                     for pid in ids[start : start + 1000]
                 ],
             )
-    return engine
 
 
 def steady_rate(moments: Sequence[float]) -> float:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.common import free_port, fresh_database, scratch_sqlite, spawn, stop
+from bench.common import free_port, fresh_database, scratch_sqlite, spawn_fake_provider, stop
 from bench.processes import kill, lien_env, log_folder, start_server, terminate
 from bench.soak_load import Load, queue_load
 from bench.soak_report import Outcome, account
@@ -107,9 +107,7 @@ async def _drained(engine: AsyncEngine) -> None:
 def _provider(plan: SoakPlan) -> tuple[subprocess.Popen[bytes], RemoteFakeProvider]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = spawn(
-        ["-m", "fakeprovider", "--port", str(port)], env={}, ready_url=f"{url}/_fake/health"
-    )
+    process = spawn_fake_provider(port)
     remote = RemoteFakeProvider(url, timeout=60)
     remote.set_random_faults(seed=plan.seed, twilio=TWILIO_FAULTS, telegram=TELEGRAM_FAULTS)
     remote.set_status_callbacks(

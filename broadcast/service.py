@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,20 @@ REPEAT_WINDOW = timedelta(hours=24)
 # Organisation setting: above this many recipients, a second staff member must approve.
 APPROVAL_SETTING = "broadcast_approval_above"
 ORIGIN_KIND = repository.ORIGIN_KIND
+
+
+class Decision(Protocol):
+    """A service call that approves or cancels a broadcast."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        broadcast_id: int,
+        by: int | None,
+        now: datetime,
+        organisation_id: int | None = None,
+    ) -> Broadcast: ...
 
 
 @dataclass(frozen=True)
@@ -76,11 +91,9 @@ async def update_draft(
     session: AsyncSession, *, broadcast_id: int, draft: Draft, organisation_id: int | None = None
 ) -> Broadcast:
     """Replace a draft's content; raise WrongState once it was sent for approval or sending."""
-    broadcast = await load_broadcast(
-        session, broadcast_id=broadcast_id, organisation_id=organisation_id
+    broadcast = await _load_in_status(
+        session, broadcast_id, organisation_id, {DRAFT}, refusal="not_editable", lock=False
     )
-    if broadcast.status != DRAFT:
-        raise WrongState("not_editable", status=broadcast.status)
     _apply(broadcast, draft)
     _replace_texts(broadcast, check_texts(draft.texts))
     await session.flush()
@@ -136,6 +149,24 @@ async def load_broadcast(
     return broadcast
 
 
+async def _load_in_status(
+    session: AsyncSession,
+    broadcast_id: int,
+    organisation_id: int | None,
+    allowed: Collection[str],
+    *,
+    refusal: str,
+    lock: bool = True,
+) -> Broadcast:
+    """Return a broadcast whose status allows a change (locked for it); raise WrongState if not."""
+    broadcast = await load_broadcast(
+        session, broadcast_id=broadcast_id, organisation_id=organisation_id, lock=lock
+    )
+    if broadcast.status not in allowed:
+        raise WrongState(refusal, status=broadcast.status)
+    return broadcast
+
+
 async def audience_of(
     session: AsyncSession, broadcast: Broadcast, *, now: datetime, sources: AudienceSources
 ) -> Audience:
@@ -186,11 +217,9 @@ async def submit_broadcast(
     The same text sent within a day to some of the same people is refused unless
     `confirm_repeat` says it is meant.
     """
-    broadcast = await load_broadcast(
-        session, broadcast_id=broadcast_id, organisation_id=organisation_id, lock=True
+    broadcast = await _load_in_status(
+        session, broadcast_id, organisation_id, {DRAFT}, refusal="not_submittable"
     )
-    if broadcast.status != DRAFT:
-        raise WrongState("not_submittable", status=broadcast.status)
     check_length(texts_of(broadcast), stop_notice=broadcast.stop_notice)
     audience = await audience_of(session, broadcast, now=now, sources=sources)
     count = await session.scalar(select(func.count()).select_from(audience.ids().subquery()))
@@ -286,11 +315,9 @@ async def approve_broadcast(
     organisation_id: int | None = None,
 ) -> Broadcast:
     """Approve a large broadcast; its author cannot approve it alone."""
-    broadcast = await load_broadcast(
-        session, broadcast_id=broadcast_id, organisation_id=organisation_id, lock=True
+    broadcast = await _load_in_status(
+        session, broadcast_id, organisation_id, {PENDING_APPROVAL}, refusal="not_pending_approval"
     )
-    if broadcast.status != PENDING_APPROVAL:
-        raise WrongState("not_pending_approval", status=broadcast.status)
     if by is None or by == broadcast.created_by:
         raise NotAllowed("approval_by_author")
     broadcast.status = SCHEDULED
@@ -309,11 +336,9 @@ async def cancel_broadcast(
     organisation_id: int | None = None,
 ) -> Broadcast:
     """Stop what has not left: recipients not queued and messages still in the queue."""
-    broadcast = await load_broadcast(
-        session, broadcast_id=broadcast_id, organisation_id=organisation_id, lock=True
+    broadcast = await _load_in_status(
+        session, broadcast_id, organisation_id, CANCELLABLE, refusal="not_cancellable"
     )
-    if broadcast.status not in CANCELLABLE:
-        raise WrongState("not_cancellable", status=broadcast.status)
     broadcast.status = CANCELLED
     broadcast.cancelled_at = now
     broadcast.cancelled_by = by

@@ -116,7 +116,7 @@ async def _apply(
     if outcome in (Outcome.SENT, Outcome.DELIVERED):
         message.provider_id = result.provider_id
         message.sent_at = message.sent_at or now
-        status = statuses.DELIVERED if outcome is Outcome.DELIVERED else statuses.SENT
+        status = _accepted_status(result)
         if outcome is Outcome.DELIVERED:
             message.delivered_at = now
         if statuses.moves_forward(message.status, status):

@@ -6,13 +6,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from broadcast.audience import AudienceFilter, AudienceSummary
 from broadcast.cost import CostEstimate
 from broadcast.preview import Preview, TextPreview
 from broadcast.service import Draft
-from db.models import Broadcast
+from db.models import Broadcast, BroadcastText
 
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=1600)]
@@ -52,6 +59,7 @@ class AudienceQuery(BaseModel):
 
 
 class SampleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     beneficiary_id: int
     first_name: str | None
     last_name: str | None
@@ -61,6 +69,7 @@ class SampleOut(BaseModel):
 
 
 class AudienceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     count: int = Field(description="Messages envoyés : un par destinataire (un par numéro)")
     people: int = Field(description="Personnes atteintes, proches joints sur un numéro partagé")
     through_shared: int = Field(description="Personnes jointes sur le numéro d'un proche")
@@ -70,14 +79,7 @@ class AudienceOut(BaseModel):
 
     @classmethod
     def of(cls, summary: AudienceSummary) -> AudienceOut:
-        return cls(
-            count=summary.count,
-            people=summary.people,
-            through_shared=summary.through_shared,
-            by_channel=summary.by_channel,
-            by_language=summary.by_language,
-            sample=[SampleOut(**vars(s)) for s in summary.sample],
-        )
+        return cls.model_validate(summary)
 
 
 class DraftPreviewIn(AudienceQuery):
@@ -119,6 +121,7 @@ class SendIn(BaseModel):
 
 
 class BroadcastOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     id: int
     organisation_id: int
     title: str
@@ -138,28 +141,17 @@ class BroadcastOut(BaseModel):
     finished_at: datetime | None
     cancelled_at: datetime | None
 
+    @field_validator("texts", mode="before")
+    @classmethod
+    def _by_language(cls, texts: object) -> object:
+        """Read a broadcast's text rows as language → body."""
+        if isinstance(texts, list):
+            return {text.language: text.body for text in texts if isinstance(text, BroadcastText)}
+        return texts
+
     @classmethod
     def of(cls, broadcast: Broadcast) -> BroadcastOut:
-        return cls(
-            id=broadcast.id,
-            organisation_id=broadcast.organisation_id,
-            title=broadcast.title,
-            status=broadcast.status,
-            urgent=broadcast.urgent,
-            stop_notice=broadcast.stop_notice,
-            reply_text=broadcast.reply_text,
-            audience=broadcast.audience,
-            texts={t.language: t.body for t in broadcast.texts},
-            send_at=broadcast.send_at,
-            expires_at=broadcast.expires_at,
-            recipient_count=broadcast.recipient_count,
-            created_by=broadcast.created_by,
-            approved_by=broadcast.approved_by,
-            created_at=broadcast.created_at,
-            submitted_at=broadcast.submitted_at,
-            finished_at=broadcast.finished_at,
-            cancelled_at=broadcast.cancelled_at,
-        )
+        return cls.model_validate(broadcast)
 
 
 class CostLineOut(BaseModel):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from broadcast import service
 from broadcast.audience import Audience, resolve_audience, summarise_audience
@@ -158,28 +159,28 @@ async def send(
     return BroadcastOut.of(sent)
 
 
-@router.post("/{broadcast_id}/approve", response_model=BroadcastOut, summary="Valider")
-async def approve(broadcast_id: int, session: SessionDep, staff: AdminOnly) -> BroadcastOut:
-    approved = await service.approve_broadcast(
+async def _decided(
+    decision: service.Decision, broadcast_id: int, session: AsyncSession, staff: StaffMember
+) -> BroadcastOut:
+    """Approve or cancel as the signed-in member; return the broadcast as it now stands."""
+    decided = await decision(
         session,
         broadcast_id=broadcast_id,
         by=staff.id,
         now=utcnow(),
         organisation_id=staff.organisation_id,
     )
-    return BroadcastOut.of(approved)
+    return BroadcastOut.of(decided)
+
+
+@router.post("/{broadcast_id}/approve", response_model=BroadcastOut, summary="Valider")
+async def approve(broadcast_id: int, session: SessionDep, staff: AdminOnly) -> BroadcastOut:
+    return await _decided(service.approve_broadcast, broadcast_id, session, staff)
 
 
 @router.post("/{broadcast_id}/cancel", response_model=BroadcastOut, summary="Annuler")
 async def cancel(broadcast_id: int, session: SessionDep, staff: Sender) -> BroadcastOut:
-    cancelled = await service.cancel_broadcast(
-        session,
-        broadcast_id=broadcast_id,
-        by=staff.id,
-        now=utcnow(),
-        organisation_id=staff.organisation_id,
-    )
-    return BroadcastOut.of(cancelled)
+    return await _decided(service.cancel_broadcast, broadcast_id, session, staff)
 
 
 @router.get("/{broadcast_id}/status", response_model=ProgressOut, summary="Suivi en direct")

@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api/beneficiaries", tags=["consent"])
 
 
 class ChannelConsentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     contact_point_id: int
     channel: str
     address: str
@@ -75,17 +76,7 @@ async def _consent(session: AsyncSession, beneficiary_id: int) -> ConsentOut:
     states = await consent_state(session, beneficiary_id)
     history = await consent_history(session, beneficiary_id)
     return ConsentOut(
-        channels=[
-            ChannelConsentOut(
-                contact_point_id=s.contact_point_id,
-                channel=s.channel,
-                address=s.address,
-                opted_in=s.opted_in,
-                since=s.since,
-                source=s.source,
-            )
-            for s in states
-        ],
+        channels=[ChannelConsentOut.model_validate(s) for s in states],
         history=[
             ConsentEventOut(
                 at=e.created_at,

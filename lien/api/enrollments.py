@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from db.base import utcnow
 from db.models import Enrollment
 from gateway.audit import VIEW, record_audit
-from lien.api.events import domain_errors, occurrence_out
+from lien.api.events import domain_errors, written_occurrence_out
 from lien.api.events_schemas import (
     AttendanceIn,
     EnrollIn,
@@ -15,7 +15,6 @@ from lien.api.events_schemas import (
     EnrollmentOut,
     ListEntryOut,
     PersonActivityOut,
-    ReminderOut,
     RosterLineOut,
     RosterOut,
     RsvpIn,
@@ -83,16 +82,7 @@ async def enroll(
             create_missing=body.create_missing,
             notify=body.notify,
         )
-    return [
-        EnrollLineOut(
-            item=line.item,
-            beneficiary_id=line.beneficiary_id,
-            status=line.status,
-            detail=line.detail,
-            created=line.created,
-        )
-        for line in lines
-    ]
+    return [EnrollLineOut.model_validate(line) for line in lines]
 
 
 @router.delete(
@@ -123,41 +113,13 @@ async def read_occurrence(
         found = await attendance.roster(session, occurrence_id=occurrence_id)
     row, event = found.occurrence, found.event
     return RosterOut(
-        occurrence=occurrence_out(
-            event,
-            id=row.id,
-            original=row.original_start,
-            start=row.start,
-            end=row.end,
-            state=row.status,
-        ),
+        occurrence=written_occurrence_out(event, row),
         event_id=event.id,
         title=event_text(event.texts, "title", "fr"),
         confirmed=found.count(attendance.CONFIRMED),
         declined=found.count(attendance.DECLINED_ANSWER),
         no_answer=found.count(attendance.NO_ANSWER),
-        people=[
-            RosterLineOut(
-                beneficiary_id=line.beneficiary_id,
-                name=line.name,
-                enrollment=line.enrollment,
-                answer=line.answer,
-                offer=line.offer,
-                attended=line.attended,
-                note=line.note,
-                reminders=[
-                    ReminderOut(
-                        offset=r.offset_key,
-                        due_at=r.due_at,
-                        status=r.status,
-                        detail=r.detail,
-                        message_id=r.message_id,
-                    )
-                    for r in line.reminders
-                ],
-            )
-            for line in found.lines
-        ],
+        people=[RosterLineOut.model_validate(line) for line in found.lines],
     )
 
 
@@ -223,7 +185,7 @@ async def activities(
         details={"part": "activities"},
     )
     return PersonActivityOut(
-        lists=[ListEntryOut(**entry.__dict__) for entry in found.lists],
-        sessions=[SessionEntryOut(**entry.__dict__) for entry in found.sessions],
+        lists=[ListEntryOut.model_validate(entry) for entry in found.lists],
+        sessions=[SessionEntryOut.model_validate(entry) for entry in found.sessions],
         mail_days=found.mail_days,
     )

@@ -153,6 +153,18 @@ def occurrence_out(
     )
 
 
+def written_occurrence_out(event: Event, row: Occurrence) -> OccurrenceOut:
+    """Show a session from its own row, as it stands now."""
+    return occurrence_out(
+        event,
+        id=row.id,
+        original=row.original_start,
+        start=row.start,
+        end=row.end,
+        state=row.status,
+    )
+
+
 @router.post("", response_model=EventOut, status_code=201, summary="Créer une activité")
 async def create(body: EventIn, session: SessionDep, staff: StaffOnly) -> EventOut:
     with domain_errors():
@@ -269,15 +281,4 @@ async def _change(
             notify=body.notify,
             **extra,
         )
-    return ChangeOut(occurrence=_row_out(event, row), notified=told)
-
-
-def _row_out(event: Event, row: Occurrence) -> OccurrenceOut:
-    return occurrence_out(
-        event,
-        id=row.id,
-        original=row.original_start,
-        start=row.start,
-        end=row.end,
-        state=row.status,
-    )
+    return ChangeOut(occurrence=written_occurrence_out(event, row), notified=told)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from notifications.offsets import DEFAULT_OFFSETS
 
@@ -124,6 +124,7 @@ class EnrollIn(BaseModel):
 
 
 class EnrollLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     item: str
     beneficiary_id: int | None
     status: str
@@ -144,7 +145,9 @@ class WithdrawOut(BaseModel):
 
 
 class ReminderOut(BaseModel):
-    offset: str
+    model_config = ConfigDict(from_attributes=True)
+    # The domain calls it offset_key; the API has always said offset.
+    offset: str = Field(validation_alias=AliasChoices("offset", "offset_key"))
     due_at: datetime
     status: str
     detail: str | None
@@ -152,6 +155,7 @@ class ReminderOut(BaseModel):
 
 
 class RosterLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     beneficiary_id: int
     name: str
     enrollment: str | None
@@ -211,6 +215,7 @@ class MailOut(MailNoticeOut):
 
 
 class ListEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     event_id: int
     title: str
     status: str
@@ -219,6 +224,7 @@ class ListEntryOut(BaseModel):
 
 
 class SessionEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     occurrence_id: int
     event_id: int
     title: str

@@ -64,6 +64,7 @@ class ErasureIn(BaseModel):
 
 
 class ErasureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     beneficiary_id: int
     rows: dict[str, int]
     provider_deletions: int
@@ -87,12 +88,7 @@ async def erase(
     done = await erase_person(
         session, runtime.privacy, beneficiary_id=beneficiary_id, staff_id=staff.id
     )
-    return ErasureOut(
-        beneficiary_id=done.beneficiary_id,
-        rows=done.rows,
-        provider_deletions=done.provider_deletions,
-        already_erased=done.already_erased,
-    )
+    return ErasureOut.model_validate(done)
 
 
 async def _organisation(

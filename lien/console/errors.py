@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
@@ -12,6 +12,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
@@ -21,6 +22,7 @@ from lien.console.routing import CONSOLE_TAG
 from lien.console.templating import render
 from lien.refusals import is_data_error
 
+Row = TypeVar("Row")
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 # Paths whose callers are programs: they keep their JSON answers.
 MACHINE_PATHS = ("/api/", "/webhooks/", "/healthz", "/metrics", "/docs", "/openapi", "/static/")
@@ -28,6 +30,14 @@ MACHINE_PATHS = ("/api/", "/webhooks/", "/healthz", "/metrics", "/docs", "/opena
 
 class PageNotFound(Exception):
     """A console page about something that does not exist (an unknown record, say)."""
+
+
+async def get_or_404(session: AsyncSession, model: type[Row], key: int) -> Row:
+    """Return the row the page is about; the not-found page if the viewer's session has none."""
+    row = await session.get(model, key)
+    if row is None:
+        raise PageNotFound
+    return row
 
 
 async def _login_required(request: Request, _exc: Exception) -> Response:

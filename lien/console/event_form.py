@@ -64,15 +64,6 @@ def read_date(form: FormReader, name: str, *, required: bool) -> date | None:
     return None
 
 
-def read_clock(form: FormReader, name: str) -> time | None:
-    value = form.text(name, required=True, max_length=8)
-    try:
-        return time.fromisoformat(value) if value else None
-    except ValueError:
-        form.refuse(name, BAD_CLOCK)
-        return None
-
-
 def _capacity(form: FormReader) -> int | None:
     raw = form.text("capacity", max_length=6)
     if not raw:
@@ -125,7 +116,7 @@ def read_event(
     description = form.text("description", max_length=500)
     place = form.text("place", max_length=200)
     first = read_date(form, "first_date", required=True)
-    start, end = read_clock(form, "start"), read_clock(form, "end")
+    start, end = form.clock("start", BAD_CLOCK), form.clock("end", BAD_CLOCK)
     capacity = _capacity(form)
     skip_school = form.flag("skip_school_holidays")
     skip_public = form.flag("skip_public_holidays")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import time
 
 from starlette.datastructures import FormData
 
@@ -42,6 +43,15 @@ class FormReader:
         elif len(value) > max_length:
             self.refuse(name, too_long(max_length))
         return value
+
+    def clock(self, name: str, invalid: Problem) -> time | None:
+        """Return a required HH:MM field; None with `invalid` attached when it is not a time."""
+        value = self.text(name, required=True, max_length=8)
+        try:
+            return time.fromisoformat(value) if value else None
+        except ValueError:
+            self.refuse(name, invalid)
+            return None
 
     def choice(self, name: str, allowed: Collection[str], *, required: bool = False) -> str:
         """Return a value that must be one of `allowed` (or empty when not required)."""

@@ -124,6 +124,7 @@ async def test_send_approve_follow_export_and_replies(
     created = await client.post("/api/broadcasts", json=urgent, headers=staff_headers)
     assert created.status_code == 201, created.text
     broadcast_id = created.json()["id"]
+    assert (created.json()["texts"], created.json()["urgent"]) == (DRAFT["texts"], True)
     sent = await client.post(f"/api/broadcasts/{broadcast_id}/send", headers=staff_headers)
     assert sent.json()["status"] == "pending_approval"
     # Approval is an administrator's: neither the author nor another staff member.
@@ -132,6 +133,7 @@ async def test_send_approve_follow_export_and_replies(
         assert answer.status_code == 403
     approved = await client.post(f"/api/broadcasts/{broadcast_id}/approve", headers=admin)
     assert approved.json()["status"] == "scheduled"
+    assert approved.json()["approved_by"] not in (None, created.json()["created_by"])
     edit = await client.put(f"/api/broadcasts/{broadcast_id}", json=DRAFT, headers=staff_headers)
     assert edit.status_code == 409
 

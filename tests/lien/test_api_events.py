@@ -195,6 +195,9 @@ async def test_enrol_by_phone_wait_withdraw_and_see_the_session(
     roster = (await client.get(f"/api/occurrences/{occurrence_id}", headers=staff_headers)).json()
     assert (roster["confirmed"], roster["declined"], roster["no_answer"]) == (1, 0, 1)
     assert {r["status"] for p in roster["people"] for r in p["reminders"]} == {"planned"}
+    assert {r["offset"] for p in roster["people"] for r in p["reminders"]} == set(
+        event["reminders"]
+    )
     early = await client.put(
         f"/api/occurrences/{occurrence_id}/attendance",
         json={"present": [ids[1]]},

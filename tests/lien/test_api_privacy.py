@@ -182,6 +182,7 @@ async def test_erasure_by_an_admin_leaves_no_phone_or_text_anywhere(
     assert done.status_code == 200, done.text
     assert done.json()["rows"][TICKETS.name] == 1 and done.json()["rows"][ENROLMENTS.name] == 1
     assert done.json()["provider_deletions"] == 4
+    assert (done.json()["beneficiary_id"], done.json()["already_erased"]) == (person_id, False)
     async with sessionmaker() as session:
         assert await scan(session) == set()
     record = (

@@ -16,7 +16,7 @@ from gateway.exchange import Origin
 from gateway.outbox import NotReachable, OutgoingMessage, Priority, queue_message
 from gateway.phones import InvalidPhoneNumber
 from gateway.records import find_by_phone
-from lien.console.errors import PageNotFound
+from lien.console.errors import PageNotFound, get_or_404
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.live import unchanged, version
@@ -132,8 +132,7 @@ async def timeline(
     request: Request, beneficiary_id: int, session: SessionDep, _staff: VolunteerPage
 ) -> Response:
     # A record this viewer may not see has no timeline either, not an empty one.
-    if await session.get(Beneficiary, beneficiary_id) is None:
-        raise PageNotFound
+    await get_or_404(session, Beneficiary, beneficiary_id)
     context = timeline_context(beneficiary_id, await load_timeline(session, beneficiary_id))
     same = unchanged(request, str(context["version"]))
     return same or render(request, "_timeline.html", context, section="beneficiaries")

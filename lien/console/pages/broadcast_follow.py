@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -128,20 +127,6 @@ async def progress_rows(
 Action = Callable[[AsyncSession, Broadcast, StaffMember], Awaitable[Problem]]
 
 
-class Decision(Protocol):
-    """A service call that approves or cancels a broadcast."""
-
-    async def __call__(
-        self,
-        session: AsyncSession,
-        *,
-        broadcast_id: int,
-        by: int | None,
-        now: datetime,
-        organisation_id: int | None = None,
-    ) -> Broadcast: ...
-
-
 async def _act(
     request: Request,
     session: AsyncSession,
@@ -201,7 +186,7 @@ async def send(
     return await _act(request, session, runtime, staff, broadcast_id, submit)
 
 
-def _decide(decision: Decision, said: Problem) -> Action:
+def _decide(decision: service.Decision, said: Problem) -> Action:
     """An approval or a cancellation, by the signed-in member, said in words once done."""
 
     async def decide(session: AsyncSession, broadcast: Broadcast, staff: StaffMember) -> Problem:

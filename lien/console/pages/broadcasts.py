@@ -58,10 +58,13 @@ async def organisation_for(
         return None
 
 
-async def _choose_organisation(request: Request, session: AsyncSession) -> HTMLResponse:
+async def choose_organisation(
+    request: Request, session: AsyncSession, *, section: str = "broadcasts"
+) -> HTMLResponse:
+    """Ask which organisation to write for, then come back to this page."""
     every = list(await session.scalars(select(Organisation).order_by(Organisation.name)))
     context = {"organisations": every, "target": request.url.path}
-    return render(request, "broadcast_organisation.html", context, section="broadcasts")
+    return render(request, "broadcast_organisation.html", context, section=section)
 
 
 @router.get("/broadcasts", name="console.broadcasts")
@@ -70,7 +73,7 @@ async def broadcasts(
 ) -> HTMLResponse:
     found = await organisation_for(session, staff, organisation)
     if found is None:
-        return await _choose_organisation(request, session)
+        return await choose_organisation(request, session)
     rows = await session.scalars(
         select(Broadcast)
         .where(Broadcast.organisation_id == found.id)
@@ -107,33 +110,29 @@ async def new_broadcast(
 ) -> HTMLResponse:
     found = await organisation_for(session, staff, organisation)
     if found is None:
-        return await _choose_organisation(request, session)
+        return await choose_organisation(request, session)
     return await _form_page(request, session, found, dict(EMPTY_FORM), {})
 
 
-class _NoOrganisation(Exception):
-    """A form posted without saying which organisation, while several exist."""
-
-
-async def _posted_organisation(
-    session: AsyncSession, staff: StaffMember, form: FormReader
-) -> Organisation:
+async def _posted(
+    request: Request, session: AsyncSession, staff: StaffMember
+) -> tuple[FormReader, Organisation, Choices] | None:
+    """Read a posted form and its organisation's choices; None if it names none of several."""
+    form = FormReader(await request.form())
     found = await organisation_for(session, staff, form.text("organisation", max_length=64))
     if found is None:
-        raise _NoOrganisation
-    return found
+        return None
+    return form, found, await choices_for(session, organisation_id=found.id)
 
 
 @router.post("/broadcasts/new", name="console.broadcast_create")
 async def create(
     request: Request, session: SessionDep, runtime: RuntimeDep, staff: StaffPage
 ) -> Response:
-    form = FormReader(await request.form())
-    try:
-        organisation = await _posted_organisation(session, staff, form)
-    except _NoOrganisation:
-        return await _choose_organisation(request, session)
-    choices = await choices_for(session, organisation_id=organisation.id)
+    posted = await _posted(request, session, staff)
+    if posted is None:
+        return await choose_organisation(request, session)
+    form, organisation, choices = posted
     now = utcnow()
     draft = read_draft(form, choices, timezone=runtime.settings.timezone, now=now)
     if draft is not None:
@@ -191,12 +190,10 @@ async def _live_preview(
 async def live_preview(
     request: Request, session: SessionDep, runtime: RuntimeDep, staff: StaffPage
 ) -> HTMLResponse:
-    form = FormReader(await request.form())
-    try:
-        organisation = await _posted_organisation(session, staff, form)
-    except _NoOrganisation:
+    posted = await _posted(request, session, staff)
+    if posted is None:
         return render(request, "_broadcast_preview.html", {"summary": None, "preview": None})
-    choices = await choices_for(session, organisation_id=organisation.id)
+    form, organisation, choices = posted
     context = await _live_preview(session, runtime, organisation, form, choices)
     return render(request, "_broadcast_preview.html", context)
 

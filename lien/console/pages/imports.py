@@ -22,7 +22,7 @@ from db.models import Organisation, Site, StaffMember
 from lien.console.errors import PageNotFound
 from lien.console.i18n import N_, Problem
 from lien.console.import_store import Upload, drop_upload, find_upload, keep_upload
-from lien.console.pages.broadcasts import organisation_for
+from lien.console.pages.broadcasts import choose_organisation, organisation_for
 from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import render
@@ -30,6 +30,8 @@ from lien.deps import RuntimeDep, SessionDep
 from lien.runtime import Runtime
 
 router = console_router()
+# The menu entry these pages sit under.
+SECTION = "user_file_import"
 # Rows above which confirming runs the import in the background, with a page showing progress.
 BACKGROUND_ABOVE = 500
 # Starts a recorded import's run: its id, its runner and the file as read.
@@ -47,12 +49,6 @@ async def _sites(session: AsyncSession, organisation: Organisation) -> list[Site
     return list(rows)
 
 
-async def _choose(request: Request, session: AsyncSession) -> HTMLResponse:
-    every = list(await session.scalars(select(Organisation).order_by(Organisation.name)))
-    context = {"organisations": every, "target": request.url.path}
-    return render(request, "broadcast_organisation.html", context, section="user_file_import")
-
-
 async def _upload_page(
     request: Request,
     session: AsyncSession,
@@ -66,9 +62,7 @@ async def _upload_page(
         "errors": errors,
         "values": {},
     }
-    return render(
-        request, "import_new.html", context, section="user_file_import", status_code=status_code
-    )
+    return render(request, "import_new.html", context, section=SECTION, status_code=status_code)
 
 
 @router.get("/imports/new", name="console.user_file_import")
@@ -77,7 +71,7 @@ async def new_import(
 ) -> HTMLResponse:
     found = await organisation_for(session, staff, organisation[:64])
     if found is None:
-        return await _choose(request, session)
+        return await choose_organisation(request, session, section=SECTION)
     return await _upload_page(request, session, found, {})
 
 
@@ -127,9 +121,7 @@ async def _run(
         }
         context["headings"] = list(column_map)
         context["mapping"] = column_map
-        return render(
-            request, "import_check.html", context, section="user_file_import", status_code=422
-        )
+        return render(request, "import_check.html", context, section=SECTION, status_code=422)
     if background is not None and len(read.rows) > BACKGROUND_ABOVE:
         return await _start_job(request, session, staff, upload, read, site, column_map, background)
     report: ImportReport = await import_people(
@@ -151,7 +143,7 @@ async def _run(
     )
     if not dry_run:
         drop_upload(request, upload.token)
-    return render(request, "import_check.html", context, section="user_file_import")
+    return render(request, "import_check.html", context, section=SECTION)
 
 
 def _after_commit(tasks: BackgroundTasks, runtime: Runtime) -> Background:
@@ -202,7 +194,7 @@ async def upload(
 ) -> Response:
     found = await organisation_for(session, staff, organisation)
     if found is None:
-        return await _choose(request, session)
+        return await choose_organisation(request, session, section=SECTION)
     data = await file.read(MAX_FILE + 1) if file is not None else b""
     if not data or file is None:
         return await _upload_page(request, session, found, {"file": NO_FILE}, 422)
@@ -222,18 +214,21 @@ async def upload(
     )
 
 
-async def _posted(request: Request, token: str) -> tuple[Upload, dict[str, str]]:
+async def _run_posted(
+    request: Request,
+    token: str,
+    session: AsyncSession,
+    staff: StaffMember,
+    *,
+    dry_run: bool,
+    background: Background | None = None,
+) -> Response:
+    """Run a kept file again with the organisation, site and columns its check form posted."""
     upload = find_upload(request, token)
     if upload is None:
         raise PageNotFound
-    form = await request.form()
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
-    return upload, values
-
-
-@router.post("/imports/{token}/check", name="console.user_file_check")
-async def check(request: Request, token: str, session: SessionDep, staff: StaffPage) -> Response:
-    upload, form = await _posted(request, token)
+    posted = await request.form()
+    form = {key: value for key, value in posted.items() if isinstance(value, str)}
     headings = [form.get(f"heading_{i}", "") for i in range(200) if f"heading_{i}" in form]
     return await _run(
         request,
@@ -243,8 +238,14 @@ async def check(request: Request, token: str, session: SessionDep, staff: StaffP
         organisation_slug=form.get("organisation", ""),
         site_slug=form.get("site", ""),
         column_map=_column_map(form, headings),
-        dry_run=True,
+        dry_run=dry_run,
+        background=background,
     )
+
+
+@router.post("/imports/{token}/check", name="console.user_file_check")
+async def check(request: Request, token: str, session: SessionDep, staff: StaffPage) -> Response:
+    return await _run_posted(request, token, session, staff, dry_run=True)
 
 
 @router.post("/imports/{token}/confirm", name="console.user_file_confirm")
@@ -256,16 +257,5 @@ async def confirm(
     staff: StaffPage,
     tasks: BackgroundTasks,
 ) -> Response:
-    upload, form = await _posted(request, token)
-    headings = [form.get(f"heading_{i}", "") for i in range(200) if f"heading_{i}" in form]
-    return await _run(
-        request,
-        session,
-        staff,
-        upload,
-        organisation_slug=form.get("organisation", ""),
-        site_slug=form.get("site", ""),
-        column_map=_column_map(form, headings),
-        dry_run=False,
-        background=_after_commit(tasks, runtime),
-    )
+    background = _after_commit(tasks, runtime)
+    return await _run_posted(request, token, session, staff, dry_run=False, background=background)

@@ -6,14 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Beneficiary
 from gateway.privacy.erasure import erase_person
 from gateway.privacy.export import export_person
 from gateway.privacy.sources import UnknownBeneficiary
-from lien.console.errors import PageNotFound
+from lien.console.errors import PageNotFound, get_or_404
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.roles import AdminPage, StaffPage, VolunteerPage
@@ -37,18 +36,11 @@ ENROLLED = {
 }
 
 
-async def _person(session: AsyncSession, beneficiary_id: int) -> Beneficiary:
-    person = await session.get(Beneficiary, beneficiary_id)
-    if person is None:
-        raise PageNotFound
-    return person
-
-
 @router.post("/beneficiaries/{beneficiary_id}/mail", name="console.record_mail")
 async def mail_arrived(
     request: Request, beneficiary_id: int, session: SessionDep, staff: StaffPage
 ) -> Response:
-    await _person(session, beneficiary_id)
+    await get_or_404(session, Beneficiary, beneficiary_id)
     outcome = await mark_mail_arrived(
         session, beneficiary_id=beneficiary_id, now=utcnow(), staff_id=staff.id
     )
@@ -65,7 +57,7 @@ async def mail_arrived(
 async def enrol(
     request: Request, beneficiary_id: int, session: SessionDep, staff: VolunteerPage
 ) -> Response:
-    await _person(session, beneficiary_id)
+    await get_or_404(session, Beneficiary, beneficiary_id)
     form = FormReader(await request.form())
     raw = form.text("event_id", required=True, max_length=12)
     try:
@@ -143,7 +135,7 @@ def _erase_page(
 async def erase_page(
     request: Request, beneficiary_id: int, session: SessionDep, _staff: AdminPage
 ) -> HTMLResponse:
-    person = await _person(session, beneficiary_id)
+    person = await get_or_404(session, Beneficiary, beneficiary_id)
     return _erase_page(request, person, {"confirm": ""}, {})
 
 
@@ -155,7 +147,7 @@ async def erase(
     runtime: RuntimeDep,
     staff: AdminPage,
 ) -> Response:
-    person = await _person(session, beneficiary_id)
+    person = await get_or_404(session, Beneficiary, beneficiary_id)
     form = FormReader(await request.form())
     typed = form.text("confirm", required=True, max_length=40)
     if typed and typed != CONFIRM_WORD:

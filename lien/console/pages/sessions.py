@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Event
 from lien.console.errors import PageNotFound
-from lien.console.event_form import read_clock, read_date
+from lien.console.event_form import BAD_CLOCK, read_date
 from lien.console.events_view import title_of
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
@@ -30,6 +30,9 @@ CANCEL, MOVE = "cancel", "move"
 MAX_REASON = 300
 PAST_MOVE = Problem(N_("Le nouvel horaire est déjà passé."))
 NOT_CHANGEABLE = Problem(N_("Cette séance ne peut plus changer : %(detail)s."))
+# Which session (its start as the rule gave it) and what to do with it, on the page and its form.
+OriginalStart = Annotated[str, Query(max_length=40)]
+ChangeAction = Annotated[str, Query(pattern="^(cancel|move)$")]
 
 
 @router.get("/events/sessions/{occurrence_id}", name="console.event_session")
@@ -99,8 +102,8 @@ async def change_page(
     event_id: int,
     session: SessionDep,
     _staff: StaffPage,
-    start: Annotated[str, Query(max_length=40)],
-    action: Annotated[str, Query(pattern="^(cancel|move)$")] = CANCEL,
+    start: OriginalStart,
+    action: ChangeAction = CANCEL,
 ) -> HTMLResponse:
     event = await event_or_404(session, event_id)
     original = _original(start)
@@ -128,7 +131,7 @@ async def _apply(
     notify = form.flag("notify")
     new_start = None
     if action == MOVE:
-        day, clock = read_date(form, "new_date", required=True), read_clock(form, "new_time")
+        day, clock = read_date(form, "new_date", required=True), form.clock("new_time", BAD_CLOCK)
         if day is not None and clock is not None:
             new_start = datetime.combine(day, clock)
             zone = ZoneInfo(event.timezone)
@@ -175,8 +178,8 @@ async def change_submit(
     event_id: int,
     session: SessionDep,
     staff: StaffPage,
-    start: Annotated[str, Query(max_length=40)],
-    action: Annotated[str, Query(pattern="^(cancel|move)$")] = CANCEL,
+    start: OriginalStart,
+    action: ChangeAction = CANCEL,
 ) -> Response:
     event = await event_or_404(session, event_id)
     original = _original(start)

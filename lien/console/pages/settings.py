@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +18,7 @@ from gateway.outbox import CHANNEL_PREFERENCE
 from gateway.policy import WINDOW_SETTING, window_from_settings
 from gateway.quiet_hours import SendingWindow
 from lien.console.audit import record_audit
-from lien.console.errors import PageNotFound
+from lien.console.errors import get_or_404
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.inbox_view import paused_channels
@@ -56,10 +56,7 @@ async def _organisation(
     session: AsyncSession, org_id: int | None, staff: StaffMember
 ) -> Organisation:
     # The session sees the viewer's organisation only: another one's id is not found.
-    org = await session.get(Organisation, org_id or staff.organisation_id or 0)
-    if org is None:
-        raise PageNotFound
-    return org
+    return await get_or_404(session, Organisation, org_id or staff.organisation_id or 0)
 
 
 def _window_values(window: SendingWindow) -> dict[str, str]:
@@ -115,15 +112,6 @@ async def settings_page(
     return await _page(request, session, runtime, organisation, _window_values(window), {})
 
 
-def _clock(form: FormReader, name: str) -> time | None:
-    value = form.text(name, required=True, max_length=8)
-    try:
-        return time.fromisoformat(value) if value else None
-    except ValueError:
-        form.refuse(name, BAD_CLOCK)
-        return None
-
-
 def read_window(form: FormReader) -> SendingWindow | None:
     """Read the sending-window form; None with problems attached when it is not valid."""
     zone = form.text("timezone", required=True, max_length=64)
@@ -135,7 +123,7 @@ def read_window(form: FormReader) -> SendingWindow | None:
     days = form.many("weekdays", WEEKDAYS)
     if not days:
         form.refuse("weekdays", Problem(N_("Choisissez au moins un jour d'envoi.")))
-    start, end = _clock(form, "start"), _clock(form, "end")
+    start, end = form.clock("start", BAD_CLOCK), form.clock("end", BAD_CLOCK)
     holidays_closed = form.flag("closed_on_public_holidays")
     if start and end and end <= start:
         form.refuse("end", Problem(N_("L'heure de fin doit être après l'heure de début.")))

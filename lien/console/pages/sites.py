@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.inbound import OPENING_HOURS
 from db.models import Site
 from lien.console.audit import record_audit
-from lien.console.errors import PageNotFound
+from lien.console.errors import get_or_404
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.nav import SETTINGS_TABS, links
@@ -61,9 +61,7 @@ async def sites_page(request: Request, session: SessionDep, _staff: AdminPage) -
 async def site_save(
     request: Request, site_id: int, session: SessionDep, staff: AdminPage
 ) -> Response:
-    site = await session.get(Site, site_id)
-    if site is None:
-        raise PageNotFound
+    site = await get_or_404(session, Site, site_id)
     form = FormReader(await request.form())
     name = form.text("name", required=True, max_length=200)
     address = form.text("address", max_length=500)

@@ -14,7 +14,7 @@ from db.models import StaffMember
 from lien.auth import ROLES
 from lien.console.accounts import AccountRefused, create_staff_member
 from lien.console.audit import record_audit
-from lien.console.errors import PageNotFound
+from lien.console.errors import get_or_404
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
 from lien.console.nav import SETTINGS_TABS, links
@@ -82,18 +82,11 @@ async def staff_create(request: Request, session: SessionDep, staff: AdminPage) 
     return await _page(request, session, staff, form.values, form.errors, 422)
 
 
-async def _member(session: AsyncSession, member_id: int) -> StaffMember:
-    member = await session.get(StaffMember, member_id)
-    if member is None:
-        raise PageNotFound
-    return member
-
-
 @router.post("/settings/staff/{member_id}/active", name="console.staff_toggle_active")
 async def staff_toggle_active(
     request: Request, member_id: int, session: SessionDep, staff: AdminPage
 ) -> Response:
-    member = await _member(session, member_id)
+    member = await get_or_404(session, StaffMember, member_id)
     if member.id == staff.id:
         flash(request, Problem(N_("Vous ne pouvez pas désactiver votre propre compte.")))
         return see_other("/settings/staff")
@@ -108,7 +101,7 @@ async def staff_toggle_active(
 async def staff_unlock(
     request: Request, member_id: int, session: SessionDep, staff: AdminPage
 ) -> Response:
-    member = await _member(session, member_id)
+    member = await get_or_404(session, StaffMember, member_id)
     await unlock(session, member, request.app.state.sign_in_throttle)
     await record_audit(
         session, staff=staff, action="staff.unlock", details={"staff_member_id": member.id}

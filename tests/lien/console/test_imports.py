@@ -112,3 +112,16 @@ async def test_the_check_page_names_the_line_of_an_erased_persons_number(
     assert listed is not None and "une personne effacée</h3>" in checked.text
     assert "Ligne 4" in listed.group(1) and "+33612340005" in listed.group(1)
     assert "données ont été effacées" in listed.group(1)
+
+
+async def test_an_organisation_not_ones_own_asks_which_one_under_each_pages_menu(
+    lien_app: App, sessionmaker: SessionMaker
+) -> None:
+    await signed_in_as(lien_app, sessionmaker, "staff")
+    for path, entry in (("/imports/new", "/imports/new"), ("/broadcasts/new", "/broadcasts")):
+        page = await lien_app.client.get(f"{path}?organisation=elsewhere")
+
+        assert page.status_code == 200
+        assert "choisissez celle pour qui vous écrivez" in page.text
+        assert f'href="{path}?organisation=default"' in page.text
+        assert re.search(rf'<a href="{entry}" aria-current="page">', page.text), path
