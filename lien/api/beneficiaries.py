@@ -10,6 +10,7 @@ from sqlalchemy import select
 from db.base import MAX_ROW_ID
 from db.errors import NotFoundError
 from db.models import Beneficiary, Message
+from gateway.attachments import STATUS_LABELS, attachments_of, kind_label
 from gateway.audit import ADD_CONTACT, CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
 from gateway.outbox import OutgoingMessage, Priority, queue_message
@@ -23,6 +24,7 @@ from gateway.records import (
     site_by_slug,
 )
 from lien.api.schemas import (
+    AttachmentOut,
     BeneficiaryIn,
     BeneficiaryOut,
     BeneficiaryPatch,
@@ -197,6 +199,7 @@ async def timeline(
         history[event.message_id].append(
             StatusStep(status=event.status, detail=event.detail, at=event.created_at)
         )
+    files = await attachments_of(session, list(history))
     return [
         MessageOut(
             id=m.id,
@@ -214,6 +217,20 @@ async def timeline(
             sent_at=m.sent_at,
             delivered_at=m.delivered_at,
             history=history[m.id],
+            attachments=[
+                AttachmentOut(
+                    id=a.id,
+                    direction=a.direction,
+                    kind=a.detected_type,
+                    kind_label=kind_label(a),
+                    size=a.size,
+                    status=a.status,
+                    status_label=STATUS_LABELS.get(a.status, a.status),
+                    failure_reason=a.failure_reason,
+                    file_name=a.file_name,
+                )
+                for a in files[m.id]
+            ],
         )
         for m in messages
     ]

@@ -81,6 +81,18 @@ class StatusStep(BaseModel):
     at: datetime
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    direction: str = Field(description="in : envoyé par la personne ; out : envoyé par l'équipe")
+    kind: str | None = Field(description="Type lu dans le contenu (image/jpeg…), s'il est connu")
+    kind_label: str = Field(description="En français, pour l'équipe")
+    size: int | None
+    status: str = Field(description="pending, stored ou failed")
+    status_label: str = Field(description="En français, pour l'équipe")
+    failure_reason: str | None = Field(description="Pourquoi le fichier n'est pas conservé")
+    file_name: str | None
+
+
 class MessageOut(BaseModel):
     id: int
     direction: str
@@ -97,6 +109,7 @@ class MessageOut(BaseModel):
     sent_at: datetime | None
     delivered_at: datetime | None
     history: list[StatusStep]
+    attachments: list[AttachmentOut] = []
 
 
 class StaffMessageIn(BaseModel):

@@ -1,16 +1,19 @@
-"""Twilio's copy of an MMS file is deleted once Lien keeps its own, retried while Twilio fails."""
+"""After a fetch: Twilio's copy deleted (retried while Twilio fails), the outcome in the API."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from db.base import utcnow
+from db.models import Attachment, Message
 from db.session import SessionMaker
 from fakeprovider import FakeProviderServer, Fault
 from gateway.attachment_removal import RETRY_AFTER, remove_fetched
 from tests.gateway.media import sample
 from tests.gateway.test_attachment_provider import app, fetch, only, send_mms, send_telegram
-from tests.lien.conftest import App
+from tests.lien.conftest import App, bearer
 
 __all__ = ["app"]
 PHOTO = sample("image/jpeg", 20_000)
@@ -68,3 +71,46 @@ async def test_a_refused_file_and_a_telegram_file_are_not_deleted_at_twilio(
     row = await only(sessionmaker)
     assert (row.provider_removal_due_at, row.provider_removed_at) == (None, None)
     assert fake_provider.state.media(file_id) is not None
+
+
+async def test_the_timeline_shows_each_file_and_why_one_was_not_kept(
+    app: App, sessionmaker: SessionMaker, fake_provider: FakeProviderServer
+) -> None:
+    pdf = sample("application/pdf", 5_000)
+    kept = fake_provider.twilio_media(PHOTO, "image/jpeg")
+    wrong = fake_provider.twilio_media(pdf, "image/png")
+    await send_mms(app, (kept, "image/jpeg"), (wrong, "image/png"), body="Ma lettre")
+    assert (await fetch(app)).stored == 1
+    async with sessionmaker() as session:
+        message_id = await session.scalar(select(Attachment.message_id).limit(1))
+    assert message_id is not None
+    headers = await bearer(sessionmaker)
+    response = await app.client.get(
+        f"/api/beneficiaries/{await sender_of(sessionmaker, message_id)}/messages",
+        headers=headers,
+    )
+    assert response.status_code == 200
+    (message,) = [m for m in response.json() if m["direction"] == "in"]
+    photo, refused = message["attachments"]
+    assert photo == {
+        "id": photo["id"],
+        "direction": "in",
+        "kind": "image/jpeg",
+        "kind_label": "une image JPEG",
+        "size": len(PHOTO),
+        "status": "stored",
+        "status_label": "conservé",
+        "failure_reason": None,
+        "file_name": None,
+    }
+    assert (refused["status"], refused["status_label"]) == ("failed", "non conservé")
+    assert refused["failure_reason"] == (
+        "le contenu (un document PDF) ne correspond pas au type annoncé (image/png)"
+    )
+
+
+async def sender_of(sessionmaker: SessionMaker, message_id: int) -> int:
+    async with sessionmaker() as session:
+        found = await session.scalar(select(Message.beneficiary_id).where(Message.id == message_id))
+        assert found is not None
+        return found
