@@ -30,6 +30,7 @@ from lien.api import (
     organisations,
     outbox,
     privacy,
+    shared_files,
     simulator,
     tags,
     tickets,
@@ -104,6 +105,7 @@ def create_app(
         audit,
         health,
         organisations,
+        shared_files,
         *domains,
     ):
         app.include_router(module.router)

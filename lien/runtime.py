@@ -24,6 +24,7 @@ from gateway.channels.twilio import TwilioChannel
 from gateway.consumer import ConsumerConfig, InboundConsumer
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.inbound import InboundRouter, receive
+from gateway.media_store import open_store
 from gateway.privacy.digest import session_info
 from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
@@ -196,7 +197,9 @@ def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, st
         disabled["sms"] = reason
     if (reason := settings.telegram_disabled_reason()) is None:
         channels["telegram"] = TelegramChannel(
-            token=settings.telegram_bot_token or "", api_url=settings.telegram_api_url
+            token=settings.telegram_bot_token or "",
+            api_url=settings.telegram_api_url,
+            files=open_store(settings.attachment_folder, settings.message_keys()),
         )
     else:
         disabled["telegram"] = reason

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextvars import ContextVar
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -26,16 +26,20 @@ from gateway.channels.base import (
     MediaRef,
     MediaUnavailable,
     OutboundEnvelope,
+    OutboundFileRef,
     Outcome,
     SendResult,
     checked_inbound,
     declared_too_large,
     too_large,
 )
+from gateway.media_store import Store
 
 log = logging.getLogger(__name__)
 NAME = "telegram"
 FILE_TIMEOUT_SECONDS = 30.0
+# The Bot API's limit on a caption; a longer text goes in a message of its own, first.
+CAPTION_LIMIT = 1024
 InboundSink = Callable[[InboundMessage], Awaitable[None]]
 # process_update() swallows handler errors; the webhook must still learn of them so that it
 # answers with an error and Telegram delivers the update again.
@@ -49,8 +53,16 @@ class UpdateFailed(RuntimeError):
 class TelegramChannel:
     name = NAME
 
-    def __init__(self, *, token: str, api_url: str, on_inbound: InboundSink | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str,
+        api_url: str,
+        on_inbound: InboundSink | None = None,
+        files: Store | None = None,
+    ) -> None:
         self._token = token
+        self._store = files
         self._api_url = api_url.rstrip("/")
         self._on_inbound = on_inbound
         self._app: Application | None = None  # type: ignore[type-arg]
@@ -167,9 +179,14 @@ class TelegramChannel:
             else None
         )
         try:
-            sent = await self.application.bot.send_message(
-                chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
-            )
+            if envelope.file is not None:
+                sent = await self._send_file(envelope, envelope.file, markup)
+            else:
+                sent = await self.application.bot.send_message(
+                    chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
+                )
+        except FileNotFoundError:
+            return SendResult(Outcome.FAILED, reason="fichier joint introuvable")
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # int today, timedelta later: both handled
@@ -188,6 +205,35 @@ class TelegramChannel:
         except NetworkError as exc:
             return _network_error(exc)
         return SendResult(Outcome.SENT, provider_id=f"{sent.chat_id}:{sent.message_id}")
+
+    async def _send_file(
+        self,
+        envelope: OutboundEnvelope,
+        file: OutboundFileRef,
+        markup: InlineKeyboardMarkup | None,
+    ) -> Message:
+        """Send a file staff attached: a photo for an image, a document for a PDF."""
+        if self._store is None:
+            raise FileNotFoundError(file.storage_key)
+        # The Bot API takes an upload whole; a file to send is at most the attachment limit.
+        content = b"".join([piece async for piece in self._store.get(file.storage_key)])
+        upload = InputFile(content, filename=file.file_name or None, attach=False)
+        chat_id = int(envelope.address)
+        caption: str | None = envelope.text or None
+        if caption is not None and len(caption) > CAPTION_LIMIT:
+            await self.application.bot.send_message(chat_id=chat_id, text=caption)
+            caption = None
+        bot = self.application.bot
+        sent: Message
+        if file.content_type.startswith("image/"):
+            sent = await bot.send_photo(
+                chat_id=chat_id, photo=upload, caption=caption, reply_markup=markup
+            )
+        else:
+            sent = await bot.send_document(
+                chat_id=chat_id, document=upload, caption=caption, reply_markup=markup
+            )
+        return sent
 
 
 def _seconds(value: int | dt.timedelta) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,7 @@ from gateway.records import site_by_slug
 from lien.api.schemas import QueuedOut, StaffMessageIn
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import RuntimeDep, SessionDep
+from lien.reply_files import store_reply_file
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 NEED_PATTERN = "^(" + "|".join(NEEDS) + ")$"
@@ -320,6 +321,44 @@ async def answer(
         now=utcnow(),
     )
     if message_id is None:  # no dedup key is given: cannot happen
+        raise ConflictError("message déjà en file")
+    message = await session.get_one(Message, message_id)
+    return QueuedOut(id=message.id, status=message.status, channel=message.channel)
+
+
+@router.post(
+    "/{ticket_id}/replies/file",
+    response_model=QueuedOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Répondre avec un fichier (image JPEG ou PNG, document PDF)",
+    description=(
+        "Formulaire multipart : `file` (obligatoire), `text` (légende, facultative), `channel`. "
+        "Le type est lu dans le contenu ; au plus LIEN_ATTACHMENT_MAX_BYTES. Telegram envoie le "
+        "fichier lui-même ; un SMS porte un lien signé qui expire après LIEN_FILE_LINK_DAYS jours."
+    ),
+)
+async def answer_with_file(
+    ticket_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    staff: StaffOnly,
+    file: Annotated[UploadFile, File(description="Image JPEG ou PNG, ou document PDF")],
+    text: Annotated[str, Form(max_length=1500)] = "",
+    channel: Annotated[str | None, Form(pattern=r"^(sms|telegram|simulator)$")] = None,
+) -> QueuedOut:
+    ticket = await _load(session, ticket_id)
+    stored = await store_reply_file(session, runtime.settings, file)
+    message_id = await reply(
+        session,
+        ticket=ticket,
+        staff_member_id=staff.id,
+        text=text.strip(),
+        channel=channel,
+        now=utcnow(),
+        attachment=stored,
+        links=runtime.settings.file_links(),
+    )
+    if message_id is None:
         raise ConflictError("message déjà en file")
     message = await session.get_one(Message, message_id)
     return QueuedOut(id=message.id, status=message.status, channel=message.channel)
