@@ -30,10 +30,18 @@ from gateway.media_types import HEAD_BYTES, detect
 SENDABLE = frozenset({"image/jpeg", "image/png", "application/pdf"})
 IMAGES = frozenset({"image/jpeg", "image/png"})
 MAX_NAME = 200
+# The channels that carry a file itself; the others (SMS, the simulator) carry a link to it.
+CARRIES_FILES = frozenset({"telegram"})
 
 
 class FileRefused(InvalidError):
+    """A file staff may not send; `why` names the case for screens with their own words."""
+
     code = "file_refused"
+
+    def __init__(self, message: str, *, why: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ async def receive_file(
     await store.put(key, check.pieces(pieces))
     if check.detected is None:  # an empty file: nothing was written
         await store.delete(key)
-        raise FileRefused("le fichier est vide")
+        raise FileRefused("le fichier est vide", why="empty")
     name = (file_name or "").replace("\x00", "").strip()[-MAX_NAME:] or "fichier"
     return OutboundFile(key, check.detected, check.size, check.digest.hexdigest(), name)
 
@@ -78,7 +86,7 @@ class _Sendable:
         async for piece in source:
             self.size += len(piece)
             if self.size > self.max_bytes:
-                raise FileRefused(too_large(self.max_bytes))
+                raise FileRefused(too_large(self.max_bytes), why="too_large")
             self.digest.update(piece)
             if self.detected is None:
                 head += piece
@@ -95,7 +103,8 @@ class _Sendable:
         detected = detect(head)
         if detected not in SENDABLE:
             raise FileRefused(
-                "seuls une image (JPEG ou PNG) ou un document PDF peuvent être envoyés"
+                "seuls une image (JPEG ou PNG) ou un document PDF peuvent être envoyés",
+                why="type",
             )
         self.detected = detected
 
@@ -111,7 +120,7 @@ async def attach_file(
     links: FileLinks | None,
     now: datetime,
 ) -> int:
-    """Tie a stored file to a queued message; an SMS gets the link to it in its text."""
+    """Tie a stored file to a queued message; where no file can go, its text gets a link."""
     attachment_id = await session.scalar(
         insert(Attachment)
         .values(
@@ -134,14 +143,13 @@ async def attach_file(
         .returning(Attachment.id)
     )
     assert attachment_id is not None
-    if channel == "sms":
+    if channel not in CARRIES_FILES:
         if links is None:
-            raise FileRefused("l'envoi de fichiers par SMS n'est pas configuré")
-        text = f"{body}\n{links.link(attachment_id, now=now)}"
-        analysis = analyze_sms(text)
-        await session.execute(
-            update(Message)
-            .where(Message.id == message_id)
-            .values(body=text, encoding=analysis.encoding, segments=analysis.segments)
-        )
+            raise FileRefused("l'envoi de fichiers par SMS n'est pas configuré", why="no_links")
+        text = f"{body}\n{links.link(attachment_id, now=now)}".lstrip("\n")
+        values: dict[str, object] = {"body": text}
+        if channel == "sms":
+            analysis = analyze_sms(text)
+            values |= {"encoding": analysis.encoding, "segments": analysis.segments}
+        await session.execute(update(Message).where(Message.id == message_id).values(**values))
     return int(attachment_id)

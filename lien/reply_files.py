@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TypeGuard
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
@@ -29,7 +30,7 @@ async def store_reply_file(
     )
 
 
-def has_file(upload: object) -> bool:
+def has_file(upload: object) -> TypeGuard[UploadFile]:
     """Tell whether a form field holds a chosen file (browsers send an empty one otherwise)."""
     return isinstance(upload, UploadFile) and bool(upload.filename)
 

@@ -23,6 +23,8 @@ from bot.triage import NEEDS, PRIORITIES
 from db.base import utcnow
 from db.models import Site, StaffMember, TriageTicket
 from gateway import audit
+from gateway.media_store import open_store
+from gateway.outbound_files import FileRefused
 from gateway.outbox import NotReachable
 from lien.api.tickets import unreviewed_languages
 from lien.console.errors import PageNotFound
@@ -42,11 +44,18 @@ from lien.console.triage_view import (
     ticket_exchange,
     ticket_filter,
 )
-from lien.deps import SessionDep
+from lien.deps import RuntimeDep, SessionDep
+from lien.reply_files import has_file, store_reply_file
 
 router = console_router()
 MAX_REPLY = 1600
 MAX_NOTE = 4000
+FILE_PROBLEMS = {
+    "type": Problem(N_("Seuls une image (JPEG ou PNG) ou un document PDF peuvent être envoyés.")),
+    "too_large": Problem(N_("Ce fichier est trop grand.")),
+    "empty": Problem(N_("Ce fichier est vide.")),
+    "no_links": Problem(N_("Ce fichier ne peut pas être envoyé par SMS ici.")),
+}
 Filter = Annotated[str, Query(max_length=32)]
 
 
@@ -239,16 +248,34 @@ async def ticket_exchange_rows(
 
 @router.post("/triage/{ticket_id}/reply", name="console.ticket_reply")
 async def answer(
-    request: Request, ticket_id: int, session: SessionDep, staff: StaffPage
+    request: Request, ticket_id: int, session: SessionDep, staff: StaffPage, runtime: RuntimeDep
 ) -> Response:
     ticket = await load_ticket(session, ticket_id, lock=True)
-    form = FormReader(await request.form())
-    text = form.text("text", required=True, max_length=MAX_REPLY)
+    data = await request.form()
+    form = FormReader(data)
+    upload = data.get("file")
+    text = form.text("text", required=not has_file(upload), max_length=MAX_REPLY)
     if form.ok:
+        settings = runtime.settings
+        stored = None
         try:
-            await reply(session, ticket=ticket, staff_member_id=staff.id, text=text, now=utcnow())
+            if has_file(upload):
+                stored = await store_reply_file(session, settings, upload)
+            await reply(
+                session,
+                ticket=ticket,
+                staff_member_id=staff.id,
+                text=text,
+                now=utcnow(),
+                attachment=stored,
+                links=settings.file_links(),
+            )
+        except FileRefused as refused:
+            form.refuse("file", FILE_PROBLEMS[refused.why])
         except NotReachable as refused:
             form.refuse("text", OPTED_OUT if refused.opted_out else NO_CONTACT)
+            if stored is not None:
+                await open_store(settings.attachment_folder, None).delete(stored.storage_key)
         else:
             flash(request, Problem(N_("Réponse mise en file d'envoi.")))
             return see_other(f"/triage/{ticket.id}#exchange")
