@@ -271,7 +271,7 @@ class _TelegramApi:
         if markup := _inline_keyboard(params):
             edited["reply_markup"] = markup
         same_markup = edited.get("reply_markup") == current.get("reply_markup")
-        if edited["text"] == current["text"] and same_markup:
+        if edited.get("text") == current.get("text") and same_markup:
             return _bad_request(NOT_MODIFIED)
         edited["edit_date"] = int(time.time())
         self.state.replace_telegram_message(token, chat_id, edited)

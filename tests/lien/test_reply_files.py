@@ -184,3 +184,30 @@ async def test_a_file_that_is_not_an_image_or_a_pdf_is_refused_in_french(
     assert files_under(tmp_path) == []
     await app.runtime.dispatcher.run_once()
     assert fake_provider.state.telegram_calls("sendPhoto") == []
+
+
+async def test_a_queued_file_is_sent_by_the_next_process_after_a_crash(
+    engine: AsyncEngine, database_url: str, fake_provider: FakeProviderServer, tmp_path: Path
+) -> None:
+    settings = provider_settings(database_url, fake_provider, attachment_dir=tmp_path)
+    async for first in started(settings):
+        _person, ticket_id = await telegram_ticket(first, fake_provider)
+        await reply_with(first, ticket_id, "plan.png", sample("image/png", 9_000), "image/png", "")
+    # The process that queued it is gone before any send: the next one finds the file.
+    async for second in started(settings):
+        await second.runtime.dispatcher.run_once()
+    (call,) = fake_provider.state.telegram_calls("sendPhoto")
+    assert call.params["photo"]["size"] == 9_000 and "caption" not in call.params
+
+
+async def test_a_text_too_long_for_a_caption_goes_first_in_a_message_of_its_own(
+    app: App, fake_provider: FakeProviderServer
+) -> None:
+    person, ticket_id = await telegram_ticket(app, fake_provider)
+    await person.inbox()
+    long_text = "Bonjour. " * 130
+    await reply_with(app, ticket_id, "plan.jpg", PHOTO, "image/jpeg", long_text)
+    (received,) = await person.inbox()
+    assert received.text == long_text.strip()
+    (call,) = fake_provider.state.telegram_calls("sendPhoto")
+    assert "caption" not in call.params
