@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeGuard
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,23 @@ async def store_reply_file(
         file_name=upload.filename,
         max_bytes=settings.attachment_max_bytes,
     )
+
+
+@asynccontextmanager
+async def discarded_on_failure(
+    settings: Settings, stored: OutboundFile | None
+) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """Delete a stored file if what follows fails; yield a way to delete it when refused."""
+
+    async def discard() -> None:
+        if stored is not None:
+            await open_store(settings.attachment_folder, None).delete(stored.storage_key)
+
+    try:
+        yield discard
+    except BaseException:
+        await discard()
+        raise
 
 
 def has_file(upload: object) -> TypeGuard[UploadFile]:

@@ -31,7 +31,7 @@ from gateway.records import site_by_slug
 from lien.api.schemas import QueuedOut, StaffMessageIn
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import RuntimeDep, SessionDep
-from lien.reply_files import store_reply_file
+from lien.reply_files import discarded_on_failure, store_reply_file
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 NEED_PATTERN = "^(" + "|".join(NEEDS) + ")$"
@@ -346,18 +346,20 @@ async def answer_with_file(
     text: Annotated[str, Form(max_length=1500)] = "",
     channel: Annotated[str | None, Form(pattern=r"^(sms|telegram|simulator)$")] = None,
 ) -> QueuedOut:
-    ticket = await _load(session, ticket_id)
+    # Stored before the ticket is read: the file is written outside the ticket's row lock.
     stored = await store_reply_file(session, runtime.settings, file)
-    message_id = await reply(
-        session,
-        ticket=ticket,
-        staff_member_id=staff.id,
-        text=text.strip(),
-        channel=channel,
-        now=utcnow(),
-        attachment=stored,
-        links=runtime.settings.file_links(),
-    )
+    async with discarded_on_failure(runtime.settings, stored):
+        ticket = await _load(session, ticket_id)
+        message_id = await reply(
+            session,
+            ticket=ticket,
+            staff_member_id=staff.id,
+            text=text.strip(),
+            channel=channel,
+            now=utcnow(),
+            attachment=stored,
+            links=runtime.settings.file_links(),
+        )
     if message_id is None:
         raise ConflictError("message déjà en file")
     message = await session.get_one(Message, message_id)

@@ -211,3 +211,16 @@ async def test_a_text_too_long_for_a_caption_goes_first_in_a_message_of_its_own(
     assert received.text == long_text.strip()
     (call,) = fake_provider.state.telegram_calls("sendPhoto")
     assert "caption" not in call.params
+
+
+async def test_a_file_for_a_reply_that_cannot_be_queued_is_not_kept(
+    app: App, fake_provider: FakeProviderServer, tmp_path: Path
+) -> None:
+    headers = await bearer(app.runtime.sessionmaker)
+    missing = await app.client.post(
+        "/api/tickets/999999/replies/file",
+        files={"file": ("plan.jpg", PHOTO, "image/jpeg")},
+        headers=headers,
+    )
+    assert missing.status_code == 404
+    assert files_under(tmp_path) == []

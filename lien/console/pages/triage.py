@@ -23,7 +23,6 @@ from bot.triage import NEEDS, PRIORITIES
 from db.base import utcnow
 from db.models import Site, StaffMember, TriageTicket
 from gateway import audit
-from gateway.media_store import open_store
 from gateway.outbound_files import FileRefused
 from gateway.outbox import NotReachable
 from lien.api.tickets import unreviewed_languages
@@ -45,7 +44,7 @@ from lien.console.triage_view import (
     ticket_filter,
 )
 from lien.deps import RuntimeDep, SessionDep
-from lien.reply_files import has_file, store_reply_file
+from lien.reply_files import discarded_on_failure, has_file, store_reply_file
 
 router = console_router()
 MAX_REPLY = 1600
@@ -250,35 +249,37 @@ async def ticket_exchange_rows(
 async def answer(
     request: Request, ticket_id: int, session: SessionDep, staff: StaffPage, runtime: RuntimeDep
 ) -> Response:
-    ticket = await load_ticket(session, ticket_id, lock=True)
+    settings = runtime.settings
     data = await request.form()
     form = FormReader(data)
     upload = data.get("file")
     text = form.text("text", required=not has_file(upload), max_length=MAX_REPLY)
-    if form.ok:
-        settings = runtime.settings
-        stored = None
+    stored = None
+    if form.ok and has_file(upload):
+        # Before the ticket is locked: writing a file may take a while.
         try:
-            if has_file(upload):
-                stored = await store_reply_file(session, settings, upload)
-            await reply(
-                session,
-                ticket=ticket,
-                staff_member_id=staff.id,
-                text=text,
-                now=utcnow(),
-                attachment=stored,
-                links=settings.file_links(),
-            )
+            stored = await store_reply_file(session, settings, upload)
         except FileRefused as refused:
             form.refuse("file", FILE_PROBLEMS[refused.why])
-        except NotReachable as refused:
-            form.refuse("text", OPTED_OUT if refused.opted_out else NO_CONTACT)
-            if stored is not None:
-                await open_store(settings.attachment_folder, None).delete(stored.storage_key)
-        else:
-            flash(request, Problem(N_("Réponse mise en file d'envoi.")))
-            return see_other(f"/triage/{ticket.id}#exchange")
+    async with discarded_on_failure(settings, stored) as discard:
+        ticket = await load_ticket(session, ticket_id, lock=True)
+        if form.ok:
+            try:
+                await reply(
+                    session,
+                    ticket=ticket,
+                    staff_member_id=staff.id,
+                    text=text,
+                    now=utcnow(),
+                    attachment=stored,
+                    links=settings.file_links(),
+                )
+            except NotReachable as refused:
+                form.refuse("text", OPTED_OUT if refused.opted_out else NO_CONTACT)
+                await discard()
+            else:
+                flash(request, Problem(N_("Réponse mise en file d'envoi.")))
+                return see_other(f"/triage/{ticket.id}#exchange")
     values = {"text": text, "note": "", "status": ticket.status}
     return await _ticket_page(
         request, session, staff, ticket, values=values, errors=form.errors, status_code=422

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import Attachment, Message
+from db.models import Attachment, Message, TriageTicket
 from db.session import SessionMaker
+from gateway.consent import OPT_OUT, record_consent
 from tests.gateway.media import sample
 from tests.gateway.test_attachment_provider import files_under
 from tests.lien.conftest import App, make_settings, started
@@ -68,3 +69,23 @@ async def test_a_file_that_is_no_image_or_pdf_is_refused_next_to_the_field(
     assert files_under(tmp_path) == []
     async with sessionmaker() as session:
         assert await session.scalar(select(Message).where(Message.direction == "out")) is None
+
+
+async def test_a_file_for_a_person_who_said_stop_is_not_kept(
+    app: App, sessionmaker: SessionMaker, tmp_path: Path
+) -> None:
+    await signed_in_as(app, sessionmaker, "staff")
+    ticket_id = await seed(sessionmaker, phone="+33600000023")
+    async with sessionmaker() as session, session.begin():
+        ticket = await session.get_one(TriageTicket, ticket_id)
+        await record_consent(
+            session, beneficiary_id=ticket.beneficiary_id, kind=OPT_OUT, source="keyword"
+        )
+    page = await app.client.get(f"/triage/{ticket_id}")
+    refused = await app.client.post(
+        f"/triage/{ticket_id}/reply",
+        data={"text": "Tenez", "csrf_token": csrf_of(page.text)},
+        files={"file": ("attestation.pdf", PDF, "application/pdf")},
+    )
+    assert refused.status_code == 422
+    assert files_under(tmp_path) == []
