@@ -10,7 +10,7 @@ from sqlalchemy import select
 from db.base import MAX_ROW_ID
 from db.errors import NotFoundError
 from db.models import Beneficiary, Message
-from gateway.attachments import STATUS_LABELS, attachments_of, kind_label
+from gateway.attachments import attachments_of
 from gateway.audit import ADD_CONTACT, CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
 from gateway.outbox import OutgoingMessage, Priority, queue_message
@@ -24,7 +24,6 @@ from gateway.records import (
     site_by_slug,
 )
 from lien.api.schemas import (
-    AttachmentOut,
     BeneficiaryIn,
     BeneficiaryOut,
     BeneficiaryPatch,
@@ -34,6 +33,7 @@ from lien.api.schemas import (
     QueuedOut,
     StaffMessageIn,
     StatusStep,
+    attachment_out,
 )
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import SessionDep
@@ -217,20 +217,7 @@ async def timeline(
             sent_at=m.sent_at,
             delivered_at=m.delivered_at,
             history=history[m.id],
-            attachments=[
-                AttachmentOut(
-                    id=a.id,
-                    direction=a.direction,
-                    kind=a.detected_type,
-                    kind_label=kind_label(a),
-                    size=a.size,
-                    status=a.status,
-                    status_label=STATUS_LABELS.get(a.status, a.status),
-                    failure_reason=a.failure_reason,
-                    file_name=a.file_name,
-                )
-                for a in files[m.id]
-            ],
+            attachments=[attachment_out(a) for a in files[m.id]],
         )
         for m in messages
     ]

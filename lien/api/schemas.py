@@ -7,6 +7,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from db.models import Attachment
+from gateway.attachments import STATUS_LABELS, kind_label
+
 
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL: refused here with a 422, not by the database with a 500.
@@ -91,6 +94,20 @@ class AttachmentOut(BaseModel):
     status_label: str = Field(description="En français, pour l'équipe")
     failure_reason: str | None = Field(description="Pourquoi le fichier n'est pas conservé")
     file_name: str | None
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.id,
+        direction=attachment.direction,
+        kind=attachment.detected_type,
+        kind_label=kind_label(attachment),
+        size=attachment.size,
+        status=attachment.status,
+        status_label=STATUS_LABELS.get(attachment.status, attachment.status),
+        failure_reason=attachment.failure_reason,
+        file_name=attachment.file_name,
+    )
 
 
 class MessageOut(BaseModel):

@@ -27,8 +27,9 @@ from bot.triage import NEEDS, Priority, higher_priority
 from db.base import utcnow
 from db.errors import ConflictError, InvalidError, NotFoundError
 from db.models import Beneficiary, Message, StaffMember, TicketNote, TriageTicket
+from gateway.attachments import attachments_of
 from gateway.records import site_by_slug
-from lien.api.schemas import QueuedOut, StaffMessageIn
+from lien.api.schemas import AttachmentOut, QueuedOut, StaffMessageIn, attachment_out
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import RuntimeDep, SessionDep
 from lien.reply_files import discarded_on_failure, store_reply_file
@@ -82,6 +83,7 @@ class ExchangeOut(BaseModel):
     status: str
     origin: str
     created_at: datetime
+    attachments: list[AttachmentOut] = []
 
 
 class TicketDetail(TicketOut):
@@ -172,6 +174,7 @@ async def _detail(
     session: AsyncSession, ticket: TriageTicket, unreviewed: frozenset[str]
 ) -> TicketDetail:
     messages = await conversation_of(session, ticket)
+    files = await attachments_of(session, [m.id for m in messages])
     return TicketDetail(
         **(await _summary(session, ticket, unreviewed)).model_dump(),
         notes=[NoteOut.model_validate(note) for note in await notes_of(session, ticket.id)],
@@ -184,6 +187,7 @@ async def _detail(
                 status=m.status,
                 origin=m.origin_kind,
                 created_at=m.created_at,
+                attachments=[attachment_out(a) for a in files[m.id]],
             )
             for m in messages
         ],

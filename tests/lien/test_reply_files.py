@@ -103,6 +103,14 @@ async def test_a_photo_on_telegram_arrives_as_a_photo_with_its_caption(
     assert (row.direction, row.detected_type, row.file_name) == ("out", "image/jpeg", "plan.jpg")
     # Kept sealed like the files people send.
     assert PHOTO[:64] not in (tmp_path / (row.storage_key or "")).read_bytes()
+    headers = await bearer(sessionmaker)
+    detail = (await app.client.get(f"/api/tickets/{ticket_id}", headers=headers)).json()
+    (shown,) = [a for m in detail["conversation"] for a in m["attachments"]]
+    assert (shown["direction"], shown["kind_label"], shown["file_name"]) == (
+        "out",
+        "une image JPEG",
+        "plan.jpg",
+    )
 
 
 async def test_a_pdf_on_telegram_is_sent_as_a_document(
