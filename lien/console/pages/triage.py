@@ -45,6 +45,7 @@ from lien.console.triage_view import (
 )
 from lien.deps import RuntimeDep, SessionDep
 from lien.reply_files import discarded_on_failure, has_file, store_reply_file
+from lien.settings import Settings
 
 router = console_router()
 MAX_REPLY = 1600
@@ -184,8 +185,17 @@ async def _ticket_page(
         "urgency": heard(ticket),
         "unreviewed": ticket.language in unreviewed_languages(request.app.state.runtime),
         "errors": errors or {},
+        "file_link": _file_link_size(request.app.state.runtime.settings),
     }
     return render(request, "ticket.html", context, section="triage", status_code=status_code)
+
+
+def _file_link_size(settings: Settings) -> dict[str, int]:
+    """Say how long the link to a file is and how long it works, for the SMS the form warns of."""
+    links = settings.file_links()
+    # A link's length hardly varies: the attachment's number takes a character or two more.
+    sample = links.link(36**4, now=utcnow())
+    return {"chars": len(sample) + 1, "days": settings.file_link_days}
 
 
 async def _service_names(

@@ -34,7 +34,8 @@ async def test_a_pdf_attached_in_the_console_goes_as_a_link_where_no_file_can_go
     ticket_id = await seed(sessionmaker, phone="+33600000021")
     page = await app.client.get(f"/triage/{ticket_id}")
     assert 'enctype="multipart/form-data"' in page.text
-    assert "Par SMS, la personne reçoit un lien vers le fichier" in page.text
+    # https://lien.example.org/f/ and the token, after a line break.
+    assert "valable 7 jours, et non le fichier : ce lien ajoute 57 caractères" in page.text
     sent = await app.client.post(
         f"/triage/{ticket_id}/reply",
         data={"text": "Votre attestation", "csrf_token": csrf_of(page.text)},
