@@ -30,6 +30,7 @@ class Attachment(Base):
     __table_args__ = (
         UniqueConstraint("message_id", "position"),
         Index("ix_attachments_due", "status", "next_attempt_at"),
+        Index("ix_attachments_removal_due", "provider_removal_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,10 +30,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("provider_removed_at", db.base.UTCDateTime(timezone=True), nullable=True)
         )
+        batch.create_index("ix_attachments_removal_due", ["provider_removal_due_at"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("attachments") as batch:
+        batch.drop_index("ix_attachments_removal_due")
         batch.drop_column("provider_removed_at")
         batch.drop_column("provider_removal_due_at")
         batch.drop_column("file_name")
