@@ -28,7 +28,6 @@ from gateway.media_types import HEAD_BYTES, detect
 
 # What staff may send: what every phone opens.
 SENDABLE = frozenset({"image/jpeg", "image/png", "application/pdf"})
-IMAGES = frozenset({"image/jpeg", "image/png"})
 MAX_NAME = 200
 # The channels that carry a file itself; the others (SMS, the simulator) carry a link to it.
 CARRIES_FILES = frozenset({"telegram"})

@@ -21,6 +21,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from db.encryption import UndecryptableBody
 from gateway.channels.base import (
     InboundMessage,
     MediaRef,
@@ -178,15 +179,20 @@ class TelegramChannel:
             if envelope.choices
             else None
         )
+        content = None
+        if envelope.file is not None:
+            try:
+                content = await self._read(envelope.file)
+            except (FileNotFoundError, UndecryptableBody) as exc:
+                reason = "fichier joint introuvable" if isinstance(exc, OSError) else str(exc)
+                return SendResult(Outcome.FAILED, reason=reason)
         try:
-            if envelope.file is not None:
-                sent = await self._send_file(envelope, envelope.file, markup)
+            if envelope.file is not None and content is not None:
+                sent = await self._send_file(envelope, envelope.file, content, markup)
             else:
                 sent = await self.application.bot.send_message(
                     chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
                 )
-        except FileNotFoundError:
-            return SendResult(Outcome.FAILED, reason="fichier joint introuvable")
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # int today, timedelta later: both handled
@@ -206,33 +212,50 @@ class TelegramChannel:
             return _network_error(exc)
         return SendResult(Outcome.SENT, provider_id=f"{sent.chat_id}:{sent.message_id}")
 
+    async def _read(self, file: OutboundFileRef) -> bytes:
+        if self._store is None:
+            raise FileNotFoundError(file.storage_key)
+        # The Bot API takes an upload whole; a file to send is at most the attachment limit.
+        return b"".join([piece async for piece in self._store.get(file.storage_key)])
+
     async def _send_file(
         self,
         envelope: OutboundEnvelope,
         file: OutboundFileRef,
+        content: bytes,
         markup: InlineKeyboardMarkup | None,
     ) -> Message:
-        """Send a file staff attached: a photo for an image, a document for a PDF."""
-        if self._store is None:
-            raise FileNotFoundError(file.storage_key)
-        # The Bot API takes an upload whole; a file to send is at most the attachment limit.
-        content = b"".join([piece async for piece in self._store.get(file.storage_key)])
-        upload = InputFile(content, filename=file.file_name or None, attach=False)
+        """Send a file staff attached: a photo for an image, a document for a PDF.
+
+        A text longer than a caption goes first, on its own: if the file then fails, the
+        retry sends the text again (a person may read it twice, never miss it).
+        """
+        bot = self.application.bot
         chat_id = int(envelope.address)
         caption: str | None = envelope.text or None
         if caption is not None and len(caption) > CAPTION_LIMIT:
-            await self.application.bot.send_message(chat_id=chat_id, text=caption)
+            await bot.send_message(chat_id=chat_id, text=caption)
             caption = None
-        bot = self.application.bot
+        name = file.file_name or None
         sent: Message
         if file.content_type.startswith("image/"):
-            sent = await bot.send_photo(
-                chat_id=chat_id, photo=upload, caption=caption, reply_markup=markup
-            )
-        else:
-            sent = await bot.send_document(
-                chat_id=chat_id, document=upload, caption=caption, reply_markup=markup
-            )
+            try:
+                sent = await bot.send_photo(
+                    chat_id=chat_id,
+                    photo=InputFile(content, filename=name, attach=False),
+                    caption=caption,
+                    reply_markup=markup,
+                )
+                return sent
+            except BadRequest as exc:
+                # An image Telegram will not show as a photo (its size or shape): as a file.
+                log.info("photo refused, sent as a document", extra={"reason": str(exc)})
+        sent = await bot.send_document(
+            chat_id=chat_id,
+            document=InputFile(content, filename=name, attach=False),
+            caption=caption,
+            reply_markup=markup,
+        )
         return sent
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.base import utcnow
-from db.models import Attachment
+from db.models import Attachment, Message
 from db.session import SessionMaker
-from fakeprovider import FakeProviderServer
+from fakeprovider import FakeProviderServer, Fault
 from gateway.encoding import analyze_sms
 from tests.gateway.media import sample
 from tests.gateway.test_attachment_provider import files_under
@@ -232,3 +232,34 @@ async def test_a_file_for_a_reply_that_cannot_be_queued_is_not_kept(
     )
     assert missing.status_code == 404
     assert files_under(tmp_path) == []
+
+
+async def test_an_image_telegram_refuses_as_a_photo_goes_as_a_document(
+    app: App, fake_provider: FakeProviderServer
+) -> None:
+    _person, ticket_id = await telegram_ticket(app, fake_provider)
+    fake_provider.state.inject(
+        "telegram",
+        Fault.http_status(400, description="Bad Request: PHOTO_INVALID_DIMENSIONS"),
+        method="sendPhoto",
+    )
+    await reply_with(app, ticket_id, "plan.jpg", PHOTO, "image/jpeg", "Le plan")
+    await app.runtime.dispatcher.run_once()
+    (photo,) = fake_provider.state.telegram_calls("sendPhoto")
+    (document,) = fake_provider.state.telegram_calls("sendDocument")
+    assert photo.status == 400 and document.status == 200
+    assert document.params["caption"] == "Le plan"
+
+
+async def test_a_file_gone_from_the_store_fails_the_message_with_its_reason(
+    app: App, fake_provider: FakeProviderServer, sessionmaker: SessionMaker, tmp_path: Path
+) -> None:
+    _person, ticket_id = await telegram_ticket(app, fake_provider)
+    queued = await reply_with(app, ticket_id, "plan.jpg", PHOTO, "image/jpeg", "Le plan")
+    for path in files_under(tmp_path):
+        path.unlink()
+    await app.runtime.dispatcher.run_once()
+    async with app.runtime.sessionmaker() as session:  # the app's, which holds the key
+        message = await session.get_one(Message, queued["id"])
+    assert (message.status, message.error_reason) == ("failed", "fichier joint introuvable")
+    assert fake_provider.state.telegram_calls("sendPhoto") == []
