@@ -16,6 +16,8 @@ from db.errors import ConflictError
 from db.models import Beneficiary, Message, TicketNote, TriageTicket
 from db.session import insert_ignore
 from gateway.exchange import Origin
+from gateway.file_links import FileLinks
+from gateway.outbound_files import OutboundFile
 from gateway.outbox import OutgoingMessage, Priority, queue_message
 
 TicketStatus = Literal["new", "in_progress", "waiting", "resolved"]
@@ -225,6 +227,8 @@ async def reply(
     text: str,
     now: datetime,
     channel: str | None = None,
+    attachment: OutboundFile | None = None,
+    links: FileLinks | None = None,
 ) -> int | None:
     """Queue a staff answer to the person; raise gateway.outbox.NotReachable if impossible."""
     message_id = await queue_message(
@@ -237,7 +241,9 @@ async def reply(
             contact_point_id=None if channel else ticket.contact_point_id,
             origin=Origin("staff", str(staff_member_id)),
             priority=Priority.CONVERSATION,
+            attachment=attachment,
         ),
+        links=links,
     )
     if ticket.status == "new":
         ticket.status = "in_progress"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -22,6 +24,8 @@ DROP_FLAG = "fakeprovider.drop"
 DROPPING_KINDS = frozenset({"drop", "drop_after_send"})
 
 Params = dict[str, Any]
+# Where read_params leaves the files of a multipart call, by field name, for the API to keep.
+UPLOADS = "fakeprovider_uploads"
 
 
 class NoResponse(Response):
@@ -71,6 +75,19 @@ async def read_params(request: Request) -> Params:
     elif content_type.startswith("multipart/form-data"):
         form = await request.form()
         params.update((key, value) for key, value in form.items() if isinstance(value, str))
+        uploads: dict[str, tuple[bytes, str]] = {}
+        for key, value in form.items():
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                uploads[key] = (content, value.content_type or "application/octet-stream")
+                # What a call record can show of a file: JSON, not the bytes.
+                params[key] = {
+                    "filename": value.filename,
+                    "content_type": value.content_type,
+                    "size": len(content),
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                }
+        setattr(request.state, UPLOADS, uploads)
     else:
         params.update(parse_qsl(body.decode(), keep_blank_values=True))
     return params

@@ -233,6 +233,11 @@ class FakeProviderState:
         with self._lock:
             return self._records.media.get(media_id)
 
+    def delete_media(self, media_id: str) -> bool:
+        """Delete a file sent by a person; tell whether it existed."""
+        with self._lock:
+            return self._records.media.pop(media_id, None) is not None
+
     def take_fault(self, service: str, method: str, recipient: str | None) -> Fault | None:
         """Return the fault planned for this call, if any."""
         with self._lock:

@@ -15,11 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fakeprovider.exchange import Exchange, Params, answer, read_params
+from fakeprovider.exchange import UPLOADS, Exchange, Params, answer, read_params
 from fakeprovider.faults import Fault
 from fakeprovider.state import FakeProviderState, Message
 
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+# The Bot API takes uploads of photos up to 10 MB and of documents up to 50 MB.
+MAX_PHOTO_UPLOAD = 10 * 1024 * 1024
+MAX_DOCUMENT_UPLOAD = 50 * 1024 * 1024
 # The Bot API hands bots files of up to 20 MB.
 MAX_DOWNLOAD_SIZE = 20 * 1024 * 1024
 FILE_FOLDER = "documents/"
@@ -108,12 +112,17 @@ class _TelegramApi:
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "getFile": self._get_file,
+            "sendPhoto": self._send_photo,
+            "sendDocument": self._send_document,
         }
         # The Bot API reads method names without regard to case.
         self.methods = {name.lower(): (name, handler) for name, handler in handlers.items()}
 
     async def call(self, request: Request) -> Response:
         params = decode_nested(await read_params(request))
+        for key, (content, content_type) in getattr(request.state, UPLOADS, {}).items():
+            # Kept as a file the bot could fetch back, as Telegram keeps what it is sent.
+            params[key]["file_id"] = self.state.add_media(content, content_type)
         token = request.path_params["token"]
         chat_id = params.get("chat_id")
         recipient = None if chat_id is None else str(chat_id)
@@ -188,6 +197,55 @@ class _TelegramApi:
             message["reply_markup"] = markup
         return _ok(self.state.add_telegram_message(token, chat_id, message))
 
+    def _send_photo(self, token: str, params: Params) -> JSONResponse:
+        upload = params.get("photo")
+        if not isinstance(upload, dict):
+            return _bad_request("there is no photo in the request")
+        if upload["size"] > MAX_PHOTO_UPLOAD:
+            return _bad_request("file is too big")
+        size = {
+            "file_id": upload["file_id"],
+            "file_unique_id": upload["file_id"][-16:],
+            "file_size": upload["size"],
+            "width": 800,
+            "height": 600,
+        }
+        return self._send_file(token, params, {"photo": [size]})
+
+    def _send_document(self, token: str, params: Params) -> JSONResponse:
+        upload = params.get("document")
+        if not isinstance(upload, dict):
+            return _bad_request("there is no document in the request")
+        if upload["size"] > MAX_DOCUMENT_UPLOAD:
+            return _bad_request("file is too big")
+        document = {
+            "file_id": upload["file_id"],
+            "file_unique_id": upload["file_id"][-16:],
+            "file_name": upload["filename"],
+            "mime_type": upload["content_type"],
+            "file_size": upload["size"],
+        }
+        return self._send_file(token, params, {"document": document})
+
+    def _send_file(self, token: str, params: Params, content: Message) -> JSONResponse:
+        chat_id = str(params.get("chat_id", ""))
+        if not chat_id.lstrip("-").isdigit():
+            return _bad_request("chat not found")
+        caption = params.get("caption")
+        if caption is not None and len(caption) > MAX_CAPTION_LENGTH:
+            return _bad_request("message caption is too long")
+        message: Message = {
+            "from": bot_user(token),
+            "chat": _chat(int(chat_id)),
+            "date": int(time.time()),
+            **content,
+        }
+        if caption:
+            message["caption"] = caption
+        if markup := _inline_keyboard(params):
+            message["reply_markup"] = markup
+        return _ok(self.state.add_telegram_message(token, chat_id, message))
+
     def _edit_message_text(self, token: str, params: Params) -> JSONResponse:
         if not params.get("text"):
             return _bad_request("message text is empty")
@@ -213,7 +271,7 @@ class _TelegramApi:
         if markup := _inline_keyboard(params):
             edited["reply_markup"] = markup
         same_markup = edited.get("reply_markup") == current.get("reply_markup")
-        if edited["text"] == current["text"] and same_markup:
+        if edited.get("text") == current.get("text") and same_markup:
             return _bad_request(NOT_MODIFIED)
         edited["edit_date"] = int(time.time())
         self.state.replace_telegram_message(token, chat_id, edited)

@@ -38,6 +38,11 @@ def twilio_routes(state: FakeProviderState, callbacks: StatusCallbackSender) -> 
         Route(
             f"{base}/Messages/{{message_sid}}.json", api.message, methods=["GET", "POST", "DELETE"]
         ),
+        Route(
+            f"{base}/Messages/{{message_sid}}/Media/{{media_sid}}.json",
+            api.delete_media,
+            methods=["DELETE"],
+        ),
         Route(f"{base}/Messages/{{message_sid}}/Media/{{media_sid}}", api.media, methods=["GET"]),
     ]
 
@@ -163,6 +168,22 @@ class _TwilioApi:
         if found is None:
             return _not_found(request)
         return Response(found.content, media_type=found.content_type)
+
+    async def delete_media(self, request: Request) -> Response:
+        """Delete a file of an inbound MMS, as the media resource's DELETE does (faults too)."""
+        exchange = Exchange(self.state, request, "twilio", "delete_media", {}, None)
+        if denied := self._deny(request):
+            exchange.record(denied.status_code)
+            return denied
+        fault = self.state.take_fault("twilio", "delete_media", None)
+        return await answer(
+            exchange, fault, perform=partial(self._delete_media, request), refuse=refuse
+        )
+
+    def _delete_media(self, request: Request, fault: Fault | None) -> Response:
+        if not self.state.delete_media(request.path_params["media_sid"]):
+            return _not_found(request)
+        return Response(status_code=204)
 
     def _deny(self, request: Request) -> JSONResponse | None:
         authorized = request.headers.get("authorization") == self.state.twilio_authorization

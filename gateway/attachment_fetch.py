@@ -37,6 +37,8 @@ LEASE = timedelta(minutes=10)
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=5))
 MAX_REASON = 300
 INTERRUPTED = "téléchargement interrompu à chaque essai"
+# The channels whose provider keeps a copy of a file that Lien deletes once it has its own.
+REMOVED_AFTER_FETCH = frozenset({"sms"})
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ async def settle(
                 "failure_reason": None,
                 "next_attempt_at": None,
                 "fetched_at": now,
+                "provider_removal_due_at": now if item.channel in REMOVED_AFTER_FETCH else None,
             }
         elif result.lasting or item.attempts >= MAX_ATTEMPTS:
             failed += 1

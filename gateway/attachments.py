@@ -11,15 +11,45 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attachment
-from db.models.attachments import PENDING
+from db.models.attachments import FAILED, PENDING, STORED
 from gateway.channels.base import MediaRef
+from gateway.media_types import LABELS, base_type
 
 # The key of an arrival's extra data that carries its media references.
 MEDIA_KEY = "media"
+STATUS_LABELS = {
+    PENDING: "en cours de téléchargement",
+    STORED: "conservé",
+    FAILED: "non conservé",
+}
+UNKNOWN_KIND = "un fichier d'un type inconnu"
+
+
+def kind_label(attachment: Attachment) -> str:
+    """Say in French what kind of file it is: what its content showed, else what was declared."""
+    kind = attachment.detected_type or base_type(attachment.declared_type)
+    return LABELS.get(kind, UNKNOWN_KIND)
+
+
+async def attachments_of(
+    session: AsyncSession, message_ids: Sequence[int]
+) -> dict[int, list[Attachment]]:
+    """Return the attachments of these messages, in order, in one query."""
+    found: dict[int, list[Attachment]] = {message_id: [] for message_id in message_ids}
+    if not message_ids:
+        return found
+    rows = await session.scalars(
+        select(Attachment)
+        .where(Attachment.message_id.in_(message_ids))
+        .order_by(Attachment.message_id, Attachment.position)
+    )
+    for row in rows:
+        found[row.message_id].append(row)
+    return found
 
 
 def with_media(extra: Mapping[str, str], media: Sequence[MediaRef]) -> dict[str, Any]:

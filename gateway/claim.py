@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Beneficiary, ChannelState, ContactPoint, Message, Organisation
+from db.models import Attachment, Beneficiary, ChannelState, ContactPoint, Message, Organisation
+from db.models.attachments import OUTBOUND
 from gateway import statuses
-from gateway.channels.base import Choice, OutboundEnvelope
+from gateway.channels.base import Choice, OutboundEnvelope, OutboundFileRef
 from gateway.exchange import StatusStep, record_steps
 from gateway.policy import Decision, Verdict, decide, window_from_settings
 from gateway.quiet_hours import SendingWindow
@@ -130,9 +131,17 @@ async def _due(session: AsyncSession, channels: list[str], now: datetime, limit:
             ContactPoint.address,
             ContactPoint.opted_out,
             Beneficiary.organisation_id,
+            Attachment.storage_key,
+            Attachment.detected_type,
+            Attachment.file_name,
         )
         .join(ContactPoint, Message.contact_point_id == ContactPoint.id)
         .join(Beneficiary, Message.beneficiary_id == Beneficiary.id)
+        # The file staff attached, if any: the one outgoing attachment of the message.
+        .outerjoin(
+            Attachment,
+            (Attachment.message_id == Message.id) & (Attachment.direction == OUTBOUND),
+        )
         .where(
             Message.status == statuses.QUEUED,
             Message.channel.in_(channels),
@@ -225,7 +234,10 @@ def _settle(
 
 def _envelope(row: Any) -> OutboundEnvelope:
     choices = tuple(Choice(str(k), str(label)) for k, label in (row.choices or []))
-    return OutboundEnvelope(row.id, row.address, row.body or "", choices)
+    file = None
+    if row.storage_key is not None:
+        file = OutboundFileRef(row.storage_key, row.detected_type or "", row.file_name or "")
+    return OutboundEnvelope(row.id, row.address, row.body or "", choices, file)
 
 
 def _event(message_id: int, status: str, detail: str | None, now: datetime) -> StatusStep:

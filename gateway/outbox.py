@@ -18,6 +18,8 @@ from gateway import statuses
 from gateway.channels.base import Choice
 from gateway.encoding import analyze_sms
 from gateway.exchange import Origin, StatusStep, log_exchanges, record_steps
+from gateway.file_links import FileLinks
+from gateway.outbound_files import OutboundFile, attach_file
 
 # Which channel to use when the person has several and named no preference:
 # Telegram costs nothing, SMS reaches every phone, the simulator only demos.
@@ -58,6 +60,8 @@ class OutgoingMessage:
     bypass_consent: bool = False
     dedup_key: str | None = None
     fallback_channel: str | None = None
+    # A file staff attached, already stored: sent by Telegram, linked to from an SMS.
+    attachment: OutboundFile | None = None
 
 
 @dataclass(frozen=True)
@@ -177,12 +181,18 @@ def _row(spec: OutgoingMessage, contact: ContactPoint) -> dict[str, object]:
     }
 
 
-async def queue_messages(session: AsyncSession, specs: Sequence[OutgoingMessage]) -> list[Queued]:
-    """Queue messages for the dispatcher; a message whose dedup key exists is not queued again."""
+async def queue_messages(
+    session: AsyncSession, specs: Sequence[OutgoingMessage], *, links: FileLinks | None = None
+) -> list[Queued]:
+    """Queue messages for the dispatcher; a message whose dedup key exists is not queued again.
+
+    `links` makes the links to attached files that an SMS carries instead of the file.
+    """
     people, contacts = await _load_people(session, specs)
     taken = await _existing_keys(session, [s.dedup_key for s in specs if s.dedup_key])
     results: list[Queued | None] = []
     rows: list[dict[str, object]] = []
+    queued: list[OutgoingMessage] = []
     for spec in specs:
         if spec.dedup_key is not None and spec.dedup_key in taken:
             results.append(Queued(None, skipped="déjà en file", duplicate=True))
@@ -194,14 +204,30 @@ async def queue_messages(session: AsyncSession, specs: Sequence[OutgoingMessage]
         if spec.dedup_key is not None:
             taken.add(spec.dedup_key)
         rows.append(_row(spec, picked))
+        queued.append(spec)
         results.append(None)
-    ids = iter(await log_exchanges(session, rows))
+    written = await log_exchanges(session, rows)
+    for message_id, spec, row in zip(written, queued, rows, strict=True):
+        if spec.attachment is not None:
+            await attach_file(
+                session,
+                message_id=message_id,
+                organisation_id=people[spec.beneficiary_id].organisation_id,
+                channel=str(row["channel"]),
+                body=str(row["body"]),
+                file=spec.attachment,
+                links=links,
+                now=utcnow(),
+            )
+    ids = iter(written)
     return [r if r is not None else Queued(next(ids)) for r in results]
 
 
-async def queue_message(session: AsyncSession, spec: OutgoingMessage) -> int | None:
+async def queue_message(
+    session: AsyncSession, spec: OutgoingMessage, *, links: FileLinks | None = None
+) -> int | None:
     """Queue one message (None if its dedup key was queued before); raise NotReachable."""
-    (result,) = await queue_messages(session, [spec])
+    (result,) = await queue_messages(session, [spec], links=links)
     if result.message_id is None and not result.duplicate:
         raise NotReachable(result.skipped or "", opted_out=result.opted_out)
     return result.message_id

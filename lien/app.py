@@ -31,6 +31,7 @@ from lien.api import (
     organisations,
     outbox,
     privacy,
+    shared_files,
     simulator,
     tags,
     tickets,
@@ -106,6 +107,7 @@ def create_app(
         attachments,
         health,
         organisations,
+        shared_files,
         *domains,
     ):
         app.include_router(module.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from db.base import utcnow
 from gateway.attachment_fetch import FetchPass, fetch_due
+from gateway.attachment_removal import remove_fetched
 from gateway.channels.base import MediaSource
 from gateway.channels.simulator import SimulatorChannel
 from gateway.privacy.attachments import AttachmentSource
@@ -36,7 +37,7 @@ def fetch_task(runtime: Runtime) -> PeriodicTask | None:
     store = runtime.attachments
 
     async def fetch() -> FetchPass:
-        return await fetch_due(
+        fetched = await fetch_due(
             runtime.sessionmaker,
             sources=sources,
             store=store,
@@ -44,6 +45,15 @@ def fetch_task(runtime: Runtime) -> PeriodicTask | None:
             max_bytes=settings.attachment_max_bytes,
             writers=runtime.dispatcher.writers,
         )
+        if runtime.twilio is not None:
+            # Twilio's copy goes once Lien keeps its own, the way erasure deletes messages there.
+            await remove_fetched(
+                runtime.sessionmaker,
+                runtime.twilio,
+                now=utcnow(),
+                writers=runtime.dispatcher.writers,
+            )
+        return fetched
 
     return PeriodicTask("attachments-fetch", FETCH_EVERY_SECONDS, fetch)
 

@@ -24,7 +24,17 @@ LIMITS: tuple[tuple[str, int], ...] = (
 )
 
 
+# Replies that carry a file staff attached (the attachment setting bounds the file itself).
+FILE_REPLIES: tuple[tuple[str, str], ...] = (
+    ("/api/tickets/", "/replies/file"),
+    ("/triage/", "/reply"),
+)
+FILE_REPLY_LIMIT = 20 * MIB
+
+
 def limit_for(path: str) -> int:
+    if any(path.startswith(start) and path.endswith(end) for start, end in FILE_REPLIES):
+        return FILE_REPLY_LIMIT
     return max((p for p in LIMITS if path.startswith(p[0])), key=lambda p: len(p[0]))[1]
 
 

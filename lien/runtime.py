@@ -202,7 +202,9 @@ def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, st
         disabled["sms"] = reason
     if (reason := settings.telegram_disabled_reason()) is None:
         channels["telegram"] = TelegramChannel(
-            token=settings.telegram_bot_token or "", api_url=settings.telegram_api_url
+            token=settings.telegram_bot_token or "",
+            api_url=settings.telegram_api_url,
+            files=open_store(settings.attachment_folder, settings.message_keys()),
         )
     else:
         disabled["telegram"] = reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from db.encryption import MessageKeys
+from gateway.file_links import FileLinks
 
 DEFAULT_SECRET = "change-me"  # noqa: S105
 
@@ -43,6 +45,8 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = Field(
         10 * 1024 * 1024, ge=1, description="Larger files sent by people are not kept"
     )
+    # How long the link an SMS carries to a file staff sent keeps working.
+    file_link_days: int = Field(7, ge=1, le=90)
 
     twilio_account_sid: str | None = Field(
         None, validation_alias=AliasChoices("TWILIO_ACCOUNT_SID", "LIEN_TWILIO_ACCOUNT_SID")
@@ -88,6 +92,14 @@ class Settings(BaseSettings):
     @property
     def attachment_folder(self) -> Path:
         return self.attachment_dir or self.data_dir / "attachments"
+
+    def file_links(self) -> FileLinks:
+        """Return what makes and reads the signed links to files sent by SMS."""
+        return FileLinks(
+            secret=self.secret_key.encode(),
+            base_url=self.base_url,
+            lifetime=timedelta(days=self.file_link_days),
+        )
 
     @property
     def simulator_on(self) -> bool:

@@ -12,20 +12,25 @@ from db.base import Base
 PENDING = "pending"
 STORED = "stored"
 FAILED = "failed"
+INBOUND = "in"
+OUTBOUND = "out"
 
 
 class Attachment(Base):
-    """One file of an inbound message: known by the provider's reference until it is fetched.
+    """One file of a message: an inbound one known by the provider's reference until fetched.
 
     A pending row is fetched in the background (never while the provider waits for the
     webhook's answer); `next_attempt_at` is when it is due, and while a fetch is under way it
     holds the fetch's lease. A stored row names its file in the store; a failed one says why.
+    An inbound file Twilio keeps is deleted there once stored: `provider_removal_due_at` is set
+    until Twilio has said so. A file staff send with a reply is stored before it is queued.
     """
 
     __tablename__ = "attachments"
     __table_args__ = (
         UniqueConstraint("message_id", "position"),
         Index("ix_attachments_due", "status", "next_attempt_at"),
+        Index("ix_attachments_removal_due", "provider_removal_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,3 +54,8 @@ class Attachment(Base):
     next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     fetched_at: Mapped[datetime | None]
+    direction: Mapped[str] = mapped_column(String(3), default=INBOUND, server_default=INBOUND)
+    # The name staff gave the file they sent, shown to the person as a download's name.
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    provider_removal_due_at: Mapped[datetime | None]
+    provider_removed_at: Mapped[datetime | None]

@@ -26,11 +26,21 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class OutboundFileRef:
+    """A stored file to send with a message, where the channel carries files."""
+
+    storage_key: str
+    content_type: str
+    file_name: str
+
+
+@dataclass(frozen=True)
 class OutboundEnvelope:
     message_id: int
     address: str
     text: str
     choices: tuple[Choice, ...] = ()
+    file: OutboundFileRef | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextvars import ContextVar
 
 import httpx
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -21,21 +21,26 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from db.encryption import UndecryptableBody
 from gateway.channels.base import (
     InboundMessage,
     MediaRef,
     MediaUnavailable,
     OutboundEnvelope,
+    OutboundFileRef,
     Outcome,
     SendResult,
     checked_inbound,
     declared_too_large,
     too_large,
 )
+from gateway.media_store import Store
 
 log = logging.getLogger(__name__)
 NAME = "telegram"
 FILE_TIMEOUT_SECONDS = 30.0
+# The Bot API's limit on a caption; a longer text goes in a message of its own, first.
+CAPTION_LIMIT = 1024
 InboundSink = Callable[[InboundMessage], Awaitable[None]]
 # process_update() swallows handler errors; the webhook must still learn of them so that it
 # answers with an error and Telegram delivers the update again.
@@ -49,8 +54,16 @@ class UpdateFailed(RuntimeError):
 class TelegramChannel:
     name = NAME
 
-    def __init__(self, *, token: str, api_url: str, on_inbound: InboundSink | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        token: str,
+        api_url: str,
+        on_inbound: InboundSink | None = None,
+        files: Store | None = None,
+    ) -> None:
         self._token = token
+        self._store = files
         self._api_url = api_url.rstrip("/")
         self._on_inbound = on_inbound
         self._app: Application | None = None  # type: ignore[type-arg]
@@ -166,10 +179,20 @@ class TelegramChannel:
             if envelope.choices
             else None
         )
+        content = None
+        if envelope.file is not None:
+            try:
+                content = await self._read(envelope.file)
+            except (FileNotFoundError, UndecryptableBody) as exc:
+                reason = "fichier joint introuvable" if isinstance(exc, OSError) else str(exc)
+                return SendResult(Outcome.FAILED, reason=reason)
         try:
-            sent = await self.application.bot.send_message(
-                chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
-            )
+            if envelope.file is not None and content is not None:
+                sent = await self._send_file(envelope, envelope.file, content, markup)
+            else:
+                sent = await self.application.bot.send_message(
+                    chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
+                )
         except RetryAfter as exc:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # int today, timedelta later: both handled
@@ -188,6 +211,52 @@ class TelegramChannel:
         except NetworkError as exc:
             return _network_error(exc)
         return SendResult(Outcome.SENT, provider_id=f"{sent.chat_id}:{sent.message_id}")
+
+    async def _read(self, file: OutboundFileRef) -> bytes:
+        if self._store is None:
+            raise FileNotFoundError(file.storage_key)
+        # The Bot API takes an upload whole; a file to send is at most the attachment limit.
+        return b"".join([piece async for piece in self._store.get(file.storage_key)])
+
+    async def _send_file(
+        self,
+        envelope: OutboundEnvelope,
+        file: OutboundFileRef,
+        content: bytes,
+        markup: InlineKeyboardMarkup | None,
+    ) -> Message:
+        """Send a file staff attached: a photo for an image, a document for a PDF.
+
+        A text longer than a caption goes first, on its own: if the file then fails, the
+        retry sends the text again (a person may read it twice, never miss it).
+        """
+        bot = self.application.bot
+        chat_id = int(envelope.address)
+        caption: str | None = envelope.text or None
+        if caption is not None and len(caption) > CAPTION_LIMIT:
+            await bot.send_message(chat_id=chat_id, text=caption)
+            caption = None
+        name = file.file_name or None
+        sent: Message
+        if file.content_type.startswith("image/"):
+            try:
+                sent = await bot.send_photo(
+                    chat_id=chat_id,
+                    photo=InputFile(content, filename=name, attach=False),
+                    caption=caption,
+                    reply_markup=markup,
+                )
+                return sent
+            except BadRequest as exc:
+                # An image Telegram will not show as a photo (its size or shape): as a file.
+                log.info("photo refused, sent as a document", extra={"reason": str(exc)})
+        sent = await bot.send_document(
+            chat_id=chat_id,
+            document=InputFile(content, filename=name, attach=False),
+            caption=caption,
+            reply_markup=markup,
+        )
+        return sent
 
 
 def _seconds(value: int | dt.timedelta) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime, timedelta
 
@@ -32,6 +33,8 @@ from gateway.channels.base import (
 
 log = logging.getLogger(__name__)
 NAME = "sms"
+# A media URL names its account, message and media: what the REST resource is built from.
+MEDIA_PATH = re.compile(r"/Accounts/(AC\w+)/Messages/(\w+)/Media/(\w+?)(?:\.json)?")
 # A message is looked for from a little before its attempt: Twilio dates to the second.
 FIND_MARGIN = timedelta(minutes=1)
 FIND_LIMIT = 200
@@ -157,6 +160,27 @@ class TwilioChannel:
         try:
             async with asyncio.timeout(self._timeout):
                 await self.client.messages(sid).delete_async()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return Removal(done=True, reason="déjà absent chez Twilio")
+            return Removal(done=False, reason=f"Twilio {exc.status} {exc.code or ''}".strip())
+        except TimeoutError:
+            return Removal(done=False, reason="délai dépassé")
+        except (aiohttp.ClientError, OSError) as exc:
+            return Removal(done=False, reason=f"connexion impossible : {type(exc).__name__}")
+        return Removal(done=True)
+
+    async def delete_media(self, reference: str) -> Removal:
+        """Delete a file an MMS carried, by its media URL, once Lien keeps it."""
+        path = reference.removeprefix(self._api_url)
+        found = MEDIA_PATH.fullmatch(path.split("?", 1)[0].removeprefix("/2010-04-01"))
+        if not reference.startswith(self._api_url + "/") or found is None:
+            return Removal(done=True, reason="adresse de média hors de Twilio")
+        account, message, media = found.groups()
+        resource = self.client.api.v2010.accounts(account).messages(message).media(media)
+        try:
+            async with asyncio.timeout(self._timeout):
+                await resource.delete_async()
         except TwilioRestException as exc:
             if exc.status == 404:
                 return Removal(done=True, reason="déjà absent chez Twilio")

@@ -27,6 +27,8 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/healthz"),
         ("GET", "/metrics"),
         ("GET", "/calendar/{slug}.ics"),
+        # A file staff sent by SMS: the link carries an expiring signature (gateway.file_links).
+        ("GET", "/f/{token}"),
         # The console's sign-in page, sign-out and language choice (forms are CSRF-protected).
         ("GET", "/login"),
         ("POST", "/login"),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from db.base import MAX_ROW_ID
 from db.errors import NotFoundError
 from db.models import Beneficiary, Message
+from gateway.attachments import attachments_of
 from gateway.audit import ADD_CONTACT, CREATE, EDIT, SEARCH, VIEW, VIEW_TIMELINE, record_audit
 from gateway.exchange import Origin, status_history
 from gateway.outbox import OutgoingMessage, Priority, queue_message
@@ -32,6 +33,7 @@ from lien.api.schemas import (
     QueuedOut,
     StaffMessageIn,
     StatusStep,
+    attachment_out,
 )
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import SessionDep
@@ -197,6 +199,7 @@ async def timeline(
         history[event.message_id].append(
             StatusStep(status=event.status, detail=event.detail, at=event.created_at)
         )
+    files = await attachments_of(session, list(history))
     return [
         MessageOut(
             id=m.id,
@@ -214,6 +217,7 @@ async def timeline(
             sent_at=m.sent_at,
             delivered_at=m.delivered_at,
             history=history[m.id],
+            attachments=[attachment_out(a) for a in files[m.id]],
         )
         for m in messages
     ]

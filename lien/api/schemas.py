@@ -7,6 +7,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from db.models import Attachment
+from gateway.attachments import STATUS_LABELS, kind_label
+
 
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL: refused here with a 422, not by the database with a 500.
@@ -81,6 +84,32 @@ class StatusStep(BaseModel):
     at: datetime
 
 
+class AttachmentOut(BaseModel):
+    id: int
+    direction: str = Field(description="in : envoyé par la personne ; out : envoyé par l'équipe")
+    kind: str | None = Field(description="Type lu dans le contenu (image/jpeg…), s'il est connu")
+    kind_label: str = Field(description="En français, pour l'équipe")
+    size: int | None
+    status: str = Field(description="pending, stored ou failed")
+    status_label: str = Field(description="En français, pour l'équipe")
+    failure_reason: str | None = Field(description="Pourquoi le fichier n'est pas conservé")
+    file_name: str | None
+
+
+def attachment_out(attachment: Attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.id,
+        direction=attachment.direction,
+        kind=attachment.detected_type,
+        kind_label=kind_label(attachment),
+        size=attachment.size,
+        status=attachment.status,
+        status_label=STATUS_LABELS.get(attachment.status, attachment.status),
+        failure_reason=attachment.failure_reason,
+        file_name=attachment.file_name,
+    )
+
+
 class MessageOut(BaseModel):
     id: int
     direction: str
@@ -97,6 +126,7 @@ class MessageOut(BaseModel):
     sent_at: datetime | None
     delivered_at: datetime | None
     history: list[StatusStep]
+    attachments: list[AttachmentOut] = []
 
 
 class StaffMessageIn(BaseModel):

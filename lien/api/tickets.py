@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,10 +27,12 @@ from bot.triage import NEEDS, Priority, higher_priority
 from db.base import utcnow
 from db.errors import ConflictError, InvalidError, NotFoundError
 from db.models import Beneficiary, Message, StaffMember, TicketNote, TriageTicket
+from gateway.attachments import attachments_of
 from gateway.records import site_by_slug
-from lien.api.schemas import QueuedOut, StaffMessageIn
+from lien.api.schemas import AttachmentOut, QueuedOut, StaffMessageIn, attachment_out
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import RuntimeDep, SessionDep
+from lien.reply_files import discarded_on_failure, store_reply_file
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 NEED_PATTERN = "^(" + "|".join(NEEDS) + ")$"
@@ -81,6 +83,7 @@ class ExchangeOut(BaseModel):
     status: str
     origin: str
     created_at: datetime
+    attachments: list[AttachmentOut] = []
 
 
 class TicketDetail(TicketOut):
@@ -171,6 +174,7 @@ async def _detail(
     session: AsyncSession, ticket: TriageTicket, unreviewed: frozenset[str]
 ) -> TicketDetail:
     messages = await conversation_of(session, ticket)
+    files = await attachments_of(session, [m.id for m in messages])
     return TicketDetail(
         **(await _summary(session, ticket, unreviewed)).model_dump(),
         notes=[NoteOut.model_validate(note) for note in await notes_of(session, ticket.id)],
@@ -183,6 +187,7 @@ async def _detail(
                 status=m.status,
                 origin=m.origin_kind,
                 created_at=m.created_at,
+                attachments=[attachment_out(a) for a in files[m.id]],
             )
             for m in messages
         ],
@@ -320,6 +325,46 @@ async def answer(
         now=utcnow(),
     )
     if message_id is None:  # no dedup key is given: cannot happen
+        raise ConflictError("message déjà en file")
+    message = await session.get_one(Message, message_id)
+    return QueuedOut(id=message.id, status=message.status, channel=message.channel)
+
+
+@router.post(
+    "/{ticket_id}/replies/file",
+    response_model=QueuedOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Répondre avec un fichier (image JPEG ou PNG, document PDF)",
+    description=(
+        "Formulaire multipart : `file` (obligatoire), `text` (légende, facultative), `channel`. "
+        "Le type est lu dans le contenu ; au plus LIEN_ATTACHMENT_MAX_BYTES. Telegram envoie le "
+        "fichier lui-même ; un SMS porte un lien signé qui expire après LIEN_FILE_LINK_DAYS jours."
+    ),
+)
+async def answer_with_file(
+    ticket_id: int,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    staff: StaffOnly,
+    file: Annotated[UploadFile, File(description="Image JPEG ou PNG, ou document PDF")],
+    text: Annotated[str, Form(max_length=1500)] = "",
+    channel: Annotated[str | None, Form(pattern=r"^(sms|telegram|simulator)$")] = None,
+) -> QueuedOut:
+    # Stored before the ticket is read: the file is written outside the ticket's row lock.
+    stored = await store_reply_file(session, runtime.settings, file)
+    async with discarded_on_failure(runtime.settings, stored):
+        ticket = await _load(session, ticket_id)
+        message_id = await reply(
+            session,
+            ticket=ticket,
+            staff_member_id=staff.id,
+            text=text.strip(),
+            channel=channel,
+            now=utcnow(),
+            attachment=stored,
+            links=runtime.settings.file_links(),
+        )
+    if message_id is None:
         raise ConflictError("message déjà en file")
     message = await session.get_one(Message, message_id)
     return QueuedOut(id=message.id, status=message.status, channel=message.channel)

@@ -25,6 +25,9 @@ def test_each_route_has_its_limit() -> None:
     assert limit_for("/api/imports/beneficiaries") == 20 * MIB
     assert limit_for("/api/beneficiaries") == MIB
     assert limit_for("/login") < MIB
+    # A reply can carry a file: its route takes more, the attachment setting bounds the file.
+    assert limit_for("/api/tickets/12/replies/file") == limit_for("/triage/12/reply") == 20 * MIB
+    assert limit_for("/api/tickets/12/replies") == limit_for("/triage/12/notes") == MIB
 
 
 async def test_an_anonymous_huge_body_is_refused_before_the_401(lien_app: App) -> None:

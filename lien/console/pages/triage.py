@@ -23,6 +23,7 @@ from bot.triage import NEEDS, PRIORITIES
 from db.base import utcnow
 from db.models import Site, StaffMember, TriageTicket
 from gateway import audit
+from gateway.outbound_files import FileRefused
 from gateway.outbox import NotReachable
 from lien.api.tickets import unreviewed_languages
 from lien.console.errors import PageNotFound
@@ -42,11 +43,19 @@ from lien.console.triage_view import (
     ticket_exchange,
     ticket_filter,
 )
-from lien.deps import SessionDep
+from lien.deps import RuntimeDep, SessionDep
+from lien.reply_files import discarded_on_failure, has_file, store_reply_file
+from lien.settings import Settings
 
 router = console_router()
 MAX_REPLY = 1600
 MAX_NOTE = 4000
+FILE_PROBLEMS = {
+    "type": Problem(N_("Seuls une image (JPEG ou PNG) ou un document PDF peuvent être envoyés.")),
+    "too_large": Problem(N_("Ce fichier est trop grand.")),
+    "empty": Problem(N_("Ce fichier est vide.")),
+    "no_links": Problem(N_("Ce fichier ne peut pas être envoyé par SMS ici.")),
+}
 Filter = Annotated[str, Query(max_length=32)]
 
 
@@ -177,8 +186,17 @@ async def _ticket_page(
         "urgency": heard(ticket),
         "unreviewed": ticket.language in unreviewed_languages(request.app.state.runtime),
         "errors": errors or {},
+        "file_link": _file_link_size(request.app.state.runtime.settings),
     }
     return render(request, "ticket.html", context, section="triage", status_code=status_code)
+
+
+def _file_link_size(settings: Settings) -> dict[str, int]:
+    """Say how long the link to a file is and how long it works, for the SMS the form warns of."""
+    links = settings.file_links()
+    # A link's length hardly varies: the attachment's number takes a character or two more.
+    sample = links.link(36**4, now=utcnow())
+    return {"chars": len(sample) + 1, "days": settings.file_link_days}
 
 
 async def _service_names(
@@ -240,19 +258,39 @@ async def ticket_exchange_rows(
 
 @router.post("/triage/{ticket_id}/reply", name="console.ticket_reply")
 async def answer(
-    request: Request, ticket_id: int, session: SessionDep, staff: StaffPage
+    request: Request, ticket_id: int, session: SessionDep, staff: StaffPage, runtime: RuntimeDep
 ) -> Response:
-    ticket = await load_ticket(session, ticket_id, lock=True)
-    form = FormReader(await request.form())
-    text = form.text("text", required=True, max_length=MAX_REPLY)
-    if form.ok:
+    settings = runtime.settings
+    data = await request.form()
+    form = FormReader(data)
+    upload = data.get("file")
+    text = form.text("text", required=not has_file(upload), max_length=MAX_REPLY)
+    stored = None
+    if form.ok and has_file(upload):
+        # Before the ticket is locked: writing a file may take a while.
         try:
-            await reply(session, ticket=ticket, staff_member_id=staff.id, text=text, now=utcnow())
-        except NotReachable as refused:
-            form.refuse("text", OPTED_OUT if refused.opted_out else NO_CONTACT)
-        else:
-            flash(request, Problem(N_("Réponse mise en file d'envoi.")))
-            return see_other(f"/triage/{ticket.id}#exchange")
+            stored = await store_reply_file(session, settings, upload)
+        except FileRefused as refused:
+            form.refuse("file", FILE_PROBLEMS[refused.why])
+    async with discarded_on_failure(settings, stored) as discard:
+        ticket = await load_ticket(session, ticket_id, lock=True)
+        if form.ok:
+            try:
+                await reply(
+                    session,
+                    ticket=ticket,
+                    staff_member_id=staff.id,
+                    text=text,
+                    now=utcnow(),
+                    attachment=stored,
+                    links=settings.file_links(),
+                )
+            except NotReachable as refused:
+                form.refuse("text", OPTED_OUT if refused.opted_out else NO_CONTACT)
+                await discard()
+            else:
+                flash(request, Problem(N_("Réponse mise en file d'envoi.")))
+                return see_other(f"/triage/{ticket.id}#exchange")
     values = {"text": text, "note": "", "status": ticket.status}
     return await _ticket_page(
         request, session, staff, ticket, values=values, errors=form.errors, status_code=422
