@@ -350,7 +350,10 @@ async def answer_with_file(
     text: Annotated[str, Form(max_length=1500)] = "",
     channel: Annotated[str | None, Form(pattern=r"^(sms|telegram|simulator)$")] = None,
 ) -> QueuedOut:
-    # Stored before the ticket is read: the file is written outside the ticket's row lock.
+    # A ticket this association cannot see is a 404 whatever the file; the file is then stored
+    # before the ticket is locked, so that it is written outside the ticket's row lock.
+    if await session.scalar(select(TriageTicket.id).where(TriageTicket.id == ticket_id)) is None:
+        raise NotFoundError("ticket introuvable")
     stored = await store_reply_file(session, runtime.settings, file)
     async with discarded_on_failure(runtime.settings, stored):
         ticket = await _load(session, ticket_id)
