@@ -80,11 +80,12 @@ async def paced(items: list[SignedRequest], rate: float) -> list[float]:
         return list(await asyncio.gather(*tasks))
 
 
-async def measure(base: str, path: str, *, count: int, paced_count: int) -> Figures:
-    warm = requests_for(base, path, 50, 0)
+async def measure(base: str, path: str, *, count: int, paced_count: int, first: int = 0) -> Figures:
+    """Throughput with 16 at once, then latencies at 200 req/s; message ids from `first` on."""
+    warm = requests_for(base, path, 50, first)
     await throughput(warm, 8)
-    rate = await throughput(requests_for(base, path, count, 100), 16)
-    latencies = await paced(requests_for(base, path, paced_count, 100 + count), 200.0)
+    rate = await throughput(requests_for(base, path, count, first + 100), 16)
+    latencies = await paced(requests_for(base, path, paced_count, first + 100 + count), 200.0)
     return Figures(rate, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000)
 
 
@@ -107,6 +108,17 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     finally:
         stop(lien)
         stop(bare)
+    # The same webhooks to a `lien serve` that only stores, as beside `lien worker` processes:
+    # the webhook's own cost, without the handling that shares the process's one core.
+    store_port = free_port()
+    store_base = f"http://127.0.0.1:{store_port}"
+    storing = spawn_lien(store_port, {**lien_env(url, store_base), "LIEN_INBOUND_CONSUMERS": "0"})
+    try:
+        store_fig = await measure(
+            store_base, "/webhooks/twilio", count=count, paced_count=paced_count, first=10**6
+        )
+    finally:
+        stop(storing)
     print(f"database: {url.split('://')[0]}")
     print(
         f"bare INSERT endpoint : {base_fig.throughput:8.0f} req/s   "
@@ -119,4 +131,10 @@ async def run(*, quick: bool, database_url: str | None) -> None:
     print(
         f"ratio Lien/baseline throughput: {lien_fig.throughput / base_fig.throughput:.2f} "
         f"(goal >= 0.7); p99 goal < 50 ms: {'met' if lien_fig.p99_ms < 50 else 'NOT met'}"
+    )
+    print(
+        f"Lien storing only    : {store_fig.throughput:8.0f} req/s   "
+        f"p50 {store_fig.p50_ms:6.1f} ms   p99 {store_fig.p99_ms:6.1f} ms (at 200 req/s), "
+        f"ratio {store_fig.throughput / base_fig.throughput:.2f} "
+        "(LIEN_INBOUND_CONSUMERS=0, the handling left to `lien worker` processes)"
     )
