@@ -135,7 +135,7 @@ class SealedStore:
         await self.inner.delete(key)
 
 
-def open_store(root: Path, keys: MessageKeys | None) -> Store:
-    """Return the local folder store, sealed when message keys are set."""
-    folder = FolderStore(root)
-    return folder if keys is None else SealedStore(folder, keys)
+def open_store(root: Path, keys: MessageKeys | None, *, inner: Store | None = None) -> Store:
+    """Return the local folder store (or `inner`, a bucket), sealed when message keys are set."""
+    where = inner if inner is not None else FolderStore(root)
+    return where if keys is None else SealedStore(where, keys)

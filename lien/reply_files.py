@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from db.scope import owning_organisation
-from gateway.media_store import open_store
 from gateway.outbound_files import OutboundFile, receive_file
 from lien.settings import Settings
 
@@ -23,7 +22,7 @@ async def store_reply_file(
     """Check and store an uploaded file; raise gateway.outbound_files.FileRefused."""
     organisation_id = await owning_organisation(session)
     return await receive_file(
-        open_store(settings.attachment_folder, settings.message_keys()),
+        settings.attachment_store(),
         _pieces(upload),
         organisation_id=organisation_id,
         file_name=upload.filename,
@@ -39,7 +38,7 @@ async def discarded_on_failure(
 
     async def discard() -> None:
         if stored is not None:
-            await open_store(settings.attachment_folder, None).delete(stored.storage_key)
+            await settings.attachment_store().delete(stored.storage_key)
 
     try:
         yield discard

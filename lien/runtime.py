@@ -24,7 +24,7 @@ from gateway.channels.twilio import TwilioChannel
 from gateway.consumer import ConsumerConfig, InboundConsumer
 from gateway.dispatcher import Dispatcher, DispatcherConfig
 from gateway.inbound import InboundRouter, receive
-from gateway.media_store import Store, open_store
+from gateway.media_store import Store
 from gateway.privacy.digest import session_info
 from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
@@ -95,7 +95,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.imports = ImportRunner(self.sessionmaker)
-        self.attachments = open_store(self.settings.attachment_folder, self.settings.message_keys())
+        self.attachments = self.settings.attachment_store()
         self.consumer = InboundConsumer(
             sessionmaker=self.sessionmaker,
             router=self.router,
@@ -204,7 +204,7 @@ def build_channels(settings: Settings) -> tuple[dict[str, Channel], dict[str, st
         channels["telegram"] = TelegramChannel(
             token=settings.telegram_bot_token or "",
             api_url=settings.telegram_api_url,
-            files=open_store(settings.attachment_folder, settings.message_keys()),
+            files=settings.attachment_store(),
         )
     else:
         disabled["telegram"] = reason

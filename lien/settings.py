@@ -13,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from db.encryption import MessageKeys
+from gateway.bucket_store import open_bucket
 from gateway.file_links import FileLinks
+from gateway.media_store import Store, open_store
 
 DEFAULT_SECRET = "change-me"  # noqa: S105
 
@@ -42,6 +44,11 @@ class Settings(BaseSettings):
     # The folder of the files Lien keeps itself; attachments go under it unless told.
     data_dir: Path = Path("data")
     attachment_dir: Path | None = None
+    # An S3-compatible bucket for the files instead of the folder, when several machines run
+    # Lien (boto3's usual AWS_* variables give the credentials; the `s3` extra installs it).
+    attachment_bucket: str | None = None
+    attachment_bucket_prefix: str = "attachments"
+    s3_endpoint_url: str | None = None
     attachment_max_bytes: int = Field(
         10 * 1024 * 1024, ge=1, description="Larger files sent by people are not kept"
     )
@@ -92,6 +99,17 @@ class Settings(BaseSettings):
     @property
     def attachment_folder(self) -> Path:
         return self.attachment_dir or self.data_dir / "attachments"
+
+    def attachment_store(self) -> Store:
+        """Return where the files are kept: the bucket when one is set, else the folder."""
+        bucket = None
+        if self.attachment_bucket:
+            bucket = open_bucket(
+                self.attachment_bucket,
+                endpoint_url=self.s3_endpoint_url,
+                prefix=self.attachment_bucket_prefix,
+            )
+        return open_store(self.attachment_folder, self.message_keys(), inner=bucket)
 
     def file_links(self) -> FileLinks:
         """Return what makes and reads the signed links to files sent by SMS."""

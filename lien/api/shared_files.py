@@ -17,7 +17,6 @@ from db.base import utcnow
 from db.models import Attachment
 from db.models.attachments import OUTBOUND, STORED
 from gateway.file_links import LinkExpired, LinkInvalid
-from gateway.media_store import open_store
 from lien.deps import RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +47,7 @@ async def shared_file(
     ).first()
     if found is None or found.storage_key is None:
         return _page(LinkInvalid().message, 404)
-    store = open_store(settings.attachment_folder, settings.message_keys())
+    store = settings.attachment_store()
     name = found.file_name or "fichier"
     return StreamingResponse(
         store.get(found.storage_key),
