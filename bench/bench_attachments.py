@@ -21,13 +21,23 @@ from pathlib import Path
 import httpx
 from cryptography.fernet import Fernet
 from sqlalchemy import delete
-from twilio.request_validator import RequestValidator
 
-from bench.common import free_port, fresh_database, percentile, scratch_sqlite, spawn, stop
+from bench.common import (
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    SignedRequest,
+    free_port,
+    fresh_database,
+    percentile,
+    scratch_sqlite,
+    signed_sms,
+    spawn_fake_provider,
+    stop,
+)
 from db.base import utcnow
 from db.models import InboundArrival
 from db.session import transaction
-from fakeprovider import DEFAULT_TWILIO_SID, DEFAULT_TWILIO_TOKEN, RemoteFakeProvider
+from fakeprovider import RemoteFakeProvider
 from gateway.attachment_fetch import fetch_due
 from gateway.media_store import open_store
 from lien.app import create_app
@@ -69,25 +79,18 @@ class PeakMemory:
         self._thread.join()
 
 
-def _form(sid: str, body: str, media: str | None) -> dict[str, str]:
-    params = {
-        "MessageSid": sid,
-        "AccountSid": DEFAULT_TWILIO_SID,
-        "From": f"+3361{int(sid[-6:]) % 1000:07d}",
-        "To": "+33700000000",
-        "Body": body,
-        "NumMedia": "0" if media is None else "1",
-    }
-    if media is not None:
-        params |= {"MediaUrl0": media, "MediaContentType0": "image/jpeg"}
-    return params
+def _mms(n: int, media: str | None) -> SignedRequest:
+    """Return the n-th text SMS, or MMS with `media`, from one of a thousand senders."""
+    url, sender = f"{PUBLIC_URL}/webhooks/twilio", f"+3361{n % 1000:07d}"
+    if media is None:
+        return signed_sms(url, f"SM{n:032d}", sender, "Bonjour")
+    return signed_sms(url, f"MM{n:032d}", sender, "", jpeg=media)
 
 
-async def _post(client: httpx.AsyncClient, params: dict[str, str]) -> float:
-    url = f"{PUBLIC_URL}/webhooks/twilio"
-    signature = RequestValidator(DEFAULT_TWILIO_TOKEN).compute_signature(url, params)
+async def _post(client: httpx.AsyncClient, request: SignedRequest) -> float:
+    url, params, headers = request
     started = time.perf_counter()
-    response = await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+    response = await client.post(url, data=params, headers=headers)
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"webhook answered {response.status_code}")
@@ -118,9 +121,7 @@ async def run(*, quick: bool = False, database_url: str | None = None) -> None:
     await engine.dispose()
     port = free_port()
     fake_url = f"http://127.0.0.1:{port}"
-    fake = spawn(
-        ["-m", "fakeprovider", "--port", str(port)], env={}, ready_url=f"{fake_url}/_fake/health"
-    )
+    fake = spawn_fake_provider(port, "--twilio-token", TWILIO_TOKEN)
     folder = Path(tempfile.mkdtemp(prefix="lien-bench-attachments-"))
     try:
         photo = b"\xff\xd8\xff\xe0" + bytes(n % 251 for n in range(FILE_SIZE - 4))
@@ -131,8 +132,8 @@ async def run(*, quick: bool = False, database_url: str | None = None) -> None:
             _env_file=None,
             database_url=url,
             public_url=PUBLIC_URL,
-            twilio_account_sid=DEFAULT_TWILIO_SID,
-            twilio_auth_token=DEFAULT_TWILIO_TOKEN,
+            twilio_account_sid=TWILIO_SID,
+            twilio_auth_token=TWILIO_TOKEN,
             twilio_from="+33700000000",
             twilio_api_url=fake_url,
             inbound_consumers=0,
@@ -145,8 +146,8 @@ async def run(*, quick: bool = False, database_url: str | None = None) -> None:
             async with httpx.AsyncClient(transport=transport) as client:
                 texts, mms = [], []
                 for i in range(count * WEBHOOK_ROUNDS):
-                    texts.append(await _post(client, _form(f"SM{i:032d}", "Bonjour", None)))
-                    mms.append(await _post(client, _form(f"MM{i:032d}", "", media[i % count])))
+                    texts.append(await _post(client, _mms(i, None)))
+                    mms.append(await _post(client, _mms(i, media[i % count])))
             runtime: Runtime = app.state.runtime
             async with transaction(runtime.sessionmaker) as session:
                 # Each file is fetched once: the later rounds only measured the webhook.

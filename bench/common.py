@@ -87,16 +87,23 @@ def spawn_lien(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def signed_sms(url: str, message_sid: str, sender: str, body: str) -> SignedRequest:
-    """Return an inbound SMS as Twilio posts it to `url`, signed with the benches' token."""
+def signed_sms(
+    url: str, message_sid: str, sender: str, body: str, *, jpeg: str | None = None
+) -> SignedRequest:
+    """Return an inbound SMS as Twilio posts it to `url`, signed with the benches' token.
+
+    With `jpeg`, the media URL of a photo, it is an MMS carrying that one file.
+    """
     params = {
         "MessageSid": message_sid,
         "AccountSid": TWILIO_SID,
         "From": sender,
         "To": "+33700000000",
         "Body": body,
-        "NumMedia": "0",
+        "NumMedia": "0" if jpeg is None else "1",
     }
+    if jpeg is not None:
+        params |= {"MediaUrl0": jpeg, "MediaContentType0": "image/jpeg"}
     signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
     return url, params, {"X-Twilio-Signature": signature}
 

@@ -10,9 +10,8 @@ first bytes, its checksum computed on the way; nothing of it is ever whole in me
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from db.models.attachments import FAILED, PENDING, STORED
 from db.session import SessionMaker, transaction
 from gateway.channels.base import MediaSource, MediaUnavailable, too_large
 from gateway.media_store import Store
-from gateway.media_types import HEAD_BYTES, detect, refusal
+from gateway.media_types import FileCheck, refusal
 from gateway.writers import Writers
 
 log = logging.getLogger(__name__)
@@ -168,43 +167,24 @@ async def fetch_one(item: Due, source: MediaSource, store: Store, *, max_bytes: 
     )
 
 
-class _Checked:
-    """The pieces of a file on their way to the store: counted, hashed, their type checked."""
+class _Checked(FileCheck):
+    """A fetched file: kept if its content is a type Lien keeps and matches what was declared."""
 
     def __init__(self, declared: str | None, max_bytes: int) -> None:
+        super().__init__(max_bytes)
         self.declared = declared
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.digest = hashlib.sha256()
-        self.detected: str | None = None
 
-    async def pieces(self, source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-        head = b""
-        async for piece in source:
-            self.size += len(piece)
-            if self.size > self.max_bytes:
-                raise Refused(too_large(self.max_bytes))
-            self.digest.update(piece)
-            if self.detected is None:
-                # Held back until the type can be told, so nothing unchecked is written.
-                head += piece
-                if len(head) < HEAD_BYTES:
-                    continue
-                self._check(head)
-                piece, head = head, b""
-            yield piece
-        if self.detected is None:
-            if not head:
-                raise Refused("fichier vide")
-            self._check(head)
-            yield head
+    def too_large(self) -> Exception:
+        return Refused(too_large(self.max_bytes))
 
-    def _check(self, head: bytes) -> None:
-        detected = detect(head)
+    def empty(self) -> Exception:
+        return Refused("fichier vide")
+
+    def accept(self, detected: str | None) -> str:
         reason = refusal(self.declared, detected)
-        if reason is not None:
-            raise Refused(reason, detected)
-        self.detected = detected
+        if reason is not None or detected is None:
+            raise Refused(reason or "", detected)
+        return detected
 
 
 async def settle(

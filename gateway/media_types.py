@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import AsyncIterable, AsyncIterator
+
 # Enough of the start of a file to recognise every type below (Opus names itself at 28).
 HEAD_BYTES = 64
 
@@ -73,6 +76,51 @@ def refusal(declared: str | None, detected: str | None) -> str | None:
     if wanted in UNDECLARED or wanted in ACCEPTED[detected]:
         return None
     return f"le contenu ({LABELS[detected]}) ne correspond pas au type annoncé ({wanted})"
+
+
+class FileCheck:
+    """A file's pieces on their way to the store: counted, hashed, their type read from the head.
+
+    The first pieces are held back until the type can be told, so nothing unchecked is written;
+    a refusal is raised from inside the stream, so the store keeps nothing of the file. Each use
+    says which exception tells a file too large or empty, and which detected types it takes.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.digest = hashlib.sha256()
+        self.detected: str | None = None
+
+    async def pieces(self, source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+        head = b""
+        async for piece in source:
+            self.size += len(piece)
+            if self.size > self.max_bytes:
+                raise self.too_large()
+            self.digest.update(piece)
+            if self.detected is None:
+                head += piece
+                if len(head) < HEAD_BYTES:
+                    continue
+                self.detected = self.accept(detect(head))
+                piece, head = head, b""
+            yield piece
+        if self.detected is None:
+            if not head:
+                raise self.empty()
+            self.detected = self.accept(detect(head))
+            yield head
+
+    def too_large(self) -> Exception:
+        raise NotImplementedError
+
+    def empty(self) -> Exception:
+        raise NotImplementedError
+
+    def accept(self, detected: str | None) -> str:
+        """Return the detected type if the file may be kept; raise the refusal otherwise."""
+        raise NotImplementedError
 
 
 def _mpeg_audio_frame(head: bytes) -> bool:

@@ -8,9 +8,8 @@ signed link to it, written into the text so that its segments count it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +23,7 @@ from gateway.channels.base import too_large
 from gateway.encoding import analyze_sms
 from gateway.file_links import FileLinks
 from gateway.media_store import Store
-from gateway.media_types import HEAD_BYTES, detect
+from gateway.media_types import FileCheck
 
 # What staff may send: what every phone opens.
 SENDABLE = frozenset({"image/jpeg", "image/png", "application/pdf"})
@@ -66,46 +65,27 @@ async def receive_file(
     check = _Sendable(max_bytes)
     key = f"{organisation_id}/out-{secrets.token_hex(12)}"
     await store.put(key, check.pieces(pieces))
-    if check.detected is None:  # an empty file: nothing was written
-        await store.delete(key)
-        raise FileRefused("le fichier est vide", why="empty")
+    assert check.detected is not None  # a file the check let through has its type
     name = (file_name or "").replace("\x00", "").strip()[-MAX_NAME:] or "fichier"
     return OutboundFile(key, check.detected, check.size, check.digest.hexdigest(), name)
 
 
-class _Sendable:
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.size = 0
-        self.digest = hashlib.sha256()
-        self.detected: str | None = None
+class _Sendable(FileCheck):
+    """A file staff attach: an image or a PDF, whatever name or type the browser gave it."""
 
-    async def pieces(self, source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-        head = b""
-        async for piece in source:
-            self.size += len(piece)
-            if self.size > self.max_bytes:
-                raise FileRefused(too_large(self.max_bytes), why="too_large")
-            self.digest.update(piece)
-            if self.detected is None:
-                head += piece
-                if len(head) < HEAD_BYTES:
-                    continue
-                self._check(head)
-                piece, head = head, b""
-            yield piece
-        if self.detected is None and head:
-            self._check(head)
-            yield head
+    def too_large(self) -> Exception:
+        return FileRefused(too_large(self.max_bytes), why="too_large")
 
-    def _check(self, head: bytes) -> None:
-        detected = detect(head)
+    def empty(self) -> Exception:
+        return FileRefused("le fichier est vide", why="empty")
+
+    def accept(self, detected: str | None) -> str:
         if detected not in SENDABLE:
             raise FileRefused(
                 "seuls une image (JPEG ou PNG) ou un document PDF peuvent être envoyés",
                 why="type",
             )
-        self.detected = detected
+        return detected
 
 
 async def attach_file(

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+import httpx
+
 
 class Outcome(enum.StrEnum):
     SENT = "sent"  # the provider accepted it
@@ -123,6 +125,27 @@ def declared_too_large(headers: Mapping[str, str], max_bytes: int) -> bool:
     """Tell whether an answer's Content-Length is over the limit."""
     length = headers.get("content-length", "")
     return length.isascii() and length.isdigit() and int(length) > max_bytes
+
+
+async def download(
+    files: httpx.AsyncClient, url: str, *, provider: str, missing: str, max_bytes: int
+) -> AsyncGenerator[bytes, None]:
+    """Stream a file from a provider's URL; raise MediaUnavailable saying why it cannot.
+
+    `provider` names the provider in the reasons, `missing` is the reason when it has no file.
+    """
+    try:
+        async with files.stream("GET", url) as response:
+            if response.status_code == 404:
+                raise MediaUnavailable(missing, lasting=True)
+            if response.status_code >= 400:
+                raise MediaUnavailable(f"{provider} a répondu {response.status_code}")
+            if declared_too_large(response.headers, max_bytes):
+                raise MediaUnavailable(too_large(max_bytes), lasting=True)
+            async for piece in response.aiter_bytes():
+                yield piece
+    except httpx.HTTPError as exc:
+        raise MediaUnavailable(f"téléchargement interrompu : {type(exc).__name__}") from exc
 
 
 MAX_MEDIA = 10  # Twilio's limit per message; a Telegram message carries one

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from contextvars import ContextVar
 
 import httpx
@@ -31,7 +32,7 @@ from gateway.channels.base import (
     Outcome,
     SendResult,
     checked_inbound,
-    declared_too_large,
+    download,
     too_large,
 )
 from gateway.media_store import Store
@@ -119,18 +120,16 @@ class TelegramChannel:
             raise MediaUnavailable("Telegram n'a pas donné le chemin du fichier", lasting=True)
         if found.file_size is not None and found.file_size > max_bytes:
             raise MediaUnavailable(too_large(max_bytes), lasting=True)
-        try:
-            async with self._files.stream("GET", found.file_path) as response:
-                if response.status_code == 404:
-                    raise MediaUnavailable("fichier introuvable chez Telegram", lasting=True)
-                if response.status_code >= 400:
-                    raise MediaUnavailable(f"Telegram a répondu {response.status_code}")
-                if declared_too_large(response.headers, max_bytes):
-                    raise MediaUnavailable(too_large(max_bytes), lasting=True)
-                async for piece in response.aiter_bytes():
-                    yield piece
-        except httpx.HTTPError as exc:
-            raise MediaUnavailable(f"téléchargement interrompu : {type(exc).__name__}") from exc
+        pieces = download(
+            self._files,
+            found.file_path,
+            provider="Telegram",
+            missing="fichier introuvable chez Telegram",
+            max_bytes=max_bytes,
+        )
+        async with aclosing(pieces):
+            async for piece in pieces:
+                yield piece
 
     async def process(self, data: object) -> None:
         """Hand a webhook body to the Application; raise ValueError if it is no Update."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Mapping
+from contextlib import aclosing
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -27,8 +28,7 @@ from gateway.channels.base import (
     ProviderReport,
     Removal,
     SendResult,
-    declared_too_large,
-    too_large,
+    download,
 )
 
 log = logging.getLogger(__name__)
@@ -120,18 +120,16 @@ class TwilioChannel:
         if not reference.startswith(self._api_url + "/"):
             # The credentials go to Twilio only, whatever a stored URL says.
             raise MediaUnavailable("adresse de média hors de Twilio", lasting=True)
-        try:
-            async with self._files.stream("GET", reference) as response:
-                if response.status_code == 404:
-                    raise MediaUnavailable("média introuvable chez Twilio", lasting=True)
-                if response.status_code >= 400:
-                    raise MediaUnavailable(f"Twilio a répondu {response.status_code}")
-                if declared_too_large(response.headers, max_bytes):
-                    raise MediaUnavailable(too_large(max_bytes), lasting=True)
-                async for piece in response.aiter_bytes():
-                    yield piece
-        except httpx.HTTPError as exc:
-            raise MediaUnavailable(f"téléchargement interrompu : {type(exc).__name__}") from exc
+        pieces = download(
+            self._files,
+            reference,
+            provider="Twilio",
+            missing="média introuvable chez Twilio",
+            max_bytes=max_bytes,
+        )
+        async with aclosing(pieces):
+            async for piece in pieces:
+                yield piece
 
     async def send(self, envelope: OutboundEnvelope) -> SendResult:
         params: dict[str, object] = {"to": envelope.address, "body": envelope.text}
@@ -157,18 +155,7 @@ class TwilioChannel:
 
     async def delete_message(self, sid: str) -> Removal:
         """Delete a message (body included) that Twilio stores, sent or received."""
-        try:
-            async with asyncio.timeout(self._timeout):
-                await self.client.messages(sid).delete_async()
-        except TwilioRestException as exc:
-            if exc.status == 404:
-                return Removal(done=True, reason="déjà absent chez Twilio")
-            return Removal(done=False, reason=f"Twilio {exc.status} {exc.code or ''}".strip())
-        except TimeoutError:
-            return Removal(done=False, reason="délai dépassé")
-        except (aiohttp.ClientError, OSError) as exc:
-            return Removal(done=False, reason=f"connexion impossible : {type(exc).__name__}")
-        return Removal(done=True)
+        return await self._removal(self.client.messages(sid).delete_async())
 
     async def delete_media(self, reference: str) -> Removal:
         """Delete a file an MMS carried, by its media URL, once Lien keeps it."""
@@ -178,9 +165,13 @@ class TwilioChannel:
             return Removal(done=True, reason="adresse de média hors de Twilio")
         account, message, media = found.groups()
         resource = self.client.api.v2010.accounts(account).messages(message).media(media)
+        return await self._removal(resource.delete_async())
+
+    async def _removal(self, deletion: Awaitable[object]) -> Removal:
+        """Await a deletion at Twilio and say whether the resource is gone."""
         try:
             async with asyncio.timeout(self._timeout):
-                await resource.delete_async()
+                await deletion
         except TwilioRestException as exc:
             if exc.status == 404:
                 return Removal(done=True, reason="déjà absent chez Twilio")

@@ -8,7 +8,6 @@ at files already gone, which the console answers as missing and the next run del
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select
@@ -22,7 +21,7 @@ from gateway.privacy.core import iso
 from gateway.privacy.counts import Bucket, add_counts, month_of
 from gateway.privacy.labels import section_texts
 from gateway.privacy.messages import RECORDS
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported, PurgeRun
 
 FILES = "attachments"
 # The export is read by the person: words, never the stored codes.
@@ -61,29 +60,24 @@ class AttachmentSource:
         )
         return await self._remove(session, [mine])
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        cutoff = policy.cutoff(FILES, now)
+    async def purge(self, session: AsyncSession, run: PurgeRun) -> dict[str, int]:
+        cutoff = run.cutoff(FILES)
         if cutoff is None:
             return {}
         old: ColumnElement[bool] = Attachment.created_at < cutoff
-        if (records := policy.cutoff(RECORDS, now)) is not None:
+        if (records := run.cutoff(RECORDS)) is not None:
             # The message purge deletes the rows with their message; their files go here first.
             leaving = select(Message.id).where(Message.created_at < records)
             old = or_(old, Attachment.message_id.in_(leaving))
         # A file being fetched is left to its fetch; the next run takes it.
-        where = [Attachment.organisation_id == organisation_id, Attachment.status != PENDING, old]
+        ours = Attachment.organisation_id == run.organisation_id
+        where = [ours, Attachment.status != PENDING, old]
         buckets = await _buckets(session, where)
         total = sum(bucket[3] for bucket in buckets)
-        if not dry_run and total:
-            await add_counts(session, organisation_id=organisation_id, kind=FILES, buckets=buckets)
+        if not run.dry_run and total:
+            await add_counts(
+                session, organisation_id=run.organisation_id, kind=FILES, buckets=buckets
+            )
             await self._remove(session, where)
         return {FILES: total}
 

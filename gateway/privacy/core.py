@@ -21,7 +21,7 @@ from db.models import (
 from gateway.consent import ERASED
 from gateway.privacy.erased import remember_erased
 from gateway.privacy.labels import section_texts
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported, PurgeRun
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -33,15 +33,7 @@ class KeptAsLongAsThePerson:
 
     retention: Mapping[str, int] = {}
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
+    async def purge(self, session: AsyncSession, run: PurgeRun) -> dict[str, int]:
         return {}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
@@ -16,7 +15,7 @@ from gateway.privacy.core import iso
 from gateway.privacy.counts import Bucket, add_counts, month_of
 from gateway.privacy.labels import section_texts
 from gateway.privacy.provider_deletions import TWILIO, queue_deletions
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported, PurgeRun
 
 BODIES = "message_bodies"
 RECORDS = "message_records"
@@ -100,45 +99,33 @@ class MessageSource:
         )
         return int(getattr(blanked, "rowcount", 0) or 0)
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
+    async def purge(self, session: AsyncSession, run: PurgeRun) -> dict[str, int]:
         in_org = Message.beneficiary_id.in_(
-            select(Beneficiary.id).where(Beneficiary.organisation_id == organisation_id)
+            select(Beneficiary.id).where(Beneficiary.organisation_id == run.organisation_id)
         )
         settled: list[ColumnElement[bool]] = [in_org, Message.status.not_in(_IN_FLIGHT)]
         report: dict[str, int] = {}
-        records_cutoff = policy.cutoff(RECORDS, now)
+        records_cutoff = run.cutoff(RECORDS)
         if records_cutoff is not None:
             old = [*settled, Message.created_at < records_cutoff]
-            report[RECORDS] = await _remove(session, organisation_id, RECORDS, old, dry_run)
-        if (cutoff := policy.cutoff(BODIES, now)) is not None:
+            report[RECORDS] = await _remove(session, run, RECORDS, old)
+        if (cutoff := run.cutoff(BODIES)) is not None:
             old = [*settled, Message.created_at < cutoff, _has_text()]
             if records_cutoff is not None:
                 # What the records purge deletes is not counted twice, dry run or not.
                 old.append(Message.created_at >= records_cutoff)
-            report[BODIES] = await _remove(session, organisation_id, BODIES, old, dry_run)
+            report[BODIES] = await _remove(session, run, BODIES, old)
         return report
 
 
 async def _remove(
-    session: AsyncSession,
-    organisation_id: int,
-    kind: str,
-    where: list[ColumnElement[bool]],
-    dry_run: bool,
+    session: AsyncSession, run: PurgeRun, kind: str, where: list[ColumnElement[bool]]
 ) -> int:
     """Count messages by month, channel and direction, then delete them or blank their text."""
     buckets = await _buckets(session, where)
-    if dry_run or not buckets:
+    if run.dry_run or not buckets:
         return sum(b[3] for b in buckets)
-    await add_counts(session, organisation_id=organisation_id, kind=kind, buckets=buckets)
+    await add_counts(session, organisation_id=run.organisation_id, kind=kind, buckets=buckets)
     stmt = (
         delete(Message).where(*where)
         if kind == RECORDS

@@ -16,7 +16,13 @@ from gateway.audit import PURGE, RETENTION_SETTINGS, record_audit
 from gateway.privacy.counts import add_counts, month_label
 from gateway.privacy.erasure import BY_RETENTION, erase_person
 from gateway.privacy.provider_deletions import queue_missed_deletions
-from gateway.privacy.sources import MAX_MONTHS, MIN_MONTHS, PrivacyRegistry, RetentionPolicy
+from gateway.privacy.sources import (
+    MAX_MONTHS,
+    MIN_MONTHS,
+    PrivacyRegistry,
+    PurgeRun,
+    RetentionPolicy,
+)
 
 INACTIVE_PEOPLE = "inactive_people"
 CORE_DEFAULTS = {INACTIVE_PEOPLE: 24}
@@ -127,17 +133,10 @@ async def purge_organisation(
     first would blank texts the message source then no longer counts.
     """
     policy = policy_for(organisation.settings or {}, retention_defaults(registry))
+    run = PurgeRun(organisation_id=organisation.id, policy=policy, now=now, dry_run=dry_run)
     counts: dict[str, int] = {}
     for source in registry.for_removal():
-        counts.update(
-            await source.purge(
-                session,
-                organisation_id=organisation.id,
-                policy=policy,
-                now=now,
-                dry_run=dry_run,
-            )
-        )
+        counts.update(await source.purge(session, run))
     cutoff = policy.cutoff(INACTIVE_PEOPLE, now)
     people = (
         []

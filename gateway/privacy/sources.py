@@ -8,7 +8,7 @@ How a domain plugs in (tickets, enrolments, reminders, broadcast recipients…):
 3. Test it with `tests/gateway/privacy/test_registry.py` as a model: the export is JSON-ready,
    the erasure leaves no phone number or free text of the person in the domain's tables (the
    table scan in `tests/gateway/privacy/test_erasure.py` checks every table of the metadata),
-   the purge counts what it would remove when `dry_run` is true and removes nothing.
+   the purge counts what it would remove when `run.dry_run` is true and removes nothing.
 
 Order: sources run in reverse order of registration, so a domain registered after the core
 erases and purges its rows before the core blanks the person and deletes their contacts and
@@ -45,6 +45,20 @@ class RetentionPolicy:
         """Return the moment before which data of this kind goes; None if the kind is unknown."""
         months = self.months.get(kind)
         return None if months is None else now - relativedelta(months=months)
+
+
+@dataclass(frozen=True)
+class PurgeRun:
+    """One organisation's retention run, as every source is handed it."""
+
+    organisation_id: int
+    policy: RetentionPolicy
+    now: datetime
+    dry_run: bool
+
+    def cutoff(self, kind: str) -> datetime | None:
+        """Return the moment before which data of this kind goes; None if the kind is unknown."""
+        return self.policy.cutoff(kind, self.now)
 
 
 @runtime_checkable
@@ -91,20 +105,12 @@ class PersonalDataSource(Protocol):
         """
         ...
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
+    async def purge(self, session: AsyncSession, run: PurgeRun) -> dict[str, int]:
         """Apply the retention policy to one organisation; return {kind: rows} per kind.
 
-        `policy.cutoff(kind, now)` gives the limit for each kind in `retention`. Before deleting
+        `run.cutoff(kind)` gives the limit for each kind in `retention`. Before deleting
         rows that statistics need, add their anonymous counts with
-        `gateway.privacy.counts.add_counts`. With `dry_run`, count only and change nothing.
+        `gateway.privacy.counts.add_counts`. With `run.dry_run`, count only and change nothing.
         """
         ...
 

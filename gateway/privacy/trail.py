@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEvent, Beneficiary, StaffMember
 from gateway.privacy.core import iso
 from gateway.privacy.labels import section_texts
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported, PurgeRun
 
 EVENTS = "audit_events"
 
@@ -39,22 +37,14 @@ class AuditSource:
     async def erase(self, session: AsyncSession, beneficiary_id: int) -> int:
         return 0
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        cutoff = policy.cutoff(EVENTS, now)
+    async def purge(self, session: AsyncSession, run: PurgeRun) -> dict[str, int]:
+        cutoff = run.cutoff(EVENTS)
         if cutoff is None:
             return {}
         # Events about no one, or about a record since deleted, follow this organisation's
         # policy too: with several organisations the shortest period applies to them.
         known = select(Beneficiary.id)
-        ours = known.where(Beneficiary.organisation_id == organisation_id)
+        ours = known.where(Beneficiary.organisation_id == run.organisation_id)
         scope = (
             AuditEvent.created_at < cutoff,
             or_(
@@ -64,7 +54,7 @@ class AuditSource:
             ),
         )
         count = await session.scalar(select(func.count()).select_from(AuditEvent).where(*scope))
-        if not dry_run and count:
+        if not run.dry_run and count:
             await session.execute(
                 delete(AuditEvent).where(*scope).execution_options(synchronize_session=False)
             )

@@ -243,5 +243,4 @@ async def send(
             priority=Priority.CONVERSATION,
         ),
     )
-    message = await session.get_one(Message, message_id)
-    return QueuedOut(id=message.id, status=message.status, channel=message.channel)
+    return QueuedOut.of(await session.get_one(Message, message_id))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from db.models import Attachment
+from db.models import Attachment, Message
 from gateway.attachments import STATUS_LABELS, kind_label
 
 
@@ -136,9 +136,14 @@ class StaffMessageIn(BaseModel):
 
 
 class QueuedOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     id: int
     status: str
     channel: str
+
+    @classmethod
+    def of(cls, message: Message) -> QueuedOut:
+        return cls.model_validate(message)
 
 
 class SimulatorIn(BaseModel):

@@ -326,8 +326,7 @@ async def answer(
     )
     if message_id is None:  # no dedup key is given: cannot happen
         raise ConflictError("message déjà en file")
-    message = await session.get_one(Message, message_id)
-    return QueuedOut(id=message.id, status=message.status, channel=message.channel)
+    return QueuedOut.of(await session.get_one(Message, message_id))
 
 
 @router.post(
@@ -369,5 +368,4 @@ async def answer_with_file(
         )
     if message_id is None:
         raise ConflictError("message déjà en file")
-    message = await session.get_one(Message, message_id)
-    return QueuedOut(id=message.id, status=message.status, channel=message.channel)
+    return QueuedOut.of(await session.get_one(Message, message_id))

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from db.clock import utcnow
 from gateway.attachment_files import file_name, kind_of
@@ -31,7 +31,7 @@ from lien.console.i18n import (
     translate,
     translations,
 )
-from lien.console.live import POLL_SECONDS
+from lien.console.live import POLL_SECONDS, unchanged
 from lien.console.nav import MAIN_MENU, links, page_path, route_name
 from lien.console.roles import Viewer, allows
 
@@ -231,3 +231,11 @@ def render(
     values.update(context or {})
     html = environment(values["lang"]).get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def render_polled(
+    request: Request, template: str, context: Mapping[str, Any], *, section: str | None = None
+) -> Response:
+    """Render a polled fragment, or answer an empty 204 when the browser shows its version."""
+    same = unchanged(request, str(context["version"]))
+    return same or render(request, template, context, section=section)

@@ -19,12 +19,12 @@ from gateway.records import find_by_phone
 from lien.console.errors import PageNotFound, get_or_404
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
-from lien.console.live import unchanged, version
+from lien.console.live import version
 from lien.console.people_list import PeoplePage, PeopleWanted, known_tags, people_page
 from lien.console.record_view import RecordView, TimelineItem, load_record, load_timeline
 from lien.console.roles import StaffPage, VolunteerPage
 from lien.console.routing import console_router, see_other
-from lien.console.templating import flash, render
+from lien.console.templating import flash, render, render_polled
 from lien.deps import SessionDep
 
 router = console_router()
@@ -134,8 +134,7 @@ async def timeline(
     # A record this viewer may not see has no timeline either, not an empty one.
     await get_or_404(session, Beneficiary, beneficiary_id)
     context = timeline_context(beneficiary_id, await load_timeline(session, beneficiary_id))
-    same = unchanged(request, str(context["version"]))
-    return same or render(request, "_timeline.html", context, section="beneficiaries")
+    return render_polled(request, "_timeline.html", context, section="beneficiaries")
 
 
 @router.post("/beneficiaries/{beneficiary_id}/reply", name="console.record_reply")

@@ -25,11 +25,10 @@ from lien.console.broadcast_view import (
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem, request_language
-from lien.console.live import unchanged
 from lien.console.pages.broadcasts import refusal
 from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
-from lien.console.templating import flash, render
+from lien.console.templating import flash, render, render_polled
 from lien.deps import RuntimeDep, SessionDep
 from lien.wiring import audience_sources
 
@@ -55,7 +54,7 @@ async def _progress_context(session: AsyncSession, broadcast: Broadcast) -> dict
         "progress": progress,
         "buckets": SHOWN_BUCKETS,
         "live": progress.status in (service.SCHEDULED, service.SENDING),
-        "v": progress_version(progress.status, progress.counts, progress.replies),
+        "version": progress_version(progress.status, progress.counts, progress.replies),
         "reasons": await failure_reasons(session, broadcast_id=broadcast.id),
         "replies": await replies_with_tickets(session, broadcast_id=broadcast.id),
     }
@@ -121,7 +120,7 @@ async def progress_rows(
 ) -> Response:
     broadcast = await broadcast_or_404(session, staff, broadcast_id)
     context = await _progress_context(session, broadcast)
-    return unchanged(request, context["v"]) or render(request, "_broadcast_progress.html", context)
+    return render_polled(request, "_broadcast_progress.html", context)
 
 
 Action = Callable[[AsyncSession, Broadcast, StaffMember], Awaitable[Problem]]

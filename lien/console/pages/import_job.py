@@ -14,10 +14,10 @@ from db.base import utcnow
 from db.models import ImportJob, Organisation
 from lien.console.errors import PageNotFound
 from lien.console.i18n import N_, Problem
-from lien.console.live import unchanged, version
+from lien.console.live import version
 from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
-from lien.console.templating import flash, render
+from lien.console.templating import flash, render, render_polled
 from lien.deps import RuntimeDep, SessionDep
 
 router = console_router()
@@ -44,7 +44,7 @@ async def _context(session: AsyncSession, job: ImportJob) -> dict[str, Any]:
         "done": state == "done",
         "organisation": await session.get_one(Organisation, job.organisation_id),
         "report": job_summary(job) if state == "done" else None,
-        "v": version((state, job.done, job.total)),
+        "version": version((state, job.done, job.total)),
         "poll": POLL_SECONDS,
     }
 
@@ -62,7 +62,7 @@ async def progress(
     request: Request, import_id: int, session: SessionDep, staff: StaffPage
 ) -> Response:
     context = await _context(session, await _job_or_404(session, import_id))
-    return unchanged(request, context["v"]) or render(request, "_import_job.html", context)
+    return render_polled(request, "_import_job.html", context)
 
 
 @router.post("/imports/{import_id}/resume", name="console.import_job_resume")

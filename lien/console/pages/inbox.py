@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from gateway.outbox import CHANNEL_PREFERENCE
 from lien.console.inbox_view import inbox_lines
-from lien.console.live import unchanged, version
+from lien.console.live import version
 from lien.console.roles import VolunteerPage
 from lien.console.routing import console_router
-from lien.console.templating import render
+from lien.console.templating import render, render_polled
 from lien.deps import SessionDep
 
 router = console_router()
@@ -53,5 +53,4 @@ async def inbox_rows(
     waiting: WaitingFilter = False,
 ) -> Response:
     context = await _context(session, channel, waiting)
-    same = unchanged(request, str(context["version"]))
-    return same or render(request, "_inbox_rows.html", context, section="inbox")
+    return render_polled(request, "_inbox_rows.html", context, section="inbox")

@@ -18,10 +18,10 @@ from lien.api.simulator import SimulatorRefused, simulate
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
-from lien.console.live import unchanged, version
+from lien.console.live import version
 from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
-from lien.console.templating import flash, render
+from lien.console.templating import flash, render, render_polled
 from lien.deps import RuntimeDep, SessionDep
 
 router = console_router()
@@ -117,8 +117,7 @@ async def simulator(request: Request, session: SessionDep, _staff: StaffPage) ->
 async def simulator_thread(request: Request, session: SessionDep, _staff: StaffPage) -> Response:
     _refuse_when_off(request)
     context = await _context(session, _sender(request))
-    same = unchanged(request, str(context["version"]))
-    return same or render(request, "_sim_thread.html", context, section="simulator")
+    return render_polled(request, "_sim_thread.html", context, section="simulator")
 
 
 @router.post("/simulator", name="console.simulator_send")

@@ -29,11 +29,10 @@ from lien.api.tickets import unreviewed_languages
 from lien.console.errors import PageNotFound
 from lien.console.forms import FormReader
 from lien.console.i18n import N_, Problem
-from lien.console.live import unchanged
 from lien.console.pages.beneficiaries import NO_CONTACT, OPTED_OUT, record_or_404
 from lien.console.roles import StaffPage, VolunteerPage
 from lien.console.routing import console_router, see_other
-from lien.console.templating import flash, render
+from lien.console.templating import flash, render, render_polled
 from lien.console.triage_view import (
     NOBODY,
     clean_filters,
@@ -134,8 +133,7 @@ async def triage_rows(
     raw: RawFilters,
 ) -> Response:
     context = await _queue_context(session, staff, raw)
-    same = unchanged(request, str(context["version"]))
-    return same or render(request, "_triage_rows.html", context, section="triage")
+    return render_polled(request, "_triage_rows.html", context, section="triage")
 
 
 async def load_ticket(session: AsyncSession, ticket_id: int, *, lock: bool = False) -> TriageTicket:
@@ -252,8 +250,7 @@ async def ticket_exchange_rows(
     request: Request, ticket_id: int, session: SessionDep, _staff: VolunteerPage
 ) -> Response:
     context = await _exchange_context(session, await load_ticket(session, ticket_id))
-    same = unchanged(request, str(context["version"]))
-    return same or render(request, "_ticket_exchange.html", context, section="triage")
+    return render_polled(request, "_ticket_exchange.html", context, section="triage")
 
 
 @router.post("/triage/{ticket_id}/reply", name="console.ticket_reply")

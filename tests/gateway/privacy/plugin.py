@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.privacy.sources import Exported, RetentionPolicy
+from gateway.privacy.sources import Exported, PurgeRun
 
 
 @dataclass
@@ -42,24 +42,16 @@ class MemorySource:
             self.journal.append(self.name)
         return len(self.rows.pop(beneficiary_id, []))
 
-    async def purge(
-        self,
-        session: AsyncSession,
-        *,
-        organisation_id: int,
-        policy: RetentionPolicy,
-        now: datetime,
-        dry_run: bool,
-    ) -> dict[str, int]:
-        cutoff = policy.cutoff(self.kind, now)
-        self.calls.append(("purge", (organisation_id, cutoff, dry_run)))
+    async def purge(self, session: AsyncSession, run: PurgeRun) -> dict[str, int]:
+        cutoff = run.cutoff(self.kind)
+        self.calls.append(("purge", (run.organisation_id, cutoff, run.dry_run)))
         old = [
             (pid, row)
             for pid, rows in self.rows.items()
             for row in rows
             if cutoff is not None and datetime.fromisoformat(row["opened_at"]) < cutoff
         ]
-        if not dry_run:
+        if not run.dry_run:
             for pid, row in old:
                 self.rows[pid].remove(row)
         return {self.kind: len(old)}
