@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Attachment, Message
-from db.models.attachments import FAILED, PENDING, STORED
+from db.models.attachments import FAILED, INBOUND, OUTBOUND, PENDING, STORED
 from gateway.attachment_files import AUDIO, DOCUMENT, IMAGE, VIDEO, kind_of
 from gateway.media_store import Store
 from gateway.privacy.core import iso
@@ -100,6 +100,10 @@ class AttachmentSource:
         return len(found)
 
 
+# Who sent the file, as the person reads their export: they did, or the team replied with it.
+SENDER_WORDS = {INBOUND: "vous", OUTBOUND: "l'équipe"}
+
+
 def _exported(attachment: Attachment, channel: str) -> dict[str, Any]:
     status = STATUS_WORDS.get(attachment.status, attachment.status)
     if attachment.status == FAILED and attachment.failure_reason:
@@ -107,6 +111,7 @@ def _exported(attachment: Attachment, channel: str) -> dict[str, Any]:
     detected = attachment.detected_type
     return {
         "received_at": iso(attachment.created_at),
+        "sent_by": SENDER_WORDS.get(attachment.direction, ""),
         "channel": channel,
         "kind": KIND_WORDS[kind_of(detected)] if detected else "",
         "type": detected or attachment.declared_type or "",

@@ -63,6 +63,7 @@ async def test_the_export_lists_each_file_in_words(
     assert section["data"] == [
         {
             "received_at": received,
+            "sent_by": "vous",
             "channel": "simulator",
             "kind": "image",
             "type": "image/png",
@@ -72,6 +73,7 @@ async def test_the_export_lists_each_file_in_words(
         },
         {
             "received_at": received,
+            "sent_by": "vous",
             "channel": "simulator",
             "kind": "enregistrement audio",
             "type": "audio/ogg",
@@ -81,6 +83,7 @@ async def test_the_export_lists_each_file_in_words(
         },
         {
             "received_at": received,
+            "sent_by": "vous",
             "channel": "simulator",
             "kind": "",
             "type": "",
@@ -90,6 +93,7 @@ async def test_the_export_lists_each_file_in_words(
         },
         {
             "received_at": received,
+            "sent_by": "vous",
             "channel": "simulator",
             "kind": "",
             "type": "",
