@@ -10,8 +10,12 @@ from gateway.attachment_files import AttachmentNotFound, ServedFile
 from gateway.media_store import Store
 
 
-async def file_response(store: Store, served: ServedFile) -> StreamingResponse:
+async def file_response(
+    store: Store, served: ServedFile, *, disposition: str | None = None
+) -> StreamingResponse:
     """Return the file's pieces as the answer; raise AttachmentNotFound when it is gone.
+
+    `disposition` replaces the one the file's kind gives (inline for pictures and recordings).
 
     The first piece is read before answering, so that a file missing from the store (erased
     meanwhile) answers 404 rather than a cut-off 200. The rest streams after the request's
@@ -23,7 +27,7 @@ async def file_response(store: Store, served: ServedFile) -> StreamingResponse:
     except FileNotFoundError as exc:
         raise AttachmentNotFound(served.id) from exc
     headers = {
-        "Content-Disposition": served.disposition,
+        "Content-Disposition": disposition or served.disposition,
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",
         "Content-Security-Policy": "default-src 'none'; sandbox",

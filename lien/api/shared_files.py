@@ -16,7 +16,9 @@ from sqlalchemy import select
 from db.base import utcnow
 from db.models import Attachment
 from db.models.attachments import OUTBOUND, STORED
+from gateway.attachment_files import AttachmentNotFound, ServedFile
 from gateway.file_links import LinkExpired, LinkInvalid
+from lien.attachment_response import file_response
 from lien.deps import RuntimeDep, SessionDep
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +40,12 @@ async def shared_file(
         return _page(exc.message, exc.status)
     found = (
         await session.execute(
-            select(Attachment.storage_key, Attachment.detected_type, Attachment.file_name).where(
+            select(
+                Attachment.storage_key,
+                Attachment.detected_type,
+                Attachment.file_name,
+                Attachment.size,
+            ).where(
                 Attachment.id == attachment_id,
                 Attachment.direction == OUTBOUND,
                 Attachment.status == STORED,
@@ -47,18 +54,22 @@ async def shared_file(
     ).first()
     if found is None or found.storage_key is None:
         return _page(LinkInvalid().message, 404)
-    store = settings.attachment_store()
-    name = found.file_name or "fichier"
-    return StreamingResponse(
-        store.get(found.storage_key),
-        media_type=found.detected_type or "application/octet-stream",
-        headers={
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-            "Cache-Control": "private, no-store",
-            "Referrer-Policy": "no-referrer",
-        },
+    served = ServedFile(
+        attachment_id,
+        found.storage_key,
+        found.detected_type or "application/octet-stream",
+        found.size,
     )
+    # The name staff gave the file, as a download: the person saves what they were sent.
+    name = quote(found.file_name or "fichier")
+    try:
+        answer = await file_response(
+            runtime.attachments, served, disposition=f"attachment; filename*=UTF-8''{name}"
+        )
+    except AttachmentNotFound:  # erased meanwhile
+        return _page(LinkInvalid().message, 404)
+    answer.headers["Referrer-Policy"] = "no-referrer"
+    return answer
 
 
 def _page(message: str, status: int) -> HTMLResponse:

@@ -173,6 +173,22 @@ async def test_a_person_s_own_file_is_never_served_by_a_link(
     assert answer.status_code == 404
 
 
+async def test_a_link_to_a_file_gone_from_the_store_is_a_page_not_a_broken_download(
+    app: App, fake_provider: FakeProviderServer, sessionmaker: SessionMaker
+) -> None:
+    person, ticket_id = await sms_ticket(app, fake_provider)
+    await reply_with(app, ticket_id, "a.pdf", PDF, "application/pdf", "Voici")
+    (received,) = [r for r in await person.inbox() if "/f/" in r]
+    async with sessionmaker() as session:
+        key = (await session.scalars(select(Attachment.storage_key))).one()
+    assert key is not None
+    await app.runtime.attachments.delete(key)
+    found = LINK.search(received)
+    assert found is not None
+    answer = await app.client.get(found.group().removeprefix("https://lien.example.org"))
+    assert answer.status_code == 404 and "aucun fichier" in answer.text
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
