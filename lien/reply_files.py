@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from db.scope import owning_organisation
+from gateway.media_store import Store
 from gateway.outbound_files import OutboundFile, receive_file
 from lien.settings import Settings
 
@@ -17,12 +18,12 @@ READ_SIZE = 64 * 1024
 
 
 async def store_reply_file(
-    session: AsyncSession, settings: Settings, upload: UploadFile
+    session: AsyncSession, store: Store, settings: Settings, upload: UploadFile
 ) -> OutboundFile:
     """Check and store an uploaded file; raise gateway.outbound_files.FileRefused."""
     organisation_id = await owning_organisation(session)
     return await receive_file(
-        settings.attachment_store(),
+        store,
         _pieces(upload),
         organisation_id=organisation_id,
         file_name=upload.filename,
@@ -32,13 +33,13 @@ async def store_reply_file(
 
 @asynccontextmanager
 async def discarded_on_failure(
-    settings: Settings, stored: OutboundFile | None
+    store: Store, stored: OutboundFile | None
 ) -> AsyncIterator[Callable[[], Awaitable[None]]]:
     """Delete a stored file if what follows fails; yield a way to delete it when refused."""
 
     async def discard() -> None:
         if stored is not None:
-            await settings.attachment_store().delete(stored.storage_key)
+            await store.delete(stored.storage_key)
 
     try:
         yield discard

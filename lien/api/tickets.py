@@ -353,8 +353,8 @@ async def answer_with_file(
     # before the ticket is locked, so that it is written outside the ticket's row lock.
     if await session.scalar(select(TriageTicket.id).where(TriageTicket.id == ticket_id)) is None:
         raise NotFoundError("ticket introuvable")
-    stored = await store_reply_file(session, runtime.settings, file)
-    async with discarded_on_failure(runtime.settings, stored):
+    stored = await store_reply_file(session, runtime.attachments, runtime.settings, file)
+    async with discarded_on_failure(runtime.attachments, stored):
         ticket = await _load(session, ticket_id)
         message_id = await reply(
             session,

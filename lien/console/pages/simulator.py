@@ -8,9 +8,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import UploadFile
 
-from db.models import Attachment, Message
+from db.models import Message
+from gateway.attachment_files import attachments_of
 from gateway.inbound import INBOX
 from gateway.phones import InvalidPhoneNumber, normalize_phone
 from gateway.records import find_contact
@@ -23,6 +23,7 @@ from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render, render_polled
 from lien.deps import RuntimeDep, SessionDep
+from lien.reply_files import has_file
 
 router = console_router()
 DEFAULT_SENDER = "+33600000000"
@@ -39,7 +40,7 @@ LEFT_FOR_TEAM = Problem(
 
 async def _file(form: FormReader, posted: object, max_bytes: int) -> list[tuple[bytes, str | None]]:
     """Read the file the simulated person sends, if any; refuse one over the size limit."""
-    if not isinstance(posted, UploadFile) or not posted.filename:
+    if not has_file(posted):
         return []
     data = await posted.read(max_bytes + 1)
     if len(data) > max_bytes:
@@ -77,24 +78,9 @@ async def _thread(session: AsyncSession, sender: str) -> tuple[list[Message], in
     return list(reversed(rows.scalars().all())), contact.beneficiary_id
 
 
-async def _files(session: AsyncSession, messages: list[Message]) -> dict[int, list[Attachment]]:
-    """The files of the shown messages, in one query."""
-    files: dict[int, list[Attachment]] = {}
-    inbound = [m.id for m in messages if m.direction == "in"]
-    if inbound:
-        found = await session.scalars(
-            select(Attachment)
-            .where(Attachment.message_id.in_(inbound))
-            .order_by(Attachment.message_id, Attachment.position)
-        )
-        for attachment in found:
-            files.setdefault(attachment.message_id, []).append(attachment)
-    return files
-
-
 async def _context(session: AsyncSession, sender: str) -> dict[str, Any]:
     messages, person_id = await _thread(session, sender)
-    files = await _files(session, messages)
+    files = await attachments_of(session, [m.id for m in messages if m.direction == "in"])
     states = (f"{a.id}:{a.status}" for kept in files.values() for a in kept)
     return {
         "messages": messages,

@@ -266,10 +266,10 @@ async def answer(
     if form.ok and has_file(upload):
         # Before the ticket is locked: writing a file may take a while.
         try:
-            stored = await store_reply_file(session, settings, upload)
+            stored = await store_reply_file(session, runtime.attachments, settings, upload)
         except FileRefused as refused:
             form.refuse("file", FILE_PROBLEMS[refused.why])
-    async with discarded_on_failure(settings, stored) as discard:
+    async with discarded_on_failure(runtime.attachments, stored) as discard:
         ticket = await load_ticket(session, ticket_id, lock=True)
         if form.ok:
             try:
