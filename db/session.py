@@ -70,3 +70,29 @@ async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, A
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return bool(getattr(result, "rowcount", 0))
+
+
+async def insert_ignore_many(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, key: tuple[str, ...]
+) -> list[bool]:
+    """Insert rows in one statement, skipping those a unique constraint already holds.
+
+    `key` names the unique columns; say, for each row in order, whether it went in. A row
+    repeating an earlier row of the same call is skipped too.
+    """
+    first: dict[tuple[Any, ...], int] = {}
+    for n, row in enumerate(rows):
+        first.setdefault(tuple(row[c] for c in key), n)
+    unique = [rows[n] for n in sorted(first.values())]
+    if not unique:
+        return []
+    dialect = session.get_bind().dialect.name
+    builder: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        builder(table).values(unique).on_conflict_do_nothing().returning(*(table.c[c] for c in key))
+    )
+    went_in = {tuple(r) for r in (await session.execute(stmt)).all()}
+    return [
+        first[k] == n and k in went_in
+        for n, k in enumerate(tuple(row[c] for c in key) for row in rows)
+    ]

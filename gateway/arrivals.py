@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
 from db.models import InboundArrival
-from db.session import insert_ignore
+from db.session import insert_ignore_many
 from gateway.attachments import split_media, with_media
 from gateway.channels.base import InboundMessage, checked_inbound
 from gateway.inbound import InboundRouter, receive
@@ -34,14 +34,14 @@ MAX_BACKOFF_SECONDS = 300.0
 Sender = tuple[str, str]
 
 
-async def store_arrival(session: AsyncSession, inbound: InboundMessage, *, now: datetime) -> bool:
-    """Store a message as received unless its provider id is already queued; say if it went in.
+def arrival_values(inbound: InboundMessage, *, now: datetime) -> dict[str, Any]:
+    """Return the row that stores a message as received.
 
     Raise ValueError when the message cannot be stored (see `checked_inbound`) or its sender's
     address cannot be read.
     """
     inbound = checked_inbound(inbound)
-    values: dict[str, Any] = {
+    return {
         "channel": inbound.channel,
         "provider_id": inbound.provider_id,
         # Canonical, so that one person's arrivals are one sender whatever the number's form.
@@ -54,7 +54,21 @@ async def store_arrival(session: AsyncSession, inbound: InboundMessage, *, now: 
         "status": PENDING,
         "attempts": 0,
     }
-    return await insert_ignore(session, Base.metadata.tables["inbound_arrivals"], values)
+
+
+async def store_arrivals(session: AsyncSession, rows: list[dict[str, Any]]) -> list[bool]:
+    """Store arrivals in one statement, in order; say of each whether it went in.
+
+    A provider id already queued (or repeated within `rows`) is a repeat, not stored again.
+    """
+    table = Base.metadata.tables["inbound_arrivals"]
+    return await insert_ignore_many(session, table, rows, key=("channel", "provider_id"))
+
+
+async def store_arrival(session: AsyncSession, inbound: InboundMessage, *, now: datetime) -> bool:
+    """Store a message as received unless its provider id is already queued; say if it went in."""
+    (stored,) = await store_arrivals(session, [arrival_values(inbound, now=now)])
+    return stored
 
 
 @dataclass(frozen=True)

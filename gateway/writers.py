@@ -4,21 +4,21 @@ SQLite has one write lock, and its waiters poll for it with growing sleeps (up t
 in no particular order: a webhook could wait behind a sleep, or overtake an earlier one of the
 same person. On SQLite every transaction of the webhooks, the inbound consumers and the
 dispatcher therefore queues for one asyncio lock, which hands over at once and first come,
-first served. On PostgreSQL writers run at once; only one person's arrivals queue, so that
-they get their sequence numbers, and commit, in the order they came.
+first served. On PostgreSQL writers run at once. Arrivals keep their order another way: one
+writer per process stores them in batches, in the order the webhooks came
+(`gateway.arrival_writer`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator
 
 
 class Writers:
     def __init__(self, *, single_writer: bool) -> None:
         self._all = asyncio.Lock() if single_writer else None
-        self._senders: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -28,18 +28,3 @@ class Writers:
             return
         async with self._all:
             yield
-
-    @contextlib.asynccontextmanager
-    async def sender_turn(self, sender: Hashable) -> AsyncIterator[None]:
-        """Wait behind the same sender's earlier arrivals in this process, then for a turn."""
-        lock, users = self._senders.get(sender, (asyncio.Lock(), 0))
-        self._senders[sender] = (lock, users + 1)
-        try:
-            async with lock, self.turn():
-                yield
-        finally:
-            lock, users = self._senders[sender]
-            if users == 1:
-                del self._senders[sender]
-            else:
-                self._senders[sender] = (lock, users - 1)

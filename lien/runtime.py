@@ -16,7 +16,7 @@ from db.base import utcnow
 from db.migrate import upgrade
 from db.models import Message, Organisation
 from db.session import SessionMaker, create_sessionmaker, transaction
-from gateway.arrivals import store_arrival
+from gateway.arrival_writer import ArrivalWriter
 from gateway.channels.base import Channel, InboundMessage
 from gateway.channels.simulator import SimulatorChannel
 from gateway.channels.telegram import TelegramChannel
@@ -28,7 +28,7 @@ from gateway.media_store import Store
 from gateway.privacy.digest import session_info
 from gateway.privacy.sources import PrivacyRegistry
 from gateway.ratelimit import RateLimits
-from gateway.records import ensure_organisation, normalize_address
+from gateway.records import ensure_organisation
 from gateway.writers import Writers
 from lien.engine import open_engine
 from lien.import_runner import ImportRunner
@@ -89,6 +89,7 @@ class Runtime:
     privacy: PrivacyRegistry = field(default_factory=PrivacyRegistry)
     accueil: Accueil | None = None
     consumer: InboundConsumer = field(init=False)
+    arrivals: ArrivalWriter = field(init=False)
     imports: ImportRunner = field(init=False)
     # Where the files people send are kept: the fetcher writes there, the console reads.
     attachments: Store = field(init=False)
@@ -96,6 +97,7 @@ class Runtime:
     def __post_init__(self) -> None:
         self.imports = ImportRunner(self.sessionmaker)
         self.attachments = self.settings.attachment_store()
+        self.arrivals = ArrivalWriter(self.sessionmaker, self.dispatcher.writers, clock=utcnow)
         self.consumer = InboundConsumer(
             sessionmaker=self.sessionmaker,
             router=self.router,
@@ -119,14 +121,8 @@ class Runtime:
 
     async def store(self, inbound: InboundMessage) -> bool:
         """Store one arrival and commit, then wake the consumer; False for a repeat."""
-        sender = (inbound.channel, normalize_address(inbound.channel, inbound.address))
-        async with (
-            self.consumer.arriving(),
-            self.dispatcher.writers.sender_turn(sender),
-            transaction(self.sessionmaker) as session,
-        ):
-            # Stamped in turn: one sender's arrivals are numbered and timed in the same order.
-            stored = await store_arrival(session, inbound, now=utcnow())
+        async with self.consumer.arriving():
+            stored = await self.arrivals.store(inbound)
         if stored:
             self.consumer.wake()
         return stored
@@ -164,7 +160,9 @@ class Runtime:
 
     async def run_job(self, job: PeriodicJob) -> None:
         try:
-            async with transaction(self.sessionmaker) as session:
+            # On SQLite a job's transaction holds the one write lock: it takes its turn, rather
+            # than leave a webhook's commit asleep in SQLite's busy handler.
+            async with self.dispatcher.writers.turn(), transaction(self.sessionmaker) as session:
                 await job.func(session, utcnow())
         except Exception:
             log.exception("periodic job failed", extra={"job": job.name})
