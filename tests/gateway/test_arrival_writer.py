@@ -75,7 +75,7 @@ async def test_a_repeat_is_not_stored_again_within_a_batch_or_after(
         arrivals.store(sms(1)), arrivals.store(sms(2)), arrivals.store(sms(3, sid="SM000002"))
     )
     again = await arrivals.store(sms(1))
-    assert first == [True, True, False] and again is False
+    assert list(first) == [True, True, False] and again is False
     assert [body for _, body, _ in await stored(sessionmaker)] == ["message 1", "message 2"]
 
 
