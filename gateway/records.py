@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select
@@ -28,10 +29,15 @@ class UnknownSite(LookupError, InvalidError):
     """A site slug that no organisation has."""
 
 
+# Every inbound message's sender is read on the webhook and again when it is handled: the
+# numbers of the people writing now are kept read (a refused number is read again each time).
+_canonical_phone = functools.lru_cache(maxsize=4096)(normalize_phone)
+
+
 def normalize_address(channel: str, address: str) -> str:
     """Return the canonical address for a channel (E.164 for phones, the chat id for Telegram)."""
     if channel in PHONE_CHANNELS:
-        return normalize_phone(address)
+        return _canonical_phone(address)
     return address.strip()
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lien.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

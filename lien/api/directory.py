@@ -42,7 +42,7 @@ class AccueilNotLoaded(LienError):
     code = "accueil_not_loaded"
 
 
-def get_accueil(runtime: RuntimeDep) -> Accueil:
+async def get_accueil(runtime: RuntimeDep) -> Accueil:
     if runtime.accueil is None:
         raise AccueilNotLoaded("accueil non chargé")
     return runtime.accueil

@@ -33,6 +33,7 @@ from lien.api.schemas import AttachmentOut, QueuedOut, StaffMessageIn, attachmen
 from lien.auth import CurrentStaff, StaffOnly
 from lien.deps import RuntimeDep, SessionDep
 from lien.reply_files import discarded_on_failure, store_reply_file
+from lien.runtime import Runtime
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 NEED_PATTERN = "^(" + "|".join(NEEDS) + ")$"
@@ -109,14 +110,18 @@ class NoteIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
-def unreviewed_languages(runtime: RuntimeDep) -> frozenset[str]:
+def unreviewed_languages(runtime: Runtime) -> frozenset[str]:
     """Return the languages whose accueil texts still wait for a fluent speaker's review."""
     if runtime.accueil is None:
         return frozenset()
     return frozenset(runtime.accueil.flow.unreviewed_languages)
 
 
-Unreviewed = Annotated[frozenset[str], Depends(unreviewed_languages)]
+async def _unreviewed(runtime: RuntimeDep) -> frozenset[str]:
+    return unreviewed_languages(runtime)
+
+
+Unreviewed = Annotated[frozenset[str], Depends(_unreviewed)]
 
 
 def _out(ticket: TriageTicket, first_name: str | None, unreviewed: frozenset[str]) -> TicketOut:

@@ -58,7 +58,7 @@ FILE_PROBLEMS = {
 Filter = Annotated[str, Query(max_length=32)]
 
 
-def _raw_filters(
+async def _raw_filters(
     site: Filter = "",
     need: Filter = "",
     language: Filter = "",
