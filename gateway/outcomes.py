@@ -142,7 +142,7 @@ async def _apply(
     else:
         await log_status(session, message, statuses.FAILED, detail=result.reason, at=now)
         if outcome is Outcome.OPTED_OUT:
-            await _opt_out(session, message, result, links=links)
+            await _opt_out(session, message, result, links=links, now=now)
 
 
 async def _retry(
@@ -184,7 +184,12 @@ async def pause_channel(
 
 
 async def _opt_out(
-    session: AsyncSession, message: Message, result: SendResult, *, links: FileLinks | None
+    session: AsyncSession,
+    message: Message,
+    result: SendResult,
+    *,
+    links: FileLinks | None,
+    now: datetime,
 ) -> None:
     contact = (
         await session.get(ContactPoint, message.contact_point_id)
@@ -201,10 +206,12 @@ async def _opt_out(
         detail=f"{message.channel}:{result.error_code}",
     )
     if message.fallback_channel and not everywhere:
-        await _fall_back(session, message, links=links)
+        await _fall_back(session, message, links=links, now=now)
 
 
-async def _fall_back(session: AsyncSession, message: Message, *, links: FileLinks | None) -> None:
+async def _fall_back(
+    session: AsyncSession, message: Message, *, links: FileLinks | None, now: datetime
+) -> None:
     """Send the same text and file on the fallback channel (Telegram refused: try SMS).
 
     The file goes as the signed link an SMS carries instead; without the means to make links
@@ -231,6 +238,7 @@ async def _fall_back(session: AsyncSession, message: Message, *, links: FileLink
             )
         ],
         links=links,
+        now=now,
     )
 
 
@@ -274,7 +282,7 @@ async def apply_provider_status(
     if error_code == "21610":
         # Opted out everywhere: nothing falls back, so no file link is needed.
         opted_out = SendResult(Outcome.OPTED_OUT, error_code=error_code)
-        await _opt_out(session, message, opted_out, links=None)
+        await _opt_out(session, message, opted_out, links=None, now=now)
     if not statuses.moves_forward(message.status, status):
         return False
     if error_code:

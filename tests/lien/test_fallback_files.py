@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.base import utcnow
 from db.models import Attachment, Message
 from fakeprovider import FakeProviderServer, Fault
 from gateway.exchange import Origin
@@ -68,6 +69,7 @@ async def queue_file_on_telegram(app: App, *, fallback: str | None) -> int:
                 attachment=file,
             ),
             links=app.runtime.settings.file_links(),
+            now=utcnow(),
         )
     assert message_id is not None
     return message_id
