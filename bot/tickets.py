@@ -244,6 +244,7 @@ async def reply(
             attachment=attachment,
         ),
         links=links,
+        now=now,
     )
     if ticket.status == "new":
         ticket.status = "in_progress"

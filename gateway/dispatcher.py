@@ -22,6 +22,7 @@ from db.base import utcnow
 from db.session import SessionMaker, transaction
 from gateway.channels.base import Channel, SendResult
 from gateway.claim import Claim, Claimed, Lease, claim_due
+from gateway.file_links import FileLinks
 from gateway.inflight import Flight
 from gateway.outcomes import Recorded, record_outcomes
 from gateway.ratelimit import RateLimits
@@ -65,8 +66,12 @@ class Dispatcher:
         limits: RateLimits,
         config: DispatcherConfig | None = None,
         writers: Writers | None = None,
+        links: FileLinks | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
+        # What links a file to the SMS sent instead of a blocked Telegram message; the app's
+        # wiring sets it, the settings that make it being the app's.
+        self.links = links
         self.writers = writers or Writers(single_writer=False)
         self.channels = dict(channels)
         self.limits = limits
@@ -155,7 +160,11 @@ class Dispatcher:
         async with self.writers.turn(), transaction(self.sessionmaker) as session:
             recorded = [Recorded(c.envelope.message_id, c.channel, r) for c, r in finished]
             await record_outcomes(
-                session, recorded, now=now or utcnow(), max_attempts=self.config.max_attempts
+                session,
+                recorded,
+                now=now or utcnow(),
+                max_attempts=self.config.max_attempts,
+                links=self.links,
             )
 
     async def run_once(self, *, now: datetime | None = None) -> Pass:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.errors import InvalidError
@@ -132,3 +132,25 @@ async def attach_file(
             values |= {"encoding": analysis.encoding, "segments": analysis.segments}
         await session.execute(update(Message).where(Message.id == message_id).values(**values))
     return int(attachment_id)
+
+
+async def file_of(session: AsyncSession, message_id: int) -> OutboundFile | None:
+    """Return the stored file a queued message carries, if it carries one."""
+    row = (
+        await session.execute(
+            select(Attachment).where(
+                Attachment.message_id == message_id,
+                Attachment.direction == OUTBOUND,
+                Attachment.status == STORED,
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None or row.storage_key is None:
+        return None
+    return OutboundFile(
+        storage_key=row.storage_key,
+        content_type=row.detected_type or row.declared_type or "",
+        size=row.size or 0,
+        sha256=row.sha256 or "",
+        file_name=row.file_name or "fichier",
+    )

@@ -182,12 +182,20 @@ def _row(spec: OutgoingMessage, contact: ContactPoint) -> dict[str, object]:
 
 
 async def queue_messages(
-    session: AsyncSession, specs: Sequence[OutgoingMessage], *, links: FileLinks | None = None
+    session: AsyncSession,
+    specs: Sequence[OutgoingMessage],
+    *,
+    links: FileLinks | None = None,
+    now: datetime | None = None,
 ) -> list[Queued]:
     """Queue messages for the dispatcher; a message whose dedup key exists is not queued again.
 
-    `links` makes the links to attached files that an SMS carries instead of the file.
+    `links` makes the links to attached files that an SMS carries instead of the file; `now`,
+    the caller's moment, dates an attached file and starts its link's lifetime, so a message
+    with a file needs it.
     """
+    if now is None and any(spec.attachment is not None for spec in specs):
+        raise ValueError("a message with a file is queued with the moment it is sent (now)")
     people, contacts = await _load_people(session, specs)
     taken = await _existing_keys(session, [s.dedup_key for s in specs if s.dedup_key])
     results: list[Queued | None] = []
@@ -209,6 +217,7 @@ async def queue_messages(
     written = await log_exchanges(session, rows)
     for message_id, spec, row in zip(written, queued, rows, strict=True):
         if spec.attachment is not None:
+            assert now is not None  # checked above, before anything was written
             await attach_file(
                 session,
                 message_id=message_id,
@@ -217,17 +226,21 @@ async def queue_messages(
                 body=str(row["body"]),
                 file=spec.attachment,
                 links=links,
-                now=utcnow(),
+                now=now,
             )
     ids = iter(written)
     return [r if r is not None else Queued(next(ids)) for r in results]
 
 
 async def queue_message(
-    session: AsyncSession, spec: OutgoingMessage, *, links: FileLinks | None = None
+    session: AsyncSession,
+    spec: OutgoingMessage,
+    *,
+    links: FileLinks | None = None,
+    now: datetime | None = None,
 ) -> int | None:
     """Queue one message (None if its dedup key was queued before); raise NotReachable."""
-    (result,) = await queue_messages(session, [spec], links=links)
+    (result,) = await queue_messages(session, [spec], links=links, now=now)
     if result.message_id is None and not result.duplicate:
         raise NotReachable(result.skipped or "", opted_out=result.opted_out)
     return result.message_id

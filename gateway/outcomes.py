@@ -16,6 +16,8 @@ from gateway import statuses
 from gateway.channels.base import Outcome, SendResult
 from gateway.consent import OPT_OUT, record_consent
 from gateway.exchange import Origin, StatusStep, log_status, record_steps
+from gateway.file_links import FileLinks
+from gateway.outbound_files import file_of
 from gateway.outbox import OutgoingMessage, queue_messages
 
 log = logging.getLogger(__name__)
@@ -35,9 +37,17 @@ def backoff(attempts: int) -> float:
 
 
 async def record_outcomes(
-    session: AsyncSession, recorded: Sequence[Recorded], *, now: datetime, max_attempts: int
+    session: AsyncSession,
+    recorded: Sequence[Recorded],
+    *,
+    now: datetime,
+    max_attempts: int,
+    links: FileLinks | None = None,
 ) -> None:
-    """Write each send's outcome; a retry goes back to the queue, an opt-out is recorded."""
+    """Write each send's outcome; a retry goes back to the queue, an opt-out is recorded.
+
+    `links` makes the link an SMS sent instead of a blocked Telegram message carries to its file.
+    """
     accepted = [r for r in recorded if r.result.outcome in (Outcome.SENT, Outcome.DELIVERED)]
     await _record_accepted(session, accepted, now=now)
     others = [r for r in recorded if r.result.outcome not in (Outcome.SENT, Outcome.DELIVERED)]
@@ -50,7 +60,7 @@ async def record_outcomes(
         message = messages[item.message_id]
         message.lease_owner = None
         message.lease_until = None
-        await _apply(session, message, item.result, now=now, max_attempts=max_attempts)
+        await _apply(session, message, item.result, now=now, max_attempts=max_attempts, links=links)
     await session.flush()
 
 
@@ -111,6 +121,7 @@ async def _apply(
     *,
     now: datetime,
     max_attempts: int,
+    links: FileLinks | None,
 ) -> None:
     outcome = result.outcome
     if outcome in (Outcome.SENT, Outcome.DELIVERED):
@@ -131,7 +142,7 @@ async def _apply(
     else:
         await log_status(session, message, statuses.FAILED, detail=result.reason, at=now)
         if outcome is Outcome.OPTED_OUT:
-            await _opt_out(session, message, result)
+            await _opt_out(session, message, result, links=links, now=now)
 
 
 async def _retry(
@@ -172,7 +183,14 @@ async def pause_channel(
         state.reason = reason
 
 
-async def _opt_out(session: AsyncSession, message: Message, result: SendResult) -> None:
+async def _opt_out(
+    session: AsyncSession,
+    message: Message,
+    result: SendResult,
+    *,
+    links: FileLinks | None,
+    now: datetime,
+) -> None:
     contact = (
         await session.get(ContactPoint, message.contact_point_id)
         if message.contact_point_id is not None
@@ -188,12 +206,22 @@ async def _opt_out(session: AsyncSession, message: Message, result: SendResult) 
         detail=f"{message.channel}:{result.error_code}",
     )
     if message.fallback_channel and not everywhere:
-        await _fall_back(session, message)
+        await _fall_back(session, message, links=links, now=now)
 
 
-async def _fall_back(session: AsyncSession, message: Message) -> None:
-    """Send the same text on the fallback channel (Telegram refused: try SMS)."""
+async def _fall_back(
+    session: AsyncSession, message: Message, *, links: FileLinks | None, now: datetime
+) -> None:
+    """Send the same text and file on the fallback channel (Telegram refused: try SMS).
+
+    The file goes as the signed link an SMS carries instead; without the means to make links
+    (a tool, a test of another part), the text goes alone rather than nothing at all.
+    """
     key = f"{message.dedup_key}:fallback" if message.dedup_key else f"fallback:{message.id}"
+    file = await file_of(session, message.id)
+    if file is not None and links is None:
+        log.warning("fallback without its file: no file links", extra={"message_id": message.id})
+        file = None
     await queue_messages(
         session,
         [
@@ -206,8 +234,11 @@ async def _fall_back(session: AsyncSession, message: Message) -> None:
                 expires_at=message.expires_at,
                 respect_quiet_hours=message.respect_quiet_hours,
                 dedup_key=key,
+                attachment=file,
             )
         ],
+        links=links,
+        now=now,
     )
 
 
@@ -249,7 +280,9 @@ async def apply_provider_status(
     if provider_id and message.provider_id is None:
         message.provider_id = provider_id
     if error_code == "21610":
-        await _opt_out(session, message, SendResult(Outcome.OPTED_OUT, error_code=error_code))
+        # Opted out everywhere: nothing falls back, so no file link is needed.
+        opted_out = SendResult(Outcome.OPTED_OUT, error_code=error_code)
+        await _opt_out(session, message, opted_out, links=None, now=now)
     if not statuses.moves_forward(message.status, status):
         return False
     if error_code:

@@ -40,7 +40,12 @@ def reconcile_task(runtime: Runtime) -> PeriodicTask | None:
 
 
 def wire_outbox(runtime: Runtime) -> None:
-    """Register the outbox's periodic job and, when SMS is on, its reconciliation task."""
+    """Register the outbox's periodic job and, when SMS is on, its reconciliation task.
+
+    The dispatcher is also given the instance's file links, so that an SMS sent instead of a
+    blocked Telegram message carries the link to the file that message held.
+    """
+    runtime.dispatcher.links = runtime.settings.file_links()
     runtime.jobs.append(
         PeriodicJob(
             "outbox-settle",

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Message, MessageEvent
+from db.base import utcnow
+from db.models import Attachment, Message, MessageEvent
 from gateway.channels.base import Choice
 from gateway.consent import OPT_OUT, record_consent
 from gateway.exchange import Origin
+from gateway.file_links import DEFAULT_LIFETIME, FileLinks, LinkExpired
+from gateway.outbound_files import OutboundFile
 from gateway.outbox import NotReachable, OutgoingMessage, queue_message, queue_messages
 from tests.factories import create_person
 
@@ -92,3 +97,37 @@ async def test_ucs2_text_is_counted_as_such(session: AsyncSession) -> None:
         OutgoingMessage(beneficiary_id=person.id, text="L’atelier a lieu", origin=STAFF),
     )
     assert (await session.get_one(Message, message_id)).encoding == "UCS-2"
+
+
+async def test_an_attached_file_is_dated_by_the_moment_the_caller_passes(
+    session: AsyncSession,
+) -> None:
+    person = await create_person(session)
+    # Days away from the wall clock: a read of it instead would show in the row and the link.
+    sent_at = utcnow() - timedelta(days=3)
+    links = FileLinks(secret=b"outbox-test", base_url="https://lien.example.org")
+    file = OutboundFile("1/out-test", "application/pdf", 5, "0" * 64, "a.pdf")
+    message_id = await queue_message(
+        session,
+        OutgoingMessage(beneficiary_id=person.id, text="Voici", origin=STAFF, attachment=file),
+        links=links,
+        now=sent_at,
+    )
+    row = (await session.scalars(select(Attachment))).one()
+    assert (row.message_id, row.created_at, row.fetched_at) == (message_id, sent_at, sent_at)
+    body = (await session.get_one(Message, message_id)).body or ""
+    token = body.rsplit("/f/", 1)[1]
+    assert links.read(token, now=sent_at + DEFAULT_LIFETIME - timedelta(seconds=1)) == row.id
+    with pytest.raises(LinkExpired):
+        links.read(token, now=sent_at + DEFAULT_LIFETIME)
+
+
+async def test_a_file_queued_without_the_moment_is_refused_before_any_write(
+    session: AsyncSession,
+) -> None:
+    person = await create_person(session)
+    file = OutboundFile("1/out-test", "application/pdf", 5, "0" * 64, "a.pdf")
+    spec = OutgoingMessage(beneficiary_id=person.id, text="Voici", origin=STAFF, attachment=file)
+    with pytest.raises(ValueError, match="now"):
+        await queue_messages(session, [spec])
+    assert (await session.scalars(select(Message))).all() == []
