@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from broadcast.importfile.columns import ColumnLayout, normalize_heading
-from broadcast.importfile.phones import PhoneCells, read_phones
+from broadcast.importfile.phones import read_phones
 from broadcast.importfile.results import ImportRow, LineWarning, RejectedLine, new_import_row
 from broadcast.importfile.sheet import SheetRow
 from broadcast.importfile.texts import import_message
@@ -20,6 +20,9 @@ from broadcast.importfile.values import (
 LineOutcome = tuple[ImportRow | RejectedLine, tuple[LineWarning, ...]]
 # What a tag cell gives: its folded codes, and each code with how it was written.
 _Tags = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+# What the phone cells of a line give: the SMS number, the other numbers kept with their kind,
+# the warnings to note (code, value), the unreadable parts joined, and whether a number was read.
+_Phones = tuple[str | None, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], str, bool]
 
 
 class LineReader:
@@ -45,8 +48,8 @@ class LineReader:
         self._languages = _Parsed(parse_language)
         self._emails = _Parsed(parse_email)
         self._tags: dict[str, _Tags] = {}
-        self._phones: dict[tuple[str, ...], PhoneCells] = {}
-        self._phone_cell: dict[str, PhoneCells] = {}  # the usual single phone column
+        self._phones: dict[tuple[str, ...], _Phones] = {}
+        self._phone_cell: dict[str, _Phones] = {}  # the usual single phone column
         self._messages: dict[tuple[str, str], str] = {}
 
     def read(self, row: SheetRow) -> LineOutcome:
@@ -56,20 +59,12 @@ class LineReader:
         cells = row.cells
         if len(cells) < self._width:
             cells = cells + ("",) * (self._width - len(cells))
-        sms, other, invalid = self._read_phones(cells)
-        warnings: list[LineWarning] = []
+        phone, other_phones, notes, invalid, has_number = self._read_phones(cells)
         telegram_text = _first(cells, self._telegram)
         telegram_chat_id = parse_telegram_chat_id(telegram_text) if telegram_text else None
-        has_number = bool(sms or other)
         if not has_number and invalid and telegram_chat_id is None:
-            return _rejected(row, "invalid_phone", value=" / ".join(invalid)), ()
-        for text in invalid:
-            warnings.append(self._warning(row, "invalid_phone_ignored", text))
-        phone = sms[0].number if sms else None
-        kept = (*sms[1:], *other)
-        for number in kept:
-            code = "second_mobile" if number.takes_sms else f"not_sms_{number.kind}"
-            warnings.append(self._warning(row, code, number.written))
+            return _rejected(row, "invalid_phone", value=invalid), ()
+        warnings = [self._warning(row, code, value) for code, value in notes]
         if telegram_text and telegram_chat_id is None:
             if not has_number:
                 return _rejected(row, "invalid_telegram", value=telegram_text), ()
@@ -87,26 +82,40 @@ class LineReader:
             tags,
             telegram_chat_id,
             self._emails.read(row, cells, self._email, "invalid_email", warnings),
-            tuple((n.number, n.kind) for n in kept) if kept else (),
+            other_phones,
             written_tags,
         )
         return person, tuple(warnings) if warnings else ()
 
-    def _read_phones(self, cells: Sequence[str]) -> PhoneCells:
+    def _read_phones(self, cells: Sequence[str]) -> _Phones:
         # Read once per distinct set of phone cells: a number repeated on many lines is common.
         if len(self._phone) == 1:
             cell = cells[self._phone[0]]
             found = self._phone_cell.get(cell)
             if found is None:
                 written = cell.strip()
-                found = read_phones((written,) if written else (), region=self._region)
-                self._phone_cell[cell] = found
+                found = self._phone_cell[cell] = self._phones_of((written,) if written else ())
             return found
         key = tuple(_all(cells, self._phone))
         found = self._phones.get(key)
         if found is None:
-            found = self._phones[key] = read_phones(key, region=self._region)
+            found = self._phones[key] = self._phones_of(key)
         return found
+
+    def _phones_of(self, written: tuple[str, ...]) -> _Phones:
+        sms, other, invalid = read_phones(written, region=self._region)
+        kept = (*sms[1:], *other)
+        notes = (
+            *(("invalid_phone_ignored", text) for text in invalid),
+            *(("second_mobile" if n.takes_sms else f"not_sms_{n.kind}", n.written) for n in kept),
+        )
+        return (
+            sms[0].number if sms else None,
+            tuple((n.number, n.kind) for n in kept),
+            notes,
+            " / ".join(invalid),
+            bool(sms or other),
+        )
 
     def _warning(self, row: SheetRow, code: str, value: str) -> LineWarning:
         # The message names the value, not the line: the same one is written once.
