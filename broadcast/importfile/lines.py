@@ -104,6 +104,8 @@ class LineReader:
 
     def _phones_of(self, written: tuple[str, ...]) -> _Phones:
         sms, other, invalid = read_phones(written, region=self._region)
+        if len(sms) == 1 and not other and not invalid:
+            return sms[0].number, (), (), "", True  # the usual cell: one mobile number
         kept = (*sms[1:], *other)
         notes = (
             *(("invalid_phone_ignored", text) for text in invalid),
