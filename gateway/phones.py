@@ -36,7 +36,6 @@ _FRENCH_NATIONAL = re.compile(r"0(\d{9})")
 _SPACING = re.compile(r"[\s.\-]")
 # A number written with nothing but ASCII digits, spaces, dots and dashes, the usual case.
 _PLAIN_CHARACTERS = "0123456789 .-"
-_NO_SPACING = str.maketrans("", "", " .-")
 
 
 def read_phone(raw: str, *, region: str = DEFAULT_REGION) -> tuple[str, str]:
@@ -57,7 +56,8 @@ def _read_french(raw: str) -> tuple[str, str] | None:
             return None
         national = written.group(1)
     else:
-        digits = raw.translate(_NO_SPACING)
+        # Three replacements cost a fraction of one str.translate deleting the same characters.
+        digits = raw.replace(" ", "").replace(".", "").replace("-", "")
         if len(digits) != 10 or digits[0] != "0":
             return None
         national = digits[1:]

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from broadcast.importfile.columns import ColumnLayout, normalize_heading
 from broadcast.importfile.phones import read_phones
-from broadcast.importfile.results import ImportRow, LineWarning, RejectedLine
+from broadcast.importfile.results import ImportRow, LineWarning, RejectedLine, new_import_row
 from broadcast.importfile.sheet import SheetRow
 from broadcast.importfile.texts import import_message
 from broadcast.importfile.values import (
@@ -20,6 +20,9 @@ from broadcast.importfile.values import (
 LineOutcome = tuple[ImportRow | RejectedLine, tuple[LineWarning, ...]]
 # What a tag cell gives: its folded codes, and each code with how it was written.
 _Tags = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+# What the phone cells of a line give: the SMS number, the other numbers kept with their kind,
+# the warnings to note (code, value), the unreadable parts joined, and whether a number was read.
+_Phones = tuple[str | None, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], str, bool]
 
 
 class LineReader:
@@ -45,6 +48,9 @@ class LineReader:
         self._languages = _Parsed(parse_language)
         self._emails = _Parsed(parse_email)
         self._tags: dict[str, _Tags] = {}
+        self._phones: dict[tuple[str, ...], _Phones] = {}
+        self._phone_cell: dict[str, _Phones] = {}  # the usual single phone column
+        self._messages: dict[tuple[str, str], str] = {}
 
     def read(self, row: SheetRow) -> LineOutcome:
         """Return the person on a line with the values left out, or the line's rejection."""
@@ -53,41 +59,72 @@ class LineReader:
         cells = row.cells
         if len(cells) < self._width:
             cells = cells + ("",) * (self._width - len(cells))
-        sms, other, invalid = read_phones(_all(cells, self._phone), region=self._region)
-        warnings: list[LineWarning] = []
+        phone, other_phones, notes, invalid, has_number = self._read_phones(cells)
         telegram_text = _first(cells, self._telegram)
         telegram_chat_id = parse_telegram_chat_id(telegram_text) if telegram_text else None
-        has_number = bool(sms or other)
         if not has_number and invalid and telegram_chat_id is None:
-            return _rejected(row, "invalid_phone", value=" / ".join(invalid)), ()
-        for text in invalid:
-            warnings.append(_warning(row, "invalid_phone_ignored", value=text))
-        phone = sms[0].number if sms else None
-        kept = (*sms[1:], *other)
-        for number in kept:
-            code = "second_mobile" if number.takes_sms else f"not_sms_{number.kind}"
-            warnings.append(_warning(row, code, value=number.written))
+            return _rejected(row, "invalid_phone", value=invalid), ()
+        warnings = [self._warning(row, code, value) for code, value in notes]
         if telegram_text and telegram_chat_id is None:
             if not has_number:
                 return _rejected(row, "invalid_telegram", value=telegram_text), ()
-            warnings.append(_warning(row, "invalid_telegram_ignored", value=telegram_text))
+            warnings.append(self._warning(row, "invalid_telegram_ignored", telegram_text))
         if not has_number and telegram_chat_id is None:
             return _rejected(row, "no_contact"), ()
         tags, written_tags = self._read_tags(cells)
-        person = ImportRow(
-            lines=(row.line,),
-            phone=phone,
-            first_name=self._text(cells, self._first_name),
-            last_name=self._text(cells, self._last_name),
-            language=self._languages.read(row, cells, self._language, "unknown_language", warnings),
-            site=self._text(cells, self._site),
-            tags=tags,
-            telegram_chat_id=telegram_chat_id,
-            email=self._emails.read(row, cells, self._email, "invalid_email", warnings),
-            other_phones=tuple((n.number, n.kind) for n in kept) if kept else (),
-            written_tags=written_tags,
+        person = new_import_row(
+            (row.line,),
+            phone,
+            self._text(cells, self._first_name),
+            self._text(cells, self._last_name),
+            self._languages.read(row, cells, self._language, "unknown_language", warnings),
+            self._text(cells, self._site),
+            tags,
+            telegram_chat_id,
+            self._emails.read(row, cells, self._email, "invalid_email", warnings),
+            other_phones,
+            written_tags,
         )
-        return person, tuple(warnings)
+        return person, tuple(warnings) if warnings else ()
+
+    def _read_phones(self, cells: Sequence[str]) -> _Phones:
+        # Read once per distinct set of phone cells: a number repeated on many lines is common.
+        if len(self._phone) == 1:
+            cell = cells[self._phone[0]]
+            found = self._phone_cell.get(cell)
+            if found is None:
+                written = cell.strip()
+                found = self._phone_cell[cell] = self._phones_of((written,) if written else ())
+            return found
+        key = tuple(_all(cells, self._phone))
+        found = self._phones.get(key)
+        if found is None:
+            found = self._phones[key] = self._phones_of(key)
+        return found
+
+    def _phones_of(self, written: tuple[str, ...]) -> _Phones:
+        sms, other, invalid = read_phones(written, region=self._region)
+        if len(sms) == 1 and not other and not invalid:
+            return sms[0].number, (), (), "", True  # the usual cell: one mobile number
+        kept = (*sms[1:], *other)
+        notes = (
+            *(("invalid_phone_ignored", text) for text in invalid),
+            *(("second_mobile" if n.takes_sms else f"not_sms_{n.kind}", n.written) for n in kept),
+        )
+        return (
+            sms[0].number if sms else None,
+            tuple((n.number, n.kind) for n in kept),
+            notes,
+            " / ".join(invalid),
+            bool(sms or other),
+        )
+
+    def _warning(self, row: SheetRow, code: str, value: str) -> LineWarning:
+        # The message names the value, not the line: the same one is written once.
+        message = self._messages.get((code, value))
+        if message is None:
+            message = self._messages[code, value] = import_message(code, value=value)
+        return LineWarning(line=row.line, message=message, code=code)
 
     def _text(self, cells: Sequence[str], indexes: Sequence[int]) -> str | None:
         # The first column holding text wins; an empty or blank cell tidies to None.

@@ -41,6 +41,42 @@ class ImportRow:
         return self.lines[0]
 
 
+# The slots of ImportRow, written directly: a frozen dataclass's own constructor goes through
+# object.__setattr__ for each field, which costs more than reading the line it stands for.
+_SET = tuple(getattr(ImportRow, name).__set__ for name in ImportRow.__dataclass_fields__)
+
+
+def new_import_row(
+    lines: tuple[int, ...],
+    phone: str | None,
+    first_name: str | None,
+    last_name: str | None,
+    language: str | None,
+    site: str | None,
+    tags: frozenset[str],
+    telegram_chat_id: int | None,
+    email: str | None,
+    other_phones: tuple[tuple[str, str], ...],
+    written_tags: tuple[tuple[str, str], ...],
+) -> ImportRow:
+    """Return ImportRow(...) with these fields and shared_phone False, built faster."""
+    row = object.__new__(ImportRow)
+    (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11) = _SET
+    s0(row, lines)
+    s1(row, phone)
+    s2(row, first_name)
+    s3(row, last_name)
+    s4(row, language)
+    s5(row, site)
+    s6(row, tags)
+    s7(row, telegram_chat_id)
+    s8(row, email)
+    s9(row, other_phones)
+    s10(row, written_tags)
+    s11(row, False)
+    return row
+
+
 @dataclass(frozen=True)
 class RejectedLine:
     """A line that is not imported, with the reason shown to staff."""

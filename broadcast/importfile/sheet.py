@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import partial
+from itertools import count
 from pathlib import PurePath
 from typing import NamedTuple
 
@@ -35,6 +37,10 @@ class SheetRow(NamedTuple):
     # A named tuple rather than a dataclass: one is built for every row of a file.
     line: int
     cells: tuple[str, ...]
+
+
+# SheetRow from a (line, cells) pair, as SheetRow._make does, without a Python call per row.
+_new_row = partial(tuple.__new__, SheetRow)
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,16 @@ def _first_lines(text: str, count: int) -> list[str]:
         size *= 4
 
 
-def _csv_rows(text: str, *, delimiter: str, first_line: int) -> Iterator[SheetRow]:
+def _csv_rows(text: str, *, delimiter: str, first_line: int) -> Iterable[SheetRow]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    cells = list(map(tuple, reader))
+    if reader.line_num == len(cells):
+        # Every row took one line, the usual file: numbered without a Python step per row.
+        return map(_new_row, zip(count(first_line), cells))
+    return _numbered_rows(text, delimiter=delimiter, first_line=first_line)
+
+
+def _numbered_rows(text: str, *, delimiter: str, first_line: int) -> Iterator[SheetRow]:
     # A quoted cell may span several lines: a row is numbered by the line it starts on.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     lines_read = 0

@@ -41,3 +41,43 @@ def test_the_quick_reading_of_french_numbers_agrees_with_phonenumbers() -> None:
             except InvalidPhoneNumber:
                 quick = None
             assert quick == slow, written
+
+
+def _slow_reading(written: str) -> tuple[str, str] | None:
+    try:
+        number = normalize_phone(written)
+    except InvalidPhoneNumber:
+        return None
+    return number, phone_kind(number)
+
+
+def _quick_reading(written: str) -> tuple[str, str] | None:
+    try:
+        return read_phone(written)
+    except InvalidPhoneNumber:
+        return None
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "{0}{1} {2}{3} {4}{5} {6}{7} {8}{9}",
+        "{0}{1}.{2}{3}.{4}{5}.{6}{7}.{8}{9}",
+        "{0}{1}-{2}{3}-{4}{5}-{6}{7}-{8}{9}",
+        "{0}{1}{2}{3} {4}{5}{6} {7}{8}{9}",
+        " {0}{1} {2}{3}.{4}{5}-{6}{7}  {8}{9} ",
+        "{0} {1}{2} {3}{4} {5}{6} {7}{8} {9}",
+        "{1} {2}{3} {4}{5} {6}{7} {8}{9}",  # the leading 0 lost
+        "{0}{1} {2}{3} {4}{5} {6}{7} {8}",  # one digit short
+        "{0}{1} {2}{3} {4}{5} {6}{7} {8}{9} 1",  # one too many
+        "+33 {1} {2}{3} {4}{5} {6}{7} {8}{9}",
+        "0033 {1} {2}{3} {4}{5} {6}{7} {8}{9}",
+        "{0}{1}\u00a0{2}{3}\u00a0{4}{5}\u00a0{6}{7}\u00a0{8}{9}",  # non-breaking spaces
+    ],
+)
+def test_every_way_of_spacing_a_number_reads_as_phonenumbers_reads_it(shape: str) -> None:
+    # Every three-digit prefix: mobiles, overseas (0639, 069x), fixed, 08, 09, invalid ones.
+    for prefix in range(1000):
+        digits = f"0{prefix:03d}{('000000', '512347')[prefix % 2]}"
+        written = shape.format(*digits)
+        assert _quick_reading(written) == _slow_reading(written), written

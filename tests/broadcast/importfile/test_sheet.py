@@ -108,3 +108,17 @@ def test_unreadable_files_are_refused_in_french(data: bytes, filename: str, mess
         read_sheet(data, filename=filename)
     assert str(error.value) == message
     assert isinstance(error.value, ValueError)
+
+
+def test_rows_of_one_line_each_are_numbered_one_by_one() -> None:
+    # Blank lines, a lone carriage return and quotes that close on their line.
+    data = b'Nom;Tel\n\nA;06\rB;07\r\n"C";"08"\n'
+    sheet = read_sheet(data, filename="f.csv")
+    assert sheet.rows == (
+        SheetRow(1, ("Nom", "Tel")),
+        SheetRow(2, ()),
+        SheetRow(3, ("A", "06")),
+        SheetRow(4, ("B", "07")),
+        SheetRow(5, ("C", "08")),
+    )
+    assert all(type(row) is SheetRow for row in sheet.rows)
