@@ -20,8 +20,15 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.sessionmaker() as session, session.begin():
-        yield session
+    # Not `session.begin()`: a route may commit what it read before slow work outside any
+    # transaction (see lien.reply_files), the rest of the request then running in a new one.
+    async with runtime.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
     # Committed: anything queued in this request can leave now rather than at the next poll.
     runtime.dispatcher.wake()
 

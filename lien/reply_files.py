@@ -20,8 +20,14 @@ READ_SIZE = 64 * 1024
 async def store_reply_file(
     session: AsyncSession, store: Store, settings: Settings, upload: UploadFile
 ) -> OutboundFile:
-    """Check and store an uploaded file; raise gateway.outbound_files.FileRefused."""
+    """Check and store an uploaded file; raise gateway.outbound_files.FileRefused.
+
+    What the request read so far (the sign-in, the ticket's existence) is committed first, so
+    the session gives its connection back: no transaction waits while a file of up to
+    LIEN_ATTACHMENT_MAX_BYTES is checked, hashed and sealed. What follows opens a new one.
+    """
     organisation_id = await owning_organisation(session)
+    await release_reads(session)
     return await receive_file(
         store,
         _pieces(upload),
@@ -29,6 +35,11 @@ async def store_reply_file(
         file_name=upload.filename,
         max_bytes=settings.attachment_max_bytes,
     )
+
+
+async def release_reads(session: AsyncSession) -> None:
+    """End the request's transaction so far, before work too slow to hold a connection for."""
+    await session.commit()
 
 
 @asynccontextmanager

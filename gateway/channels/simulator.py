@@ -51,6 +51,12 @@ class SimulatorChannel:
         await asyncio.to_thread(_write, self.media_folder / name, data)
         return MediaRef(PREFIX + name, declared_type)
 
+    async def release(self, reference: str) -> None:
+        """Forget a held file that will never be fetched (its message was refused)."""
+        name = reference.removeprefix(PREFIX)
+        if self.media_folder is not None and reference.startswith(PREFIX) and name.isalnum():
+            await asyncio.to_thread((self.media_folder / name).unlink, missing_ok=True)
+
     async def media(self, reference: str, *, max_bytes: int) -> AsyncGenerator[bytes, None]:
         """Hand over a held file in pieces, as a provider streams it."""
         name = reference.removeprefix(PREFIX)

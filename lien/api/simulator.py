@@ -68,11 +68,19 @@ async def simulate(
     (content, declared type) are held by the simulator channel and fetched in the background,
     as an MMS's are.
     """
-    await _refuse_real_person(session, sender)
     channel = runtime.channels.get(SIMULATOR)
+    simulator = channel if isinstance(channel, SimulatorChannel) else None
     media: tuple[MediaRef, ...] = ()
-    if files and isinstance(channel, SimulatorChannel):
-        media = tuple([await channel.hold(data, declared) for data, declared in files])
+    # Held before the first query, which opens the transaction the message is written in.
+    if files and simulator is not None:
+        media = tuple([await simulator.hold(data, declared) for data, declared in files])
+    try:
+        await _refuse_real_person(session, sender)
+    except SimulatorRefused:
+        if simulator is not None:
+            for ref in media:
+                await simulator.release(ref.reference)
+        raise
     scope = scope_of(session)
     if scope is not None:
         # The simulated person writes to the whole association, not to one volunteer's tickets.

@@ -23,7 +23,7 @@ from lien.console.roles import StaffPage
 from lien.console.routing import console_router, see_other
 from lien.console.templating import flash, render, render_polled
 from lien.deps import RuntimeDep, SessionDep
-from lien.reply_files import has_file
+from lien.reply_files import has_file, release_reads
 
 router = console_router()
 DEFAULT_SENDER = "+33600000000"
@@ -114,6 +114,9 @@ async def simulator_send(
     posted = await request.form()
     form = FormReader(posted)
     raw_sender = form.text("sender", required=True, max_length=40)
+    # The sign-in read is committed before the file is read and held: no transaction waits
+    # on a file of several megabytes.
+    await release_reads(session)
     file = await _file(form, posted.get("file"), runtime.settings.attachment_max_bytes)
     # A photo alone is a message, as on a phone.
     text = form.text("text", required=not file, max_length=MAX_TEXT)
