@@ -20,6 +20,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an engine; on SQLite every transaction takes the write lock at BEGIN."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if parsed.get_driver_name() == "asyncpg":
+            # Each process runs a few hundred distinct statements; asyncpg's default cache of
+            # 100 prepared statements had them prepared again and again.
+            args = {"prepared_statement_cache_size": 1000} | kwargs.pop("connect_args", {})
+            kwargs["connect_args"] = args
         return _create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = _create_async_engine(url, **kwargs)
     _configure_sqlite(engine)
